@@ -1,0 +1,396 @@
+"""Text for analysis: Markdown to plain blocks, sentence splitting, terms and stop words.
+
+Everything here is pure and deterministic: strings in, strings out, no disk, no
+state that changes between calls (the term cache only memoises a pure function).
+The output is for *analysis* (summaries, key points, keywords); the page's HTML
+comes from the renderer, never from here.
+
+What goes in: untrusted Markdown as the thread file gave it.
+What comes out: `PlainText` (paragraph-sized blocks, each flagged when it is a
+quotation, plus how much of the source was URLs), sentences, and content terms.
+What can go wrong: nothing raises; odd input (unclosed fences, broken links,
+other scripts) gives a sensible, possibly empty, result.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+
+__all__ = [
+    "STOP_WORDS",
+    "Block",
+    "PlainText",
+    "content_terms",
+    "fold_term",
+    "markdown_to_plain",
+    "split_sentences",
+    "trim_quote",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class Block:
+    """One paragraph, list item, heading or quotation of a Markdown text, as plain text."""
+
+    text: str
+    """Plain text, whitespace collapsed, Markdown syntax and URLs removed."""
+    quoted: bool = False
+    """A blockquote (`>`) or a paragraph wrapped in quotation marks: someone else's words."""
+
+
+@dataclass(frozen=True, slots=True)
+class PlainText:
+    """A Markdown text reduced to plain blocks, with what was dropped."""
+
+    blocks: tuple[Block, ...]
+    """Paragraph-sized pieces in reading order; fenced code is left out."""
+    url_chars: int = 0
+    """Characters of the source that were URLs (bare, autolinks, link targets)."""
+    source_chars: int = 0
+    """Non-blank characters of the source."""
+
+    @property
+    def text(self) -> str:
+        """All blocks joined by blank lines."""
+        return "\n\n".join(b.text for b in self.blocks)
+
+    def quoted_share(self) -> float:
+        """Share (0..1) of the plain text that is quotation."""
+        total = sum(len(b.text) for b in self.blocks)
+        return sum(len(b.text) for b in self.blocks if b.quoted) / total if total else 0.0
+
+    def url_share(self) -> float:
+        """Share (0..1) of the source that was URLs."""
+        return self.url_chars / self.source_chars if self.source_chars else 0.0
+
+
+# --- Markdown -> plain ------------------------------------------------------------------------------------------------
+
+_FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
+_HEADING = re.compile(r"^ {0,3}#{1,6}(?:\s+|$)")
+_SETEXT = re.compile(r"^ {0,3}(?:=+|-+)\s*$")
+_RULE = re.compile(r"^ {0,3}(?:(?:\*\s*){3,}|(?:-\s*){3,}|(?:_\s*){3,})$")
+_LIST_ITEM = re.compile(r"^\s{0,3}(?:[-*+]|\d{1,9}[.)])\s+")
+_QUOTE_PREFIX = re.compile(r"^ {0,3}>\s?")
+_TABLE_RULE = re.compile(r"^\s*\|?\s*:?-{2,}:?\s*(?:\|\s*:?-{2,}:?\s*)*\|?\s*$")
+_IMAGE = re.compile(r"!\[([^\]]*)\]\([^)\s]*(?:\s+\"[^\"]*\")?\)")
+_LINK = re.compile(r"\[([^\]]*)\]\(\s*(<[^>]*>|[^\s)]*)(?:\s+\"[^\"]*\")?\s*\)?")
+_REF_LINK = re.compile(r"\[([^\]]+)\]\[[^\]]*\]")
+_LINK_DEF = re.compile(r"^ {0,3}\[[^\]]+\]:\s*\S+.*$")
+_URL = re.compile(r"<?(?:[a-zA-Z][a-zA-Z0-9+.-]{1,20}://|www\.|mailto:)[^\s<>]*>?")
+_HTML_TAG = re.compile(r"</?[A-Za-z][A-Za-z0-9-]*(?:\s[^<>]*)?/?>")
+_CODE_SPAN = re.compile(r"(`+)(.+?)\1")
+_EMPHASIS = re.compile(r"\*{1,3}|(?<![^\W_])_{1,3}|_{1,3}(?![^\W_])|~~")
+_ESCAPE = re.compile(r"\\([!-/:-@\[-`{-~])")
+_SPACES = re.compile(r"[^\S\n]+|[^\S\n]*\n\s*")
+_QUOTE_START = re.compile(r"^(?:[^\s:“\"«„]{1,30}(?: [^\s:“\"«„]{1,30}){0,3}:\s*)?[“\"«„]")
+
+
+def _inline_plain(text: str) -> tuple[str, int]:
+    """Inline Markdown to plain text; returns the text and the number of URL characters removed."""
+    url_chars = 0
+
+    def drop_url(match: re.Match[str]) -> str:
+        nonlocal url_chars
+        url_chars += len(match.group(0))
+        return " "
+
+    def link(match: re.Match[str]) -> str:
+        nonlocal url_chars
+        url_chars += len(match.group(2))
+        return match.group(1)
+
+    text = _CODE_SPAN.sub(lambda m: m.group(2), text)
+    text = _IMAGE.sub(lambda m: m.group(1), text)
+    text = _LINK.sub(link, text)
+    text = _REF_LINK.sub(lambda m: m.group(1), text)
+    text = _URL.sub(drop_url, text)
+    text = _HTML_TAG.sub(" ", text)
+    text = _ESCAPE.sub(lambda m: "\x00" + m.group(1), text)
+    text = _EMPHASIS.sub("", text)
+    text = text.replace("\x00", "")
+    text = html.unescape(text)
+    text = _SPACES.sub(lambda m: "\n" if "\n" in m.group(0) else " ", text)
+    return text.strip(), url_chars
+
+
+def _join_lines(lines: list[str]) -> str:
+    """Join a paragraph's lines; keep a line break (a sentence boundary) where the writer clearly ended one.
+
+    That is a Markdown hard break (two trailing spaces or a backslash), or a line without
+    closing punctuation followed by one that starts like a sentence (`If`, `The`, `I`...).
+    """
+    out = lines[0]
+    for line in lines[1:]:
+        prev = out.rstrip()
+        words = line.split(None, 1)
+        starts = bool(words) and words[0][:1].isupper() and words[0].lower() in _STARTERS
+        hard = out.endswith(("  ", "\\"))
+        ends_sentence = bool(prev) and prev[-1].isalnum() and (hard or starts)
+        out = prev.rstrip("\\") + "\n" + line if ends_sentence else out + " " + line
+    return out
+
+
+def _raw_blocks(markdown: str) -> list[tuple[str, bool]]:
+    """Split Markdown source into (raw paragraph text, is blockquote) pairs, dropping fenced code."""
+    blocks: list[tuple[str, bool]] = []
+    current: list[str] = []
+    current_quoted = False
+    fence: str | None = None
+
+    def flush() -> None:
+        if current:
+            blocks.append((_join_lines(current), current_quoted))
+            current.clear()
+
+    for line in markdown.replace("\r\n", "\n").replace("\r", "\n").split("\n"):
+        if fence is not None:
+            if line.strip().startswith(fence):
+                fence = None
+            continue
+        fence_match = _FENCE.match(line)
+        if fence_match:
+            flush()
+            fence = fence_match.group(1)[0] * 3
+            continue
+        quoted = False
+        while (prefix := _QUOTE_PREFIX.match(line)) is not None:
+            quoted = True
+            line = line[prefix.end() :]
+        if not line.strip() or _RULE.match(line) or _TABLE_RULE.match(line) or _LINK_DEF.match(line):
+            flush()
+            continue
+        if _SETEXT.match(line) and current:
+            flush()
+            continue
+        heading = _HEADING.match(line)
+        item = _LIST_ITEM.match(line)
+        if heading or item or quoted != current_quoted:
+            flush()
+        current_quoted = quoted
+        if heading:
+            current.append(line[heading.end() :].rstrip("# "))
+            flush()
+        elif item:
+            current.append(line[item.end() :])
+        else:
+            current.append(line.replace("|", " ") if line.lstrip().startswith("|") else line)
+    flush()
+    return blocks
+
+
+def _looks_quoted(text: str, open_quote: bool) -> tuple[bool, bool]:
+    """Whether a paragraph is a quotation in quote marks; returns (quoted, quote still open after it)."""
+    starts = _QUOTE_START.match(text) is not None
+    if open_quote and not starts:
+        return False, False
+    if not starts:
+        return False, False
+    body = text[_QUOTE_START.match(text).end() :]  # type: ignore[union-attr]
+    closers = [i for i, ch in enumerate(body) if ch in '”»"']
+    if not closers:
+        return True, True  # a multi-paragraph quotation: closed in a later paragraph
+    last = closers[-1]
+    return last >= 0.6 * len(body), False
+
+
+def markdown_to_plain(markdown: str) -> PlainText:
+    """Reduce Markdown to plain blocks for analysis, marking quotations and counting URLs.
+
+    Fenced code is dropped; links keep their text; bare URLs are removed; emphasis,
+    headings, list markers and table pipes go. A paragraph is a quotation when it is a
+    blockquote, or when it opens with a quotation mark (optionally after a short
+    `Name:`) and the quotation runs to its end or on into the next paragraph.
+    """
+    blocks: list[Block] = []
+    url_chars = 0
+    open_quote = False
+    for raw, quoted in _raw_blocks(markdown):
+        text, urls = _inline_plain(raw)
+        url_chars += urls
+        if not text:
+            continue
+        if not quoted:
+            quoted, open_quote = _looks_quoted(text, open_quote)
+        else:
+            open_quote = False
+        blocks.append(Block(text, quoted))
+    source_chars = sum(1 for ch in markdown if not ch.isspace())
+    return PlainText(tuple(blocks), url_chars, source_chars)
+
+
+def _words(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
+# --- sentences --------------------------------------------------------------------------------------------------------
+
+_ABBREVIATIONS = _words(
+    "mr mrs ms mx dr prof rev hon st sr jr gen col lt sgt capt cmdr adm gov sen rep pres vs v cf fig figs vol "
+    "vols pp ch sec art approx ca al e.g i.e viz esp dept univ assn bros jan feb mar apr jun jul aug sep sept oct "
+    "nov dec "
+    "mt ft mon tue wed thu fri sat sun op ed eds est min max avg"
+)
+_MAYBE_FINAL = _words("etc inc ltd co corp llc plc a.m p.m am pm u.s u.k u.n e.u d.c")
+_STARTERS = _words(
+    "a an the i it its this that these those there they we he she you my our his her their what why how when where "
+    "who but and so if in on at for as however also then now yet still"
+)
+_BOUNDARY = re.compile(
+    r"(\.{2,}|…|[.!?‽]+)([\"”\u2019'»)\]]*)(\s+)|([\u3002\uff01\uff1f]+[」』”\uff09)]*)\s*|([।॥]+)\s*"
+)
+_INITIALISM = re.compile(r"^(?:[A-Za-z]\.)+[A-Za-z]?$")
+_LEADING_PUNCT = re.compile(r"^[\"“\u2018'(\[«„]+")
+
+
+def _is_boundary(before: str, mark: str, after: str) -> bool:
+    """Decide whether the terminator `mark`, after `before` and followed by `after`, ends a sentence."""
+    if not after:
+        return True
+    first = after[0]
+    if mark in "!?‽" or mark[0] in "!?":
+        return True
+    next_word = after.split(None, 1)[0].strip("\"“\u2018'([«„").lower()
+    if mark != ".":  # an ellipsis: a sentence ends only if the next word starts like a sentence
+        return first.isupper() or not first.isalpha()
+    words = before.rsplit(None, 1)
+    prev = _LEADING_PUNCT.sub("", words[-1]) if words else ""
+    key = prev.lower()
+    if key in _ABBREVIATIONS or (key in ("no", "nos") and first.isdigit()):
+        return False
+    if len(prev) == 1 and prev.isalpha() and prev.isupper():
+        return False  # an initial: J. R. R. Tolkien
+    if key in _MAYBE_FINAL or _INITIALISM.match(prev):
+        return first.isupper() and next_word.rstrip(",") in _STARTERS
+    # "approx. ten": an unknown short abbreviation when the next word is lowercase
+    return not (first.islower() and len(prev) <= 3 and prev.isalpha())
+
+
+def split_sentences(text: str) -> list[str]:
+    """Split one plain-text block into whole sentences.
+
+    Survives abbreviations (`Mr.`, `e.g.`, `U.S. forces`), initials, decimals, ellipses,
+    closing quotes after the full stop, and CJK or Devanagari terminators. Text with no
+    terminator is one sentence. Never cuts inside a word.
+    """
+    if "\n" in text:
+        return [s for line in text.split("\n") for s in split_sentences(line)]
+    sentences: list[str] = []
+    start = 0
+    for match in _BOUNDARY.finditer(text):
+        if match.group(1) is not None:
+            end = match.end(2)
+            if not _is_boundary(text[start : match.start(1)], match.group(1), text[match.end() :]):
+                continue
+        else:
+            end = match.end(4) if match.group(4) is not None else match.end(5)
+        piece = text[start:end].strip()
+        if piece:
+            sentences.append(piece)
+        start = match.end()
+    rest = text[start:].strip()
+    if rest:
+        sentences.append(rest)
+    return sentences
+
+
+def trim_quote(text: str, limit: int = 200) -> str:
+    """Shorten plain text to at most about `limit` characters, at a sentence or else a word boundary.
+
+    Whole sentences are kept while they fit; when even the first does not, it is cut at
+    the last space before the limit and ends with an ellipsis. Never cuts inside a word.
+    """
+    text = text.strip()
+    if len(text) <= limit:
+        return text
+    kept = ""
+    for sentence in split_sentences(text):
+        candidate = f"{kept} {sentence}".strip()
+        if len(candidate) > limit:
+            break
+        kept = candidate
+    if kept:
+        return kept + " …"
+    cut = text[: limit + 1].rsplit(None, 1)[0] if " " in text[: limit + 1] else text[:limit]
+    return cut.rstrip(",;:\u2014\u2013- ") + "…"
+
+
+# --- terms ------------------------------------------------------------------------------------------------------------
+
+STOP_WORDS = _words(
+    """
+    a about above according across actually after again against ago ahead all almost along already also although
+    always am among an and another any anybody anyone anything anyway anyways are aren't around as ask asked at away
+    back be became because become been before behind being below best better between beyond both but by came can
+    can't cannot could couldn't did didn't do does doesn't doing don't done down during each edit either else enough
+    especially even ever every everyone everything exactly far few find first for from further get gets getting give
+    given go goes going gone got gotten had hadn't has hasn't have haven't having he he'd he'll he's her here here's
+    hers herself him himself his how how's however i i'd i'll i'm i've ie if im in instead into is isn't it it'd
+    it'll it's its itself just keep know known last least less let let's like likely lol lot lots made make makes
+    making many may maybe me mean means might mine more most mostly much must mustn't my myself need needs never new
+    next no nobody non none nor not nothing now of off often oh ok okay old on once one ones only onto or other
+    others otherwise ought our ours ourselves out over own per perhaps please point pretty probably put quite rather
+    re really right said same saw say saying says see seem seemed seems seen several shall shan't she she'd she'll
+    she's should shouldn't since so some somebody someone something sometimes somewhat soon still such sure take
+    taken than thank thanks that that's the their theirs them themselves then there there's therefore these they
+    they'd they'll they're they've thing things think this those though thought through thus to today together too
+    took toward towards tried tries truly try trying two under unless until up upon us use used uses using usually
+    very via want wants was wasn't way ways we we'd we'll we're we've well went were weren't what what's whatever
+    when where where's whether which while who who's whole whom whose why will with within without won't would
+    wouldn't yeah yes yet you you'd you'll you're you've your yours yourself yourselves
+    """
+)
+"""English function words and forum filler, lowercase, with straight apostrophes."""
+
+_TERM = re.compile(r"[^\W\d_]+(?:['\u2019][^\W\d_]+)*|\d+(?:[.,]\d+)*")
+_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af]")
+_US = re.compile(r"\bU\.S\.(?:A\.)?(?!\w)|\bUSA?\b")
+_PLURAL_KEEP = ("ss", "us", "is", "ous", "ics", "news", "series", "species", "always", "perhaps", "whereas")
+
+
+@lru_cache(maxsize=1 << 16)
+def fold_term(word: str) -> str | None:
+    """Normalise one word to a term, or None for a stop word, number or scrap.
+
+    NFKC, case-folded, curly apostrophes straightened, possessive `'s` dropped, and
+    English plurals folded conservatively (`chemicals` -> `chemical`, `policies` ->
+    `policy`), so the result is still a readable word.
+    """
+    word = unicodedata.normalize("NFKC", word).casefold().replace("\u2019", "'")
+    if word in STOP_WORDS:
+        return None
+    if word.endswith("'s"):
+        word = word[:-2]
+    if "'" in word or word in STOP_WORDS or word[0].isdigit() or len(word) < 2:
+        return None
+    if len(word) > 4 and word.isascii() and not word.endswith(_PLURAL_KEEP):
+        if word.endswith("ies") and len(word) > 5:
+            word = word[:-3] + "y"
+        elif word.endswith("sses"):
+            word = word[:-2]
+        elif word.endswith("s"):
+            word = word[:-1]
+    return None if word in STOP_WORDS else word
+
+
+def content_terms(text: str) -> list[str]:
+    """The content terms of a plain text, in order: stop words, numbers and URLs left out.
+
+    Runs of Chinese or Japanese characters (written without spaces) become overlapping
+    character pairs, so other scripts give usable terms rather than one giant token.
+    """
+    terms: list[str] = []
+    text = _US.sub("USA", text)
+    for match in _TERM.finditer(text):
+        word = match.group(0)
+        if _CJK.search(word) and len(word) > 1:
+            terms.extend(word[i : i + 2] for i in range(len(word) - 1))
+            continue
+        term = fold_term(word)
+        if term is not None:
+            terms.append(term)
+    return terms
