@@ -1,0 +1,212 @@
+"""At-a-glance figures for a thread, and site-wide counts for the stats page.
+
+What goes in: a `Thread` (or many). What comes out: frozen dataclasses of plain
+numbers, dates and labels, ready for templates and for `charts.py`. One pass over
+the comment tree through `Thread.walk()` (no recursion, any depth). Dates are
+compared in UTC; a bare day counts as its midnight UTC; a naive datetime is taken
+as UTC. Nothing raises.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+
+from ..model import Moment, Thread
+
+__all__ = ["Bucket", "SiteStats", "ThreadStats", "activity_buckets", "site_stats", "thread_stats"]
+
+MAX_BUCKETS = 60
+"""An activity histogram never has more bars than this; the unit grows instead."""
+
+
+@dataclass(frozen=True, slots=True)
+class Bucket:
+    """One bar of an activity histogram."""
+
+    label: str
+    """Start of the bucket: `2025-07-10 14:00`, `2025-07-10`, `2025-07` or `2025`."""
+    start: datetime
+    """Start of the bucket, UTC."""
+    count: int
+    """Comments dated inside it."""
+
+
+@dataclass(frozen=True, slots=True)
+class ThreadStats:
+    """What the thread page shows "at a glance"."""
+
+    comments: int
+    """Comments in the tree."""
+    participants: int | None
+    """Distinct named authors, the poster included; None when no comment names its author."""
+    max_depth: int
+    """Deepest reply chain (1 = only top-level comments, 0 = no comments)."""
+    first_date: datetime | None
+    """Earliest of the post and its comments, when any comment is dated (UTC)."""
+    last_date: datetime | None
+    """Latest comment date (UTC)."""
+    span: timedelta | None
+    """`last_date - first_date`."""
+    most_replied: tuple[str, int] | None
+    """(comment id, direct replies) of the comment with the most replies; None when nobody replied."""
+    top_scored: tuple[str, int] | None
+    """(comment id, score) of the best-scored comment; None when no comment has a score."""
+    activity_unit: str | None
+    """`hour`, `day`, `month` or `year`: the width of each activity bucket; None without dates."""
+    activity: tuple[Bucket, ...]
+    """Comments over time, empty buckets included, oldest first; empty without dates."""
+
+
+def as_utc(moment: Moment) -> datetime:
+    """A day as its midnight UTC; a datetime converted to UTC (a naive one is taken as UTC)."""
+    if isinstance(moment, datetime):
+        return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+    return datetime(moment.year, moment.month, moment.day, tzinfo=UTC)
+
+
+def thread_stats(thread: Thread) -> ThreadStats:
+    """Count comments, participants, depth, dates, the most-replied and top-scored comments, and activity."""
+    count = 0
+    max_depth = 0
+    authors: set[str] = {thread.author} if thread.author else set()
+    named_comment = False
+    dates: list[datetime] = []
+    most_replied: tuple[str, int] | None = None
+    top_scored: tuple[str, int] | None = None
+    for comment, depth in thread.walk():
+        count += 1
+        max_depth = max(max_depth, depth)
+        if comment.author:
+            authors.add(comment.author)
+            named_comment = True
+        if comment.date is not None:
+            dates.append(as_utc(comment.date))
+        if comment.replies and (most_replied is None or len(comment.replies) > most_replied[1]):
+            most_replied = (comment.id, len(comment.replies))
+        if comment.score is not None and (top_scored is None or comment.score > top_scored[1]):
+            top_scored = (comment.id, comment.score)
+    first = last = None
+    unit: str | None = None
+    activity: tuple[Bucket, ...] = ()
+    if dates:
+        first = min(dates)
+        last = max(dates)
+        if thread.date is not None:
+            first = min(first, as_utc(thread.date))
+        unit, activity = activity_buckets(dates)
+    return ThreadStats(
+        comments=count,
+        participants=len(authors) if named_comment else None,
+        max_depth=max_depth,
+        first_date=first,
+        last_date=last,
+        span=(last - first) if first is not None and last is not None else None,
+        most_replied=most_replied,
+        top_scored=top_scored,
+        activity_unit=unit,
+        activity=activity,
+    )
+
+
+def _floor(moment: datetime, unit: str) -> datetime:
+    if unit == "hour":
+        return moment.replace(minute=0, second=0, microsecond=0)
+    if unit == "day":
+        return moment.replace(hour=0, minute=0, second=0, microsecond=0)
+    if unit == "month":
+        return datetime(moment.year, moment.month, 1, tzinfo=UTC)
+    return datetime(moment.year, 1, 1, tzinfo=UTC)
+
+
+def _next(moment: datetime, unit: str) -> datetime:
+    if unit == "hour":
+        return moment + timedelta(hours=1)
+    if unit == "day":
+        return moment + timedelta(days=1)
+    if unit == "month":
+        return datetime(moment.year + moment.month // 12, moment.month % 12 + 1, 1, tzinfo=UTC)
+    return datetime(moment.year + 1, 1, 1, tzinfo=UTC)
+
+
+def _label(moment: datetime, unit: str) -> str:
+    formats = {"hour": "%Y-%m-%d %H:00", "day": "%Y-%m-%d", "month": "%Y-%m", "year": "%Y"}
+    return moment.strftime(formats[unit])
+
+
+def _steps(first: datetime, last: datetime, unit: str) -> int:
+    if unit == "hour":
+        return int((last - first).total_seconds() // 3600) + 1
+    if unit == "day":
+        return (last - first).days + 1
+    if unit == "month":
+        return (last.year - first.year) * 12 + last.month - first.month + 1
+    return last.year - first.year + 1
+
+
+def activity_buckets(dates: Iterable[datetime], max_buckets: int = MAX_BUCKETS) -> tuple[str, tuple[Bucket, ...]]:
+    """Histogram of UTC datetimes in the finest unit (hour, day, month, year) that needs at most `max_buckets` bars."""
+    counts: Counter[datetime] = Counter()
+    points = sorted(as_utc(d) for d in dates)
+    if not points:
+        return "day", ()
+    unit = "year"
+    for candidate in ("hour", "day", "month"):
+        if _steps(_floor(points[0], candidate), _floor(points[-1], candidate), candidate) <= max_buckets:
+            unit = candidate
+            break
+    for point in points:
+        counts[_floor(point, unit)] += 1
+    buckets = []
+    moment = _floor(points[0], unit)
+    end = _floor(points[-1], unit)
+    while moment <= end:
+        buckets.append(Bucket(_label(moment, unit), moment, counts.get(moment, 0)))
+        moment = _next(moment, unit)
+    return unit, tuple(buckets)
+
+
+@dataclass(frozen=True, slots=True)
+class SiteStats:
+    """Figures for the site-wide stats page."""
+
+    threads: int
+    """Threads counted."""
+    comments: int
+    """Comments in all of them."""
+    undated: int
+    """Threads without a date (left out of `per_month`)."""
+    per_month: tuple[tuple[str, int], ...]
+    """(`YYYY-MM`, threads) from the first dated month to the last, empty months included."""
+    busiest_tags: tuple[tuple[str, int], ...]
+    """(tag, threads) for the most-used tags, most first, ties by tag."""
+
+
+def site_stats(threads: Iterable[Thread], *, top_tags: int = 15) -> SiteStats:
+    """Threads per month and the busiest tags, over the threads given (pass the published ones).
+
+    Tags are counted as written, once per thread; pass threads whose tags are already
+    normalised if spelling variants should merge.
+    """
+    months: Counter[date] = Counter()
+    tags: Counter[str] = Counter()
+    count = comments = undated = 0
+    for thread in threads:
+        count += 1
+        comments += thread.comment_count()
+        tags.update(set(thread.tags))
+        if thread.date is None:
+            undated += 1
+        else:
+            moment = as_utc(thread.date)
+            months[date(moment.year, moment.month, 1)] += 1
+    per_month: list[tuple[str, int]] = []
+    if months:
+        month, end = min(months), max(months)
+        while month <= end:
+            per_month.append((f"{month.year:04d}-{month.month:02d}", months.get(month, 0)))
+            month = date(month.year + month.month // 12, month.month % 12 + 1, 1)
+    busiest = sorted(tags.items(), key=lambda item: (-item[1], item[0]))[:top_tags]
+    return SiteStats(count, comments, undated, tuple(per_month), tuple(busiest))
