@@ -1,0 +1,5 @@
+"""`python -m site_src ARGS` is `digest ARGS`."""
+
+from .cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,204 @@
+"""Command line: `digest build | serve | show | new | check | import | tags`. The only module that prints.
+
+Exit codes: 0 success; 1 the input has errors (or warnings, with --strict);
+2 the command itself is wrong (bad arguments, bad site.toml).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from . import __version__
+from .config import ConfigError, SiteConfig, load_config
+from .diagnostics import Problem, Report, SourceError
+from .load import decode_source
+from .pipeline import build
+from .readers import parse_source
+from .thread_files import thread_to_dict
+
+EXIT_OK, EXIT_ERRORS, EXIT_USAGE = 0, 1, 2
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = list(sys.argv[1:] if argv is None else argv)
+    if not args:
+        args = ["build"]
+    parser = make_parser()
+    options = parser.parse_args(args)
+    logging.basicConfig(
+        level=logging.DEBUG if options.verbose else logging.WARNING, format="%(levelname)s: %(message)s"
+    )
+    try:
+        return int(options.run(options))
+    except ConfigError as exc:
+        for problem in exc.problems:
+            print(problem.format(), file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+def make_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="digest", description="Discussion threads in, a static digest site out.")
+    parser.add_argument("--version", action="version", version=f"thread-digest {__version__}")
+    parser.add_argument("-v", "--verbose", action="store_true", help="show causes of errors and debug logging")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    build_cmd = commands.add_parser("build", help="build the site into its output folder")
+    _site_options(build_cmd)
+    build_cmd.add_argument("--keep-going", action="store_true", help="publish the good threads even when some fail")
+    build_cmd.add_argument("--strict", action="store_true", help="treat warnings as errors")
+    build_cmd.add_argument("-q", "--quiet", action="store_true", help="print only problems")
+    build_cmd.set_defaults(run=run_build)
+
+    show_cmd = commands.add_parser("show", help="print how one thread file was understood, as JSON")
+    show_cmd.add_argument("file", type=Path)
+    show_cmd.add_argument("--site", type=Path, default=Path("."), help="site folder for config (default: .)")
+    show_cmd.set_defaults(run=run_show)
+
+    new_cmd = commands.add_parser("new", help="create a new site folder with an example thread")
+    new_cmd.add_argument("dir", type=Path)
+    new_cmd.set_defaults(run=run_new)
+    return parser
+
+
+def _site_options(cmd: argparse.ArgumentParser) -> None:
+    cmd.add_argument("site", nargs="?", type=Path, default=Path("."), help="site folder (default: .)")
+    cmd.add_argument("-o", "--output", type=Path, help="output folder (default: public/ in the site)")
+    cmd.add_argument("--config", type=Path, help="config file (default: SITE/site.toml)")
+    cmd.add_argument("--base-url", help="override base_url for this build")
+    cmd.add_argument("--relative-urls", action="store_true", default=None, help="links that work opened from disk")
+
+
+def config_from_args(options: argparse.Namespace) -> SiteConfig:
+    overrides: dict[str, Any] = {}
+    if getattr(options, "output", None) is not None:
+        overrides["output_dir"] = str(options.output.resolve())
+    if getattr(options, "base_url", None) is not None:
+        overrides["base_url"] = options.base_url
+    if getattr(options, "relative_urls", None):
+        overrides["relative_urls"] = True
+    site_dir: Path = options.site
+    if not site_dir.is_dir():
+        raise ConfigError([Problem(str(site_dir), 0, "error", "no such site folder")])
+    return load_config(site_dir, overrides, config_path=getattr(options, "config", None))
+
+
+def run_build(options: argparse.Namespace) -> int:
+    config = config_from_args(options)
+    started = time.perf_counter()
+    tty = sys.stderr.isatty() and not options.quiet
+
+    def progress(stage: str, done: int, total: int) -> None:
+        if tty and total >= 200:
+            print(f"\r{stage}: {done}/{total}", end="" if done < total else "\n", file=sys.stderr, flush=True)
+
+    result = build(config, keep_going=options.keep_going, strict=options.strict, progress=progress)
+    print_problems(result.report)
+    elapsed = time.perf_counter() - started
+    failed = bool(result.report.errors) or (options.strict and bool(result.report.warnings))
+    out = config.output_path()
+    if result.written is not None and not options.quiet:
+        w = result.written
+        print(
+            f"built {result.threads} threads, {result.pages} files ({w.written} written, {w.unchanged} unchanged, "
+            f"{w.removed} removed) in {elapsed:.2f} s -> {out}",
+            file=sys.stderr,
+        )
+    if failed:
+        kept = "published anyway (--keep-going)" if result.written else f"{out} left as it was"
+        print(f"{_count(result.report)}; {kept}", file=sys.stderr)
+        return EXIT_ERRORS
+    return EXIT_OK
+
+
+def print_problems(report: Report) -> None:
+    for problem in report.sorted():
+        print(problem.format(), file=sys.stderr)
+
+
+def _count(report: Report) -> str:
+    errors, warnings = len(report.errors), len(report.warnings)
+    return f"{errors} error{'s' * (errors != 1)}, {warnings} warning{'s' * (warnings != 1)}"
+
+
+def run_show(options: argparse.Namespace) -> int:
+    from .enrich import enrich_thread
+
+    path: Path = options.file
+    config = load_config(options.site) if options.site.is_dir() else SiteConfig.for_tests()
+    warnings: list[Problem] = []
+    try:
+        source = decode_source(path.as_posix(), path.read_bytes())
+        thread = parse_source(source, warnings)
+    except OSError as exc:
+        print(f"{path}: error: cannot read: {exc.strerror}", file=sys.stderr)
+        return EXIT_ERRORS
+    except SourceError as exc:
+        for problem in [*warnings, exc.problem]:
+            print(problem.format(), file=sys.stderr)
+        return EXIT_ERRORS
+    for problem in warnings:
+        print(problem.format(), file=sys.stderr)
+    item = enrich_thread(thread, config)
+    data = thread_to_dict(thread)
+    data["enrichment"] = {
+        "slug": item.slug,
+        "url": item.url,
+        "summary": item.summary,
+        "summary_is_auto": item.summary_is_auto,
+        "stats": {"comments": item.comment_count, "participants": item.participants, "max_depth": item.max_depth},
+    }
+    print(json.dumps(data, ensure_ascii=False, indent=2))
+    return EXIT_OK
+
+
+NEW_SITE_TOML = """\
+# thread-digest site configuration. Every key is optional; see the README.
+title = "My discussion digest"
+description = "Discussions worth keeping."
+base_url = "/"
+language = "en"
+theme = "default"
+per_page = 20
+"""
+
+NEW_THREAD = """\
+---
+title: Welcome to your digest
+author: you
+date: 2025-01-01
+tags: [meta]
+---
+
+This is the post. Edit `content/welcome.md`, or drop `.txt`, `.md` and `.json`
+thread files beside it, then run `digest build` or `digest serve`.
+
+--- comment id=c1 author=reader date=2025-01-01T10:00:00Z score=3
+A first comment.
+
+--- comment id=c2 parent=c1 author=you
+A reply to it: replies point at their parent with `parent=`.
+"""
+
+
+def run_new(options: argparse.Namespace) -> int:
+    folder: Path = options.dir
+    if folder.exists() and any(folder.iterdir()):
+        print(f"{folder}: error: folder exists and is not empty", file=sys.stderr)
+        return EXIT_ERRORS
+    (folder / "content").mkdir(parents=True, exist_ok=True)
+    (folder / "templates").mkdir(exist_ok=True)
+    (folder / "static").mkdir(exist_ok=True)
+    (folder / "site.toml").write_text(NEW_SITE_TOML, encoding="utf-8")
+    (folder / "content" / "welcome.md").write_text(NEW_THREAD, encoding="utf-8")
+    print(f"created {folder}: site.toml, content/welcome.md, templates/, static/", file=sys.stderr)
+    print(f"next: digest build {folder}   or   digest serve {folder}", file=sys.stderr)
+    return EXIT_OK

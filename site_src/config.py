@@ -1,0 +1,172 @@
+"""Site configuration: `site.toml` (optional) -> `SiteConfig`.
+
+Every key is checked: an unknown or mistyped key is an error naming the key,
+its line and the closest known key, and all problems are reported together.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import re
+import tomllib
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote, urlsplit
+
+from .diagnostics import Problem, SourceError
+
+CONFIG_NAME = "site.toml"
+
+
+@dataclass(frozen=True, slots=True)
+class SiteConfig:
+    """What a site asks for. Field names are the `site.toml` keys."""
+
+    title: str = "Discussion digest"
+    """Site title, shown in the header, feeds and page titles."""
+    description: str = ""
+    """One sentence about the site, for the home page, feeds and meta tags."""
+    base_url: str = "/"
+    """Where the site will live: `https://example.org/` or `https://example.org/digest/` (a sub-path)."""
+    relative_urls: bool = False
+    """Write links relative to each page, so the site also works opened straight from disk."""
+    language: str = "en"
+    """Language of the site (the `lang` attribute), a BCP 47 tag."""
+    author: str = ""
+    """Who publishes the site; names the feed's author."""
+    theme: str = "default"
+    """Theme folder under `themes/` (the site's own, then the bundled ones)."""
+    per_page: int = 20
+    """Threads per index and tag page."""
+    feed_items: int = 20
+    """Entries in each Atom feed."""
+    fold_depth: int = 8
+    """Reply depth past which a branch continues on a page of its own."""
+    summary_sentences: int = 3
+    """Sentences in an automatic summary."""
+    auto_tags: int = 0
+    """Add this many suggested tags to each thread (marked automatic); 0 turns it off."""
+    search: bool = False
+    """Build a full-text search index (Pagefind) and show the search box."""
+    output_dir: str = "public"
+    """Output folder, relative to the site folder unless absolute."""
+    content_dir: str = "content"
+    """Folder of thread files, relative to the site folder."""
+    site_dir: Path = field(default=Path("."), metadata={"internal": True})
+    """The site folder (holds content/, site.toml, templates/, static/); not a key."""
+
+    @classmethod
+    def for_tests(cls, **changes: Any) -> SiteConfig:
+        """Defaults with a few fields changed, for tests."""
+        return dataclasses.replace(cls(), **changes)
+
+    @property
+    def base_path(self) -> str:
+        """The path part of `base_url`, always starting and ending with `/`."""
+        path = urlsplit(self.base_url).path or "/"
+        return path if path.endswith("/") else path + "/"
+
+    @property
+    def site_origin(self) -> str:
+        """`https://example.org` from `base_url`, or "" when it has no host."""
+        parts = urlsplit(self.base_url)
+        return f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else ""
+
+    def absolute_url(self, site_path: str) -> str:
+        """Full URL of a site path such as `/t/slug/` (just the path under the base when no host is known)."""
+        return self.site_origin + self.base_path + quote(site_path.lstrip("/"), safe="/-_.~#")
+
+    def output_path(self) -> Path:
+        out = Path(self.output_dir)
+        return out if out.is_absolute() else self.site_dir / out
+
+    def content_path(self) -> Path:
+        return self.site_dir / self.content_dir
+
+
+KEYS = {f.name: f for f in fields(SiteConfig) if not f.metadata.get("internal")}
+_POSITIVE = {"per_page", "feed_items", "fold_depth", "summary_sentences"}
+
+
+def load_config(site_dir: Path, overrides: dict[str, Any] | None = None, config_path: Path | None = None) -> SiteConfig:
+    """Read `site.toml` from `site_dir` (if any), apply CLI overrides, check everything.
+
+    Raises `ConfigError` listing every problem found.
+    """
+    path = config_path or site_dir / CONFIG_NAME
+    shown = path.name if config_path is None else str(path)
+    values: dict[str, Any] = {}
+    text = ""
+    if path.is_file():
+        raw = path.read_bytes()
+        try:
+            text = raw.decode("utf-8")
+            values = tomllib.loads(text)
+        except UnicodeDecodeError as exc:
+            raise ConfigError([Problem(shown, raw.count(b"\n", 0, exc.start) + 1, "error", "not UTF-8 text")]) from exc
+        except tomllib.TOMLDecodeError as exc:
+            line = int(m.group(1)) if (m := re.search(r"line (\d+)", str(exc))) else 0
+            raise ConfigError([Problem(shown, line, "error", f"invalid TOML: {exc}")]) from exc
+    problems = [_check(shown, text, key, value) for key, value in values.items()]
+    problems += [_check("command line", "", key, value) for key, value in (overrides or {}).items()]
+    found = [p for p in problems if p is not None]
+    if found:
+        raise ConfigError(found)
+    merged = {**values, **(overrides or {})}
+    return SiteConfig(site_dir=site_dir, **merged)
+
+
+def _check(shown: str, text: str, key: str, value: Any) -> Problem | None:
+    line = _line_of_key(text, key)
+    spec = KEYS.get(key)
+    if spec is None:
+        close = difflib.get_close_matches(key, KEYS, n=1)
+        hint = f"did you mean '{close[0]}'?" if close else "known keys: " + ", ".join(sorted(KEYS))
+        return Problem(shown, line, "error", f"unknown key '{key}'", hint)
+    expected = type(spec.default)
+    if expected is bool and not isinstance(value, bool):
+        return Problem(shown, line, "error", f"'{key}' must be true or false, not {value!r}")
+    if expected is int and (isinstance(value, bool) or not isinstance(value, int)):
+        return Problem(shown, line, "error", f"'{key}' must be a whole number, not {value!r}")
+    if expected is str and not isinstance(value, str):
+        return Problem(shown, line, "error", f"'{key}' must be a string, not {value!r}")
+    if key in _POSITIVE and value < 1:
+        return Problem(shown, line, "error", f"'{key}' must be at least 1, not {value}")
+    if key == "auto_tags" and value < 0:
+        return Problem(shown, line, "error", "'auto_tags' must be 0 or more")
+    if key == "base_url":
+        return _check_base_url(shown, line, value)
+    return None
+
+
+def _check_base_url(shown: str, line: int, value: str) -> Problem | None:
+    parts = urlsplit(value)
+    if value.startswith("/") and not parts.netloc:
+        return None
+    if parts.scheme in ("http", "https") and parts.netloc and not parts.query and not parts.fragment:
+        return None
+    return Problem(
+        shown,
+        line,
+        "error",
+        f"'base_url' must be an http(s) URL or a path starting with '/', not {value!r}",
+        'for example base_url = "https://example.org/digest/"',
+    )
+
+
+def _line_of_key(text: str, key: str) -> int:
+    match = re.search(rf"^\s*\"?{re.escape(key)}\"?\s*=", text, re.MULTILINE)
+    return text.count("\n", 0, match.start()) + 1 if match else 0
+
+
+class ConfigError(Exception):
+    """`site.toml` or the command line asked for something impossible."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        super().__init__("\n".join(p.format() for p in problems))
+        self.problems = problems
+
+
+__all__ = ["CONFIG_NAME", "ConfigError", "SiteConfig", "SourceError", "load_config"]

@@ -1,0 +1,292 @@
+"""What templates see: views of the model, built per page. This module is the theme API.
+
+Templates never get the model itself, so a renamed model field never breaks a
+theme. Every field is documented in the README ("Template variables").
+Markdown becomes HTML here, through `markup.render_markdown` only.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+from urllib.parse import urlsplit
+
+from markupsafe import Markup
+
+from .enrich import EnrichedThread
+from .markup import is_safe_url, render_markdown
+from .model import Comment, Moment
+from .site import Month, Site, Tag
+from .thread_files import format_moment
+
+_SAFE_SEGMENT = re.compile(r"[A-Za-z0-9_-]{1,64}")
+
+
+def date_text(moment: Moment | None) -> str:
+    """`10 Jul 2025`, or `10 Jul 2025, 15:02 UTC` for an instant; "" when undated."""
+    if moment is None:
+        return ""
+    if isinstance(moment, datetime):
+        return f"{moment.day} {moment:%b %Y}, {moment:%H:%M} UTC"
+    return f"{moment.day} {moment:%b %Y}"
+
+
+def iso(moment: Moment | None) -> str:
+    return format_moment(moment) if moment is not None else ""
+
+
+def anchor(comment_id: str) -> str:
+    """The HTML id of a comment: prefixed, so content cannot clobber page elements."""
+    return "comment-" + re.sub(r"\s", "_", comment_id)
+
+
+def comment_segment(comment_id: str) -> str:
+    """A comment id as a URL segment (continuation pages): itself when plain, else a short hash."""
+    if _SAFE_SEGMENT.fullmatch(comment_id):
+        return comment_id
+    return "x" + hashlib.sha1(comment_id.encode("utf-8")).hexdigest()[:10]
+
+
+def safe_link(url: str | None) -> str:
+    """An http(s) URL from content, or "" when it is anything else (javascript:, data:, garbage)."""
+    if not url:
+        return ""
+    url = url.strip()
+    return url if is_safe_url(url) and url.lower().startswith(("http://", "https://")) else ""
+
+
+def host_of(url: str | None) -> str:
+    if not url:
+        return ""
+    try:
+        return urlsplit(url).hostname or ""
+    except ValueError:
+        return ""
+
+
+@dataclass(slots=True)
+class TagLink:
+    name: str
+    """Display name."""
+    url: str
+    """Site path of the tag page."""
+    count: int = 0
+    """Threads with this tag (on the tags index)."""
+
+
+@dataclass(slots=True)
+class CommentView:
+    id: str
+    """The comment's id (stable)."""
+    anchor: str
+    """HTML id of the comment's element: `comment-<id>`."""
+    author: str
+    """Who wrote it ("" when unknown)."""
+    date: str
+    """ISO 8601, for `<time datetime>` ("" when undated)."""
+    date_text: str
+    """Human-readable date."""
+    score: int | None
+    """Points, when the source has them."""
+    body_html: Markup
+    """The body, rendered from Markdown, safe."""
+    depth: int
+    """1 for a top-level comment (relative to the page's root)."""
+    extra: dict[str, Any]
+    """Source-specific keys (edited, flair, more_replies, more_url, ...)."""
+    replies: list[CommentView] = field(default_factory=list)
+    """Direct replies shown on this page (empty past the fold)."""
+    reply_count: int = 0
+    """All direct replies, shown or not."""
+    descendant_count: int = 0
+    """All comments below this one."""
+    continue_url: str = ""
+    """Site path of the page that continues this branch, when it is folded here."""
+    more_replies: int = 0
+    """Replies the source had but did not include (Reddit `more` stubs)."""
+    more_url: str = ""
+    """Where those replies can be read (an http(s) URL, or "")."""
+
+
+@dataclass(slots=True)
+class ThreadCard:
+    """A thread as listed on index, tag and archive pages."""
+
+    title: str
+    url: str
+    date: str
+    date_text: str
+    author: str
+    tags: list[TagLink]
+    summary: str
+    summary_is_auto: bool
+    comment_count: int
+    source_host: str
+    locked: bool
+
+
+@dataclass(slots=True)
+class ThreadView:
+    """The thread on its own page."""
+
+    title: str
+    slug: str
+    url: str
+    source: str
+    source_host: str
+    author: str
+    date: str
+    date_text: str
+    tags: list[TagLink]
+    summary: str
+    summary_is_auto: bool
+    body_html: Markup
+    locked: bool
+    comment_count: int
+    declared_comments: int | None
+    participants: int
+    max_depth: int
+    extra: dict[str, Any]
+
+
+def tag_links(item: EnrichedThread) -> list[TagLink]:
+    return [TagLink(name, f"/tags/{slug}/") for name, slug in zip(item.thread.tags, item.tag_slugs, strict=True)]
+
+
+def thread_card(item: EnrichedThread) -> ThreadCard:
+    thread = item.thread
+    return ThreadCard(
+        title=thread.title,
+        url=item.url,
+        date=iso(thread.date),
+        date_text=date_text(thread.date),
+        author=thread.author or "",
+        tags=tag_links(item),
+        summary=item.summary,
+        summary_is_auto=item.summary_is_auto,
+        comment_count=item.comment_count,
+        source_host=host_of(safe_link(thread.source)),
+        locked=thread.locked,
+    )
+
+
+def thread_view(item: EnrichedThread) -> ThreadView:
+    thread = item.thread
+    return ThreadView(
+        title=thread.title,
+        slug=item.slug,
+        url=item.url,
+        source=safe_link(thread.source),
+        source_host=host_of(safe_link(thread.source)),
+        author=thread.author or "",
+        date=iso(thread.date),
+        date_text=date_text(thread.date),
+        tags=tag_links(item),
+        summary=item.summary,
+        summary_is_auto=item.summary_is_auto,
+        body_html=render_markdown(thread.body),
+        locked=thread.locked,
+        comment_count=item.comment_count,
+        declared_comments=thread.declared_comments,
+        participants=item.participants,
+        max_depth=item.max_depth,
+        extra=thread.extra,
+    )
+
+
+@dataclass(slots=True)
+class CommentPage:
+    """One page of a thread's comment tree: the thread page itself, or a continuation."""
+
+    path: str
+    """Site path: `/t/<slug>/` or `/t/<slug>/c/<id>/`."""
+    roots: list[CommentView]
+    """Top of the tree on this page."""
+    parent: CommentView | None
+    """On a continuation page: the comment whose branch continues here."""
+
+
+def comment_pages(item: EnrichedThread, fold_depth: int) -> list[CommentPage]:
+    """Split the tree into the thread page and continuation pages, `fold_depth` levels each.
+
+    Built without recursion, so a chain 10,000 replies deep works.
+    """
+    base = item.url
+    first = CommentPage(base, [], None)
+    pages = [first]
+    counts = _descendant_counts(item.thread.comments)
+    # (comment, relative depth, list to append the view to, page)
+    stack: list[tuple[Comment, int, list[CommentView]]] = [(c, 1, first.roots) for c in reversed(item.thread.comments)]
+    while stack:
+        comment, depth, siblings = stack.pop()
+        view = _comment_view(comment, depth, counts)
+        siblings.append(view)
+        if not comment.replies:
+            continue
+        if depth < fold_depth:
+            stack.extend((reply, depth + 1, view.replies) for reply in reversed(comment.replies))
+            continue
+        page = CommentPage(f"{base}c/{comment_segment(comment.id)}/", [], view)
+        view.continue_url = page.path
+        pages.append(page)
+        stack.extend((reply, 1, page.roots) for reply in reversed(comment.replies))
+    return pages
+
+
+def _comment_view(comment: Comment, depth: int, counts: dict[int, int]) -> CommentView:
+    return CommentView(
+        id=comment.id,
+        anchor=anchor(comment.id),
+        author=comment.author or "",
+        date=iso(comment.date),
+        date_text=date_text(comment.date),
+        score=comment.score,
+        body_html=render_markdown(comment.body),
+        depth=depth,
+        extra=comment.extra,
+        reply_count=len(comment.replies),
+        descendant_count=counts[id(comment)],
+        more_replies=_count_value(comment.extra.get("more_replies")),
+        more_url=safe_link(comment.extra.get("more_url") if isinstance(comment.extra.get("more_url"), str) else None),
+    )
+
+
+def _count_value(value: Any) -> int:
+    return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else 0
+
+
+def _descendant_counts(roots: list[Comment]) -> dict[int, int]:
+    """Comments below each comment, keyed by `id()` of the comment, computed bottom-up without recursion."""
+    order: list[Comment] = []
+    stack = list(roots)
+    while stack:
+        comment = stack.pop()
+        order.append(comment)
+        stack.extend(comment.replies)
+    counts: dict[int, int] = {}
+    for comment in reversed(order):
+        counts[id(comment)] = sum(1 + counts[id(r)] for r in comment.replies)
+    return counts
+
+
+def tag_index(site: Site) -> list[TagLink]:
+    return [TagLink(tag.name, tag.url, len(tag.threads)) for tag in site.tags]
+
+
+@dataclass(slots=True)
+class MonthLink:
+    key: str
+    label: str
+    url: str
+    count: int
+
+
+def month_links(months: list[Month]) -> list[MonthLink]:
+    return [MonthLink(m.key, m.label, m.url, len(m.threads)) for m in months]
+
+
+def tag_view(tag: Tag) -> TagLink:
+    return TagLink(tag.name, tag.url, len(tag.threads))

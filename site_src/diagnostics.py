@@ -1,0 +1,92 @@
+"""Problems found in the input, reported the way compilers do: `path:line: level: message`.
+
+A stage that meets bad input raises `SourceError` (one problem, stops that file)
+or adds a `Problem` to the `Report` (collects, the build goes on). `cli.py`
+prints the report and turns it into an exit code.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from typing import Literal
+
+log = logging.getLogger(__name__)
+
+Level = Literal["error", "warning"]
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """One thing wrong with the input."""
+
+    path: str
+    """File, relative to the site folder."""
+    line: int
+    """1-based line; 0 when the problem concerns the whole file."""
+    level: Level
+    """`error` stops the file (and fails the build); `warning` only informs."""
+    message: str
+    """What was found and what was expected."""
+    hint: str = ""
+    """The likely fix, when there is one."""
+    excerpt: str = ""
+    """The offending source line, shown under the message."""
+
+    def format(self) -> str:
+        """`path:line: level: message`, then the excerpt and hint indented."""
+        where = f"{self.path}:{self.line}" if self.line else self.path
+        text = f"{where}: {self.level}: {self.message}"
+        if self.excerpt:
+            text += "\n    " + self.excerpt.strip("\n")
+        if self.hint:
+            text += f"\n    hint: {self.hint}"
+        return text
+
+
+class SourceError(Exception):
+    """Bad input in one file; carries the `Problem` that describes it."""
+
+    def __init__(self, path: str, line: int, message: str, *, hint: str = "", excerpt: str = "") -> None:
+        super().__init__(message)
+        self.problem = Problem(path, line, "error", message, hint, excerpt)
+
+    def __str__(self) -> str:
+        return self.problem.format()
+
+
+@dataclass(slots=True)
+class Report:
+    """Everything a build found, in the order found."""
+
+    problems: list[Problem] = field(default_factory=list)
+    """Errors and warnings."""
+
+    def add(self, problem: Problem) -> None:
+        self.problems.append(problem)
+
+    def error(self, path: str, line: int, message: str, hint: str = "") -> None:
+        self.add(Problem(path, line, "error", message, hint))
+
+    def warning(self, path: str, line: int, message: str, hint: str = "") -> None:
+        self.add(Problem(path, line, "warning", message, hint))
+
+    def extend(self, problems: list[Problem]) -> None:
+        self.problems.extend(problems)
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.level == "error"]
+
+    @property
+    def warnings(self) -> list[Problem]:
+        return [p for p in self.problems if p.level == "warning"]
+
+    def sorted(self) -> list[Problem]:
+        """Problems by file and line, so output is stable whatever order work finished in."""
+        return sorted(self.problems, key=lambda p: (p.path, p.line, p.level, p.message))
+
+
+def line_of_offset(text: str, offset: int) -> int:
+    """1-based line number of a character offset."""
+    return text.count("\n", 0, offset) + 1

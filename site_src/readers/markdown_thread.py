@@ -1,0 +1,236 @@
+"""[parse] Markdown thread (`.md`): YAML front matter, the post, `--- comment` blocks.
+
+Text in, `Thread` out, no disk. The comment syntax is documented in the README
+("Markdown thread"): a line `--- comment key=value ...` outside a fenced code
+block starts a comment; `parent=<id>` names a comment above it.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from datetime import date, datetime
+from typing import Any
+
+import yaml
+
+from ..diagnostics import Problem, SourceError
+from ..load import SourceText
+from ..model import Comment, Thread
+from ..thread_files import COMMENT_MARKER, format_moment
+from .fields import optional_bool, optional_text, parse_moment, parse_score, parse_tags
+
+FRONT_MATTER_KEYS = ("title", "source", "author", "date", "tags", "summary", "slug", "draft", "locked")
+COMMENT_KEYS = ("id", "parent", "author", "date", "score")
+_ATTRIBUTE = re.compile(r'\s*([A-Za-z_][\w-]*)=("(?:[^"\\]|\\.)*"|[^\s"]+)')
+_FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
+_ID = re.compile(r"[A-Za-z0-9_.:-]+")
+_ESCAPES = {"n": "\n", '"': '"', "\\": "\\", "t": "\t"}
+
+
+def parse(source: SourceText, warnings: list[Problem]) -> Thread:
+    """Read a Markdown thread file."""
+    path, text = source.path, source.text
+    meta, body_start = _front_matter(path, text)
+    all_lines = text.split("\n")
+    post, blocks = _split_comments(all_lines[body_start:], body_start + 1)
+    thread = _thread_from_meta(path, meta, all_lines[:body_start])
+    thread.body = _unescape_body(post).strip("\n")
+    thread.comments = _build_tree(path, blocks)
+    return thread
+
+
+def _front_matter(path: str, text: str) -> tuple[dict[str, Any], int]:
+    """The front matter mapping and the 0-based index of the first line after it."""
+    lines = text.split("\n")
+    if not lines or lines[0].rstrip() != "---":
+        raise SourceError(
+            path,
+            1,
+            "a .md thread must start with YAML front matter",
+            hint="the first line should be '---', then 'title: ...', then a closing '---'",
+            excerpt=lines[0] if lines else "",
+        )
+    end = next((i for i in range(1, len(lines)) if lines[i].rstrip() in ("---", "...")), None)
+    if end is None:
+        raise SourceError(path, 1, "front matter is never closed", hint="did you forget the closing '---' line?")
+    try:
+        meta = yaml.safe_load("\n".join(lines[1:end]))
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 2 if mark is not None else 1
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise SourceError(path, line, f"invalid YAML in front matter: {problem}", excerpt=lines[line - 1]) from exc
+    if meta is None:
+        meta = {}
+    if not isinstance(meta, dict):
+        raise SourceError(path, 2, "front matter must be a mapping of keys to values (title: ...)")
+    return meta, end + 1
+
+
+def _thread_from_meta(path: str, meta: dict[Any, Any], front_lines: list[str]) -> Thread:
+    def line_of(key: str) -> int:
+        pattern = re.compile(rf"^['\"]?{re.escape(key)}['\"]?\s*:")
+        return next((i for i, line in enumerate(front_lines, start=1) if pattern.match(line)), 1)
+
+    title = meta.get("title")
+    if not isinstance(title, str | int | float) or isinstance(title, bool) or not str(title).strip():
+        raise SourceError(path, 1, "front matter has no 'title'", hint="add a line 'title: ...' to the front matter")
+    extra = {str(k): _plain(v) for k, v in meta.items() if k not in FRONT_MATTER_KEYS}
+    raw_date = meta.get("date")
+    return Thread(
+        title=str(title).strip(),
+        path=path,
+        source=optional_text(meta.get("source"), path, line_of("source"), "source"),
+        author=optional_text(meta.get("author"), path, line_of("author"), "author"),
+        date=parse_moment(raw_date, path, line_of("date")) if raw_date is not None else None,
+        tags=parse_tags(meta.get("tags"), path, line_of("tags")),
+        summary=optional_text(meta.get("summary"), path, line_of("summary"), "summary") or None,
+        slug=optional_text(meta.get("slug"), path, line_of("slug"), "slug") or None,
+        draft=optional_bool(meta.get("draft"), path, line_of("draft"), "draft"),
+        locked=optional_bool(meta.get("locked"), path, line_of("locked"), "locked"),
+        extra=extra,
+    )
+
+
+def _plain(value: Any) -> Any:
+    """YAML values made JSON-friendly (dates become ISO strings)."""
+    if isinstance(value, datetime | date):
+        return format_moment(value)
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return value
+
+
+def _split_comments(lines: list[str], first_line: int) -> tuple[str, list[tuple[int, str, list[str]]]]:
+    """Post text, then (line number, marker attributes text, body lines) per comment."""
+    post: list[str] = []
+    blocks: list[tuple[int, str, list[str]]] = []
+    current = post
+    fence: str | None = None
+    for offset, line in enumerate(lines):
+        fence_match = _FENCE.match(line)
+        if fence is None and _is_marker(line):
+            current = []
+            blocks.append((first_line + offset, line[len(COMMENT_MARKER) :], current))
+            continue
+        if fence_match:
+            mark = fence_match.group(1)
+            if fence is None:
+                fence = mark
+            elif mark[0] == fence[0] and len(mark) >= len(fence) and not line.strip()[len(mark) :].strip():
+                fence = None
+        current.append(line)
+    return "\n".join(post), blocks
+
+
+def _is_marker(line: str) -> bool:
+    return line.startswith(COMMENT_MARKER) and (len(line) == len(COMMENT_MARKER) or line[len(COMMENT_MARKER)].isspace())
+
+
+def _unescape_body(text: str) -> str:
+    escaped = "\\" + COMMENT_MARKER
+    return "\n".join(line[1:] if line.startswith(escaped) else line for line in text.split("\n"))
+
+
+def _build_tree(path: str, blocks: list[tuple[int, str, list[str]]]) -> list[Comment]:
+    top: list[Comment] = []
+    by_id: dict[str, tuple[Comment, int]] = {}
+    later_ids = {}
+    for line, attrs_text, _ in blocks:
+        attrs = _attributes(path, line, attrs_text)
+        if "id" in attrs:
+            later_ids.setdefault(str(attrs["id"]), line)
+    for position, (line, attrs_text, body_lines) in enumerate(blocks, start=1):
+        attrs = _attributes(path, line, attrs_text)
+        comment = _comment(path, line, position, attrs, body_lines)
+        if comment.id in by_id:
+            raise SourceError(
+                path,
+                line,
+                f"duplicate comment id '{comment.id}' (first used at line {by_id[comment.id][1]})",
+                hint="ids must be unique within a thread",
+            )
+        parent_id = attrs.get("parent")
+        if parent_id is None:
+            top.append(comment)
+        else:
+            parent_id = str(parent_id)
+            if parent_id == comment.id:
+                raise SourceError(path, line, f"comment '{comment.id}' replies to itself (a cycle)")
+            if parent_id not in by_id:
+                if parent_id in later_ids:
+                    raise SourceError(
+                        path,
+                        line,
+                        f"reply to comment '{parent_id}', which comes later (line {later_ids[parent_id]})",
+                        hint="a reply must come after the comment it answers; move it below",
+                    )
+                known = ", ".join(list(by_id)[:12]) or "none yet"
+                raise SourceError(
+                    path,
+                    line,
+                    f"reply to unknown comment id '{parent_id}' (ids above it: {known})",
+                    excerpt=COMMENT_MARKER + attrs_text,
+                )
+            by_id[parent_id][0].replies.append(comment)
+        by_id[comment.id] = (comment, line)
+    return top
+
+
+def _comment(path: str, line: int, position: int, attrs: dict[str, Any], body_lines: list[str]) -> Comment:
+    comment_id = str(attrs["id"]) if "id" in attrs else f"c{position}"
+    if not _ID.fullmatch(comment_id):
+        raise SourceError(path, line, f"comment id {comment_id!r} may only use letters, digits, '_', '-', '.', ':'")
+    raw_date = attrs.get("date")
+    return Comment(
+        body=_unescape_body("\n".join(body_lines)).strip("\n"),
+        id=comment_id,
+        author=optional_text(attrs.get("author"), path, line, "author"),
+        date=parse_moment(raw_date, path, line) if raw_date is not None else None,
+        score=parse_score(attrs.get("score"), path, line),
+        line=line,
+        extra={k: v for k, v in attrs.items() if k not in COMMENT_KEYS},
+    )
+
+
+def _attributes(path: str, line: int, text: str) -> dict[str, Any]:
+    attrs: dict[str, Any] = {}
+    position = 0
+    while position < len(text.rstrip()):
+        match = _ATTRIBUTE.match(text, position)
+        if not match:
+            rest = text[position:].strip()
+            raise SourceError(
+                path,
+                line,
+                f"cannot read comment attribute at {rest[:30]!r}",
+                hint='attributes are key=value; quote values with spaces: author="Jane Doe"',
+                excerpt=COMMENT_MARKER + text,
+            )
+        key, raw = match.group(1), match.group(2)
+        if key not in COMMENT_KEYS:
+            close = difflib.get_close_matches(key, COMMENT_KEYS, n=1, cutoff=0.75)
+            if close:
+                raise SourceError(path, line, f"unknown comment attribute '{key}'", hint=f"did you mean '{close[0]}'?")
+        if key in attrs:
+            raise SourceError(path, line, f"attribute '{key}' given twice")
+        attrs[key] = _value(raw)
+        position = match.end()
+    return attrs
+
+
+def _value(raw: str) -> Any:
+    if raw.startswith('"'):
+        return re.sub(r"\\(.)", lambda m: _ESCAPES.get(m.group(1), m.group(1)), raw[1:-1])
+    if raw in ("true", "false"):
+        return raw == "true"
+    if raw == "null":
+        return None
+    if re.fullmatch(r"[+-]?\d+", raw):
+        return int(raw)
+    if re.fullmatch(r"[+-]?\d+\.\d*([eE][+-]?\d+)?|[+-]?\d+[eE][+-]?\d+", raw):
+        return float(raw)
+    return raw

@@ -1,0 +1,303 @@
+"""[render] Site -> {output file: bytes}, in memory, through the Jinja theme.
+
+`plan_pages()` lists every page (path, template, variables); `render_site()`
+renders them. Templates get views from `context.py`, `url()` to write links
+for the page they are on, and autoescaping everywhere: content is untrusted.
+"""
+
+from __future__ import annotations
+
+import math
+import traceback
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import jinja2
+
+from .config import SiteConfig
+from .context import (
+    comment_pages,
+    iso,
+    month_links,
+    tag_index,
+    tag_view,
+    thread_card,
+    thread_view,
+)
+from .diagnostics import SourceError
+from .enrich import EnrichedThread
+from .site import Site
+from .themes import Theme
+from .urls import Linker, output_file
+
+
+@dataclass(slots=True)
+class Page:
+    """One output file to render."""
+
+    path: str
+    """Site path (`/t/slug/`, `/feed.xml`)."""
+    template: str
+    """Template name in the theme."""
+    kind: str
+    """home, index, thread, comments, tags, tag, archive, month, feed, sitemap, robots, 404."""
+    title: str
+    """Page title (without the site title)."""
+    variables: dict[str, Any] = field(default_factory=dict)
+    """Template variables besides the globals."""
+
+
+@dataclass(frozen=True, slots=True)
+class SiteView:
+    """`site` in every template."""
+
+    title: str
+    description: str
+    language: str
+    author: str
+    base_url: str
+    search: bool
+    feed_path: str = "/feed.xml"
+
+
+@dataclass(frozen=True, slots=True)
+class PageInfo:
+    """`page` in every template."""
+
+    kind: str
+    path: str
+    title: str
+    canonical: str
+    """Absolute URL of this page."""
+
+
+@dataclass(frozen=True, slots=True)
+class Pagination:
+    """`pagination` on paginated pages."""
+
+    number: int
+    count: int
+    prev_path: str
+    next_path: str
+    page_paths: list[str]
+
+
+def make_environment(theme: Theme, site_dir: Path) -> jinja2.Environment:
+    """Site templates first, then the theme and the themes it extends; `!name/x.html` reaches one theme."""
+    site_templates = site_dir / "templates"
+    loaders: list[jinja2.BaseLoader] = []
+    if site_templates.is_dir():
+        loaders.append(jinja2.FileSystemLoader(site_templates))
+    loaders.extend(jinja2.FileSystemLoader(folder / "templates") for folder in theme.chain)
+    prefixed = {f"!{folder.name}": jinja2.FileSystemLoader(folder / "templates") for folder in theme.chain}
+    loaders.append(jinja2.PrefixLoader(prefixed, delimiter="/"))
+    env = jinja2.Environment(
+        loader=jinja2.ChoiceLoader(loaders),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    return env
+
+
+def paginate(
+    base: str, items: list[EnrichedThread], per_page: int
+) -> Iterator[tuple[Pagination, list[EnrichedThread]]]:
+    """Pages of `items`: `base` for the first, `base/page/N/` after."""
+    count = max(1, math.ceil(len(items) / per_page))
+    paths = [base if n == 1 else f"{base}page/{n}/" for n in range(1, count + 1)]
+    for n in range(1, count + 1):
+        pagination = Pagination(
+            number=n,
+            count=count,
+            prev_path=paths[n - 2] if n > 1 else "",
+            next_path=paths[n] if n < count else "",
+            page_paths=paths,
+        )
+        yield pagination, items[(n - 1) * per_page : n * per_page]
+
+
+def plan_pages(site: Site) -> Iterator[Page]:
+    """Every page of the site, in a fixed order."""
+    config = site.config
+    for pagination, items in paginate("/", site.threads, config.per_page):
+        title = "" if pagination.number == 1 else f"Page {pagination.number}"
+        kind = "home" if pagination.number == 1 else "index"
+        yield Page(
+            pagination.page_paths[pagination.number - 1],
+            "index.html",
+            kind,
+            title,
+            {"threads": [thread_card(t) for t in items], "pagination": pagination},
+        )
+    for item in site.threads:
+        yield from thread_pages(item, config)
+    yield Page("/tags/", "tags.html", "tags", "Tags", {"tags": tag_index(site)})
+    for tag in site.tags:
+        for pagination, items in paginate(tag.url, tag.threads, config.per_page):
+            title = f"Tag: {tag.name}" + ("" if pagination.number == 1 else f" (page {pagination.number})")
+            yield Page(
+                pagination.page_paths[pagination.number - 1],
+                "tag.html",
+                "tag",
+                title,
+                {
+                    "tag": tag_view(tag),
+                    "threads": [thread_card(t) for t in items],
+                    "pagination": pagination,
+                },
+            )
+        yield Page(
+            f"{tag.url}feed.xml",
+            "feed.xml",
+            "feed",
+            f"Tag: {tag.name}",
+            {
+                "feed_path": f"{tag.url}feed.xml",
+                "alternate_path": tag.url,
+                "threads": [thread_card(t) for t in tag.threads[: config.feed_items]],
+                "updated": _newest(tag.threads),
+            },
+        )
+    undated = [thread_card(t) for t in site.undated()]
+    yield Page(
+        "/archive/", "archive.html", "archive", "Archive", {"months": month_links(site.months), "undated": undated}
+    )
+    for month in site.months:
+        yield Page(
+            month.url,
+            "month.html",
+            "month",
+            month.label,
+            {"month": month_links([month])[0], "threads": [thread_card(t) for t in month.threads]},
+        )
+    yield Page(
+        "/feed.xml",
+        "feed.xml",
+        "feed",
+        "",
+        {
+            "feed_path": "/feed.xml",
+            "alternate_path": "/",
+            "threads": [thread_card(t) for t in site.threads[: config.feed_items]],
+            "updated": _newest(site.threads),
+        },
+    )
+    yield Page(
+        "/sitemap.xml",
+        "sitemap.xml",
+        "sitemap",
+        "",
+        {
+            "threads": [thread_card(t) for t in site.threads],
+            "tags": tag_index(site),
+            "months": month_links(site.months),
+        },
+    )
+    yield Page("/robots.txt", "robots.txt", "robots", "", {})
+    yield Page("/404.html", "404.html", "404", "Page not found", {})
+
+
+def thread_pages(item: EnrichedThread, config: SiteConfig) -> Iterator[Page]:
+    """The thread page and the pages that continue its deepest branches."""
+    view = thread_view(item)
+    for part in comment_pages(item, config.fold_depth):
+        if part.parent is None:
+            yield Page(
+                part.path,
+                "thread.html",
+                "thread",
+                item.thread.title,
+                {"thread": view, "comments": part.roots, "fold_depth": config.fold_depth},
+            )
+        else:
+            yield Page(
+                part.path,
+                "comments.html",
+                "comments",
+                f"{item.thread.title} (continued)",
+                {"thread": view, "comments": part.roots, "parent": part.parent, "fold_depth": config.fold_depth},
+            )
+
+
+def _newest(items: list[EnrichedThread]) -> str:
+    """ISO date of the newest dated thread; the epoch when none (never the build time)."""
+    for item in items:
+        if item.thread.date is not None:
+            return iso(item.thread.date)
+    return "1970-01-01T00:00:00Z"
+
+
+class Renderer:
+    """Renders pages of one site with one theme."""
+
+    def __init__(self, site_view: SiteView, config: SiteConfig, theme: Theme) -> None:
+        self.config = config
+        self.site_view = site_view
+        self.env = make_environment(theme, config.site_dir)
+        self.env.globals["uuid5"] = lambda text: str(uuid.uuid5(uuid.NAMESPACE_URL, text))
+
+    def render(self, page: Page) -> bytes:
+        config = self.config
+        info = PageInfo(kind=page.kind, path=page.path, title=page.title, canonical=config.absolute_url(page.path))
+        try:
+            template = self.env.get_template(page.template)
+            text = template.render(
+                site=self.site_view,
+                page=info,
+                url=Linker(config, page.path),
+                absolute_url=config.absolute_url,
+                **page.variables,
+            )
+        except jinja2.TemplateSyntaxError as exc:
+            raise SourceError(_shown(exc.filename, config), exc.lineno, f"template error: {exc.message}") from exc
+        except jinja2.TemplateNotFound as exc:
+            raise SourceError(f"template {page.template}", 0, f"template not found: {exc.name}") from exc
+        except Exception as exc:  # a theme bug: name the template line, keep the cause
+            filename, line = _template_frame(exc)
+            raise SourceError(
+                _shown(filename, config) if filename else f"template {page.template}",
+                line,
+                f"template error while rendering {page.path}: {type(exc).__name__}: {exc}",
+            ) from exc
+        return text.encode("utf-8")
+
+
+def site_view(config: SiteConfig) -> SiteView:
+    return SiteView(
+        title=config.title,
+        description=config.description,
+        language=config.language,
+        author=config.author,
+        base_url=config.base_url,
+        search=config.search,
+    )
+
+
+def render_site(site: Site, theme: Theme) -> dict[str, bytes]:
+    """Every page of the site: output file -> bytes."""
+    renderer = Renderer(site_view(site.config), site.config, theme)
+    return {output_file(page.path): renderer.render(page) for page in plan_pages(site)}
+
+
+def _template_frame(exc: BaseException) -> tuple[str, int]:
+    """The innermost traceback frame that is in a template file."""
+    found = ("", 0)
+    for frame in traceback.extract_tb(exc.__traceback__):
+        if frame.filename.endswith((".html", ".xml", ".txt")):
+            found = (frame.filename, frame.lineno or 0)
+    return found
+
+
+def _shown(filename: str | None, config: SiteConfig) -> str:
+    if not filename:
+        return "template"
+    try:
+        return Path(filename).resolve().relative_to(config.site_dir.resolve()).as_posix()
+    except ValueError:
+        return filename

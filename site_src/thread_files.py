@@ -1,0 +1,157 @@
+"""Thread -> thread-file text: the JSON interchange format and the Markdown thread format.
+
+The inverse of `readers/`: what importers write and what `digest show` prints.
+`parse(format_markdown(t))` and `parse(format_json(t))` give back the same thread.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import datetime
+from typing import Any
+
+import yaml
+
+from .model import Comment, Moment, Thread
+
+COMMENT_MARKER = "--- comment"
+"""A line starting with this, outside a fenced code block, starts a comment in a `.md` thread."""
+
+
+def format_moment(moment: Moment) -> str:
+    """ISO 8601: `2025-07-10` for a day, `2025-07-10T14:02:00Z` for an instant in UTC."""
+    if isinstance(moment, datetime):
+        text = moment.isoformat()
+        return text[:-6] + "Z" if text.endswith("+00:00") else text
+    return moment.isoformat()
+
+
+def comment_to_dict(comment: Comment) -> dict[str, Any]:
+    """One comment and its replies as JSON-ready data (iteratively, so any depth works)."""
+    root = _comment_fields(comment)
+    stack = [(comment, root)]
+    while stack:
+        node, data = stack.pop()
+        for reply in node.replies:
+            child = _comment_fields(reply)
+            data["replies"].append(child)
+            stack.append((reply, child))
+    return root
+
+
+def _comment_fields(comment: Comment) -> dict[str, Any]:
+    data: dict[str, Any] = {"id": comment.id}
+    if comment.author is not None:
+        data["author"] = comment.author
+    if comment.date is not None:
+        data["date"] = format_moment(comment.date)
+    if comment.score is not None:
+        data["score"] = comment.score
+    data.update(comment.extra)
+    data["body"] = comment.body
+    data["replies"] = []
+    return data
+
+
+def thread_to_dict(thread: Thread) -> dict[str, Any]:
+    """The thread in the JSON interchange format of thread-format.md."""
+    data: dict[str, Any] = {"title": thread.title}
+    if thread.source:
+        data["source"] = thread.source
+    if thread.author is not None:
+        data["author"] = thread.author
+    if thread.date is not None:
+        data["date"] = format_moment(thread.date)
+    if thread.tags:
+        data["tags"] = list(thread.tags)
+    if thread.summary:
+        data["summary"] = thread.summary
+    if thread.slug:
+        data["slug"] = thread.slug
+    if thread.draft:
+        data["draft"] = True
+    data["locked"] = thread.locked
+    data.update(thread.extra)
+    data["body"] = thread.body
+    data["comments"] = [comment_to_dict(c) for c in thread.comments]
+    return data
+
+
+def format_json(thread: Thread) -> str:
+    """A `.json` thread file."""
+    return json.dumps(thread_to_dict(thread), ensure_ascii=False, indent=2) + "\n"
+
+
+def format_markdown(thread: Thread) -> str:
+    """A `.md` thread file: YAML front matter, the post, then one `--- comment` block per comment."""
+    meta: dict[str, Any] = {"title": thread.title}
+    if thread.source:
+        meta["source"] = thread.source
+    if thread.author is not None:
+        meta["author"] = thread.author
+    if thread.date is not None:
+        meta["date"] = format_moment(thread.date)
+    if thread.tags:
+        meta["tags"] = list(thread.tags)
+    if thread.summary:
+        meta["summary"] = thread.summary
+    if thread.slug:
+        meta["slug"] = thread.slug
+    if thread.draft:
+        meta["draft"] = True
+    if thread.locked:
+        meta["locked"] = True
+    meta.update(thread.extra)
+    front = yaml.safe_dump(meta, allow_unicode=True, sort_keys=False, width=1_000_000)
+    parts = ["---\n", front, "---\n"]
+    if thread.body:
+        parts.append("\n" + _escape_body(thread.body).rstrip("\n") + "\n")
+    stack: list[tuple[Comment, str | None]] = [(c, None) for c in reversed(thread.comments)]
+    while stack:
+        comment, parent = stack.pop()
+        parts.append("\n" + _marker_line(comment, parent) + "\n")
+        if comment.body:
+            parts.append(_escape_body(comment.body).rstrip("\n") + "\n")
+        stack.extend((reply, comment.id) for reply in reversed(comment.replies))
+    return "".join(parts)
+
+
+def _marker_line(comment: Comment, parent: str | None) -> str:
+    fields: list[tuple[str, Any]] = [("id", comment.id)]
+    if parent is not None:
+        fields.append(("parent", parent))
+    if comment.author is not None:
+        fields.append(("author", comment.author))
+    if comment.date is not None:
+        fields.append(("date", format_moment(comment.date)))
+    if comment.score is not None:
+        fields.append(("score", comment.score))
+    fields.extend(comment.extra.items())
+    return COMMENT_MARKER + "".join(f" {key}={_attr_value(value)}" for key, value in fields)
+
+
+_BARE_VALUE = re.compile(r"[A-Za-z0-9_.:/@+\-]+")
+_NUMBER = re.compile(r"[+-]?\d+(\.\d*)?([eE][+-]?\d+)?")
+
+
+def _attr_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if value is None:
+        return "null"
+    if isinstance(value, int | float):
+        return repr(value)
+    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+    if _BARE_VALUE.fullmatch(text) and text not in ("true", "false", "null") and not _NUMBER.fullmatch(text):
+        return text
+    escaped = text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
+    return f'"{escaped}"'
+
+
+def _escape_body(body: str) -> str:
+    """Add a backslash before body lines that would read as a marker; the reader takes one off again."""
+    lines = body.split("\n")
+    return "\n".join(
+        "\\" + line if line.startswith((COMMENT_MARKER, "\\" + COMMENT_MARKER)) else line for line in lines
+    )
