@@ -1,0 +1,76 @@
+"""Importers: real discussions (Reddit, Reddit dumps, HN, Discourse, mbox, Stack Exchange, Mastodon) -> `Thread`s.
+
+In: a source name and input paths (or text), plus options. Out: an iterator of `site_src.model.Thread`,
+Markdown bodies, UTC dates, stable comment ids from the source, `Thread.path` = the file name to write.
+Importers are pure: they never write files (`write.py` does) and never render HTML.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from ..model import Thread
+from .common import read_text
+from .discourse import parse_discourse
+from .errors import ImportError_, ImportFailure, ImportWarning_
+from .hn import parse_hn
+from .mastodon import parse_mastodon
+from .mbox import parse_mbox
+from .reddit import parse_reddit_page
+from .reddit_dump import DumpFilter, parse_reddit_dump
+from .stackexchange import parse_stackexchange
+
+__all__ = [
+    "SOURCES",
+    "ImportError_",
+    "ImportFailure",
+    "ImportOptions",
+    "ImportWarning_",
+    "import_paths",
+]
+
+SOURCES = ("reddit", "reddit-dump", "hn", "discourse", "mbox", "stackexchange", "mastodon")
+"""The names `digest import SOURCE` accepts."""
+
+
+@dataclass(slots=True)
+class ImportOptions:
+    """Everything an importer may be told besides its input."""
+
+    base_url: str | None = None
+    """Site root for sources whose data has relative links (Discourse, Stack Exchange)."""
+    subreddits: set[str] = field(default_factory=set)
+    """reddit-dump: keep only these subreddits (lower case); empty keeps all."""
+    since: datetime | None = None
+    """reddit-dump: drop lines created before this instant."""
+    min_comments: int = 0
+    """reddit-dump: write only threads with at least this many comments."""
+    warn: Callable[[ImportWarning_], None] = lambda _w: None
+    """Called for every skipped record."""
+
+
+def import_paths(source: str, paths: list[str], options: ImportOptions | None = None) -> Iterator[Thread]:
+    """Import `paths` as `source`; raises ImportFailure naming the file and place when an input is unusable."""
+    opts = options or ImportOptions()
+    if source == "reddit":
+        for path in paths:
+            yield from parse_reddit_page(read_text(path), path)
+    elif source == "reddit-dump":
+        keep = DumpFilter(opts.subreddits, opts.since, opts.min_comments)
+        yield from parse_reddit_dump(paths, keep, opts.warn)
+    elif source == "hn":
+        yield from parse_hn([(p, read_text(p)) for p in paths], opts.warn)
+    elif source == "discourse":
+        yield from parse_discourse([(p, read_text(p)) for p in paths], opts.base_url)
+    elif source == "mbox":
+        for path in paths:
+            yield from parse_mbox(path)
+    elif source == "stackexchange":
+        for path in paths:
+            yield from parse_stackexchange(path, opts.base_url)
+    elif source == "mastodon":
+        yield from parse_mastodon([(p, read_text(p)) for p in paths])
+    else:
+        raise ValueError(f"unknown source {source!r}; known: {', '.join(SOURCES)}")

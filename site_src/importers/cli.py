@@ -1,0 +1,112 @@
+"""`digest import SOURCE FILE... [--out content/] [--format md|json] [--redact-authors] [filters]`.
+
+In: parsed command-line arguments (`add_arguments` declares them; `site_src/cli.py` wires the
+subcommand). Out: thread files in `--out`, progress and problems on stderr as `path:line: level:
+message`, and an exit code: 0 when every input was imported, 1 when any input failed (the others are
+still imported), 2 for bad arguments.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from datetime import UTC, date, datetime
+
+from ..model import Thread
+from . import SOURCES, ImportFailure, ImportOptions, ImportWarning_, import_paths
+from .common import utc_from_iso
+from .redact import load_key, redact_thread
+from .write import write_threads
+
+_PER_FILE = {"reddit", "mbox", "stackexchange"}
+"""Sources whose files are independent: a bad file is skipped and the rest imported."""
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Declare the `import` subcommand's arguments on `parser`."""
+    parser.add_argument("source", choices=SOURCES, help="what kind of export the files are")
+    parser.add_argument("files", nargs="+", metavar="FILE", help="export files (.gz/.bz2/.xz/.zst are read too)")
+    parser.add_argument("--out", default="content/", help="folder to write thread files into (default: content/)")
+    parser.add_argument("--format", choices=("md", "json"), default="md", help="thread file format (default: md)")
+    parser.add_argument(
+        "--redact-authors", action="store_true", help="replace user names by stable pseudonyms (key in OUT/.redact-key)"
+    )
+    parser.add_argument("--base-url", help="site root for relative links (discourse, stackexchange)")
+    parser.add_argument(
+        "--subreddit", action="append", default=[], help="reddit-dump: keep this subreddit (repeatable)"
+    )
+    parser.add_argument("--since", help="reddit-dump: drop posts before this date (YYYY-MM-DD or ISO time)")
+    parser.add_argument("--min-comments", type=int, default=0, help="reddit-dump: only threads with this many comments")
+
+
+def _since(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    try:
+        day = date.fromisoformat(value)
+        return datetime(day.year, day.month, day.day, tzinfo=UTC)
+    except ValueError:
+        moment = utc_from_iso(value)
+        if moment is None:
+            raise ValueError(f"--since: expected YYYY-MM-DD or an ISO 8601 time, found {value!r}") from None
+        return moment
+
+
+def run(args: argparse.Namespace) -> int:
+    """Import, write, report. Returns the exit code."""
+    try:
+        since = _since(args.since)
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    warnings: list[ImportWarning_] = []
+
+    def warn(warning: ImportWarning_) -> None:
+        warnings.append(warning)
+        print(warning, file=sys.stderr)
+
+    options = ImportOptions(
+        base_url=args.base_url,
+        subreddits={s.lower().removeprefix("r/") for s in args.subreddit},
+        since=since,
+        min_comments=args.min_comments,
+        warn=warn,
+    )
+    started = time.perf_counter()
+    groups = [[f] for f in args.files] if args.source in _PER_FILE else [list(args.files)]
+    threads: list[Thread] = []
+    failed = 0
+    for group in groups:
+        try:
+            threads.extend(import_paths(args.source, group, options))
+        except ImportFailure as exc:
+            failed += 1
+            print(exc, file=sys.stderr)
+    if args.redact_authors and threads:
+        key = load_key(args.out)
+        for thread in threads:
+            redact_thread(thread, key)
+    written = write_threads(threads, args.out, args.format)
+    counts = {status: sum(1 for w in written if w.status == status) for status in ("created", "updated", "unchanged")}
+    comments = sum(w.thread.comment_count() for w in written)
+    elapsed = time.perf_counter() - started
+    print(
+        f"{args.source}: {len(written)} threads, {comments} comments from {len(args.files)} file(s) in {elapsed:.2f}s"
+        f" -> {args.out} ({counts['created']} created, {counts['updated']} updated, {counts['unchanged']} unchanged)"
+        + (f"; {len(warnings)} warning(s)" if warnings else "")
+        + (f"; {failed} input(s) failed" if failed else ""),
+        file=sys.stderr,
+    )
+    return 1 if failed else 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Stand-alone entry point until `digest import` is wired: `python -m site_src.importers.cli`."""
+    parser = argparse.ArgumentParser(prog="digest import", description=__doc__.split("\n")[0] if __doc__ else None)
+    add_arguments(parser)
+    return run(parser.parse_args(argv))
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

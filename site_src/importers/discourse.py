@@ -1,0 +1,150 @@
+"""Discourse topic JSON -> Threads; several pages of one topic are merged.
+
+In: (path, JSON text) pairs, each a `/t/<slug>/<id>.json` page, a `?page=N` page, or a
+`/t/<id>/posts.json` page (posts only, no title). Pages are grouped by topic id and their posts
+merged by post number (a post seen twice is kept once), in any page order.
+Out: one Thread per topic: post 1 is the post, every other post a comment, `p<number>` its id, placed
+under the post it answers (`reply_to_post_number`; a reply to post 1 is top level). `cooked` HTML
+becomes Markdown with links resolved against `base_url` when given. Small-action posts ("closed
+this topic") are kept as comments marked `action`; a missing post 1 gives a stand-in post.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..model import Comment, Thread
+from .common import build_tree, thread_file_name, utc_from_iso
+from .errors import ImportFailure
+from .html_to_markdown import html_to_markdown
+
+_ACTIONS = {
+    "closed.enabled": "closed this topic",
+    "closed.disabled": "opened this topic",
+    "autoclosed.enabled": "closed this topic automatically",
+    "archived.enabled": "archived this topic",
+    "pinned.enabled": "pinned this topic",
+    "pinned.disabled": "unpinned this topic",
+    "visible.enabled": "listed this topic",
+    "visible.disabled": "unlisted this topic",
+    "split_topic": "split this topic",
+}
+_KINDS = {2: "moderator_action", 3: "small_action", 4: "whisper"}
+
+
+@dataclass(slots=True)
+class _Topic:
+    meta: dict[str, Any] = field(default_factory=dict)
+    posts: dict[int, dict[str, Any]] = field(default_factory=dict)
+
+
+def _load(path: str, text: str) -> dict[str, Any]:
+    try:
+        data: dict[str, Any] = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ImportFailure(path, exc.lineno, f"not valid JSON ({exc.msg}, column {exc.colno})") from exc
+    stream = data.get("post_stream") if isinstance(data, dict) else None
+    if not isinstance(stream, dict) or not isinstance(stream.get("posts"), list):
+        raise ImportFailure(path, 1, "expected a Discourse topic: an object with post_stream.posts (a list)")
+    for index, post in enumerate(stream["posts"]):
+        if not isinstance(post, dict) or not isinstance(post.get("post_number"), int):
+            raise ImportFailure(path, 1, f"post_stream.posts[{index}]: expected a post with a 'post_number'")
+    return data
+
+
+def _likes(post: dict[str, Any]) -> int | None:
+    actions = post.get("actions_summary")
+    if not isinstance(actions, list):
+        return None
+    return sum(a.get("count", 0) or 0 for a in actions if isinstance(a, dict) and a.get("id") == 2)
+
+
+def _body(post: dict[str, Any], base_url: str | None) -> str:
+    cooked = post.get("cooked")
+    body = html_to_markdown(cooked, base_url) if isinstance(cooked, str) else ""
+    code = post.get("action_code")
+    if not body and isinstance(code, str):
+        body = f"*{_ACTIONS.get(code, code.replace('_', ' ').replace('.', ' '))}*"
+    return body
+
+
+def _comment(post: dict[str, Any], base_url: str | None) -> Comment:
+    comment = Comment(
+        body=_body(post, base_url),
+        id=f"p{post['post_number']}",
+        author=post.get("username") if isinstance(post.get("username"), str) else None,
+        date=utc_from_iso(post.get("created_at")),
+        score=_likes(post),
+    )
+    extra = comment.extra
+    kind = _KINDS.get(post.get("post_type", 1))
+    if kind:
+        extra["kind"] = kind
+    if isinstance(post.get("action_code"), str):
+        extra["action"] = post["action_code"]
+    if isinstance(post.get("version"), int) and post["version"] > 1:
+        extra["edited"] = True
+    if post.get("deleted_at") or post.get("user_deleted") is True:
+        extra["deleted"] = True
+    if post.get("accepted_answer") is True:
+        extra["accepted"] = True
+    if post.get("hidden") is True:
+        extra["hidden"] = True
+    return comment
+
+
+def parse_discourse(texts: list[tuple[str, str]], base_url: str | None = None) -> Iterator[Thread]:
+    """(path, JSON text) pairs -> one Thread per topic id found in them."""
+    topics: dict[str, _Topic] = {}
+    for path, text in texts:
+        data = _load(path, text)
+        posts = data["post_stream"]["posts"]
+        topic_id = posts[0].get("topic_id", data.get("id")) if posts else data.get("id")
+        topic = topics.setdefault(str(topic_id), _Topic())
+        for key, value in data.items():
+            if key != "post_stream" and value is not None:
+                topic.meta.setdefault(key, value)
+        for post in posts:
+            topic.posts.setdefault(post["post_number"], post)
+    for topic_id, topic in topics.items():
+        yield _thread(topic_id, topic, base_url)
+
+
+def _thread(topic_id: str, topic: _Topic, base_url: str | None) -> Thread:
+    meta, posts = topic.meta, topic.posts
+    any_post = next(iter(posts.values()), {})
+    slug = meta.get("slug") or any_post.get("topic_slug") or ""
+    title = meta.get("title") or (str(slug).replace("-", " ").capitalize() if slug else f"Topic {topic_id}")
+    base = base_url.rstrip("/") if base_url else None
+    first = posts.get(1)
+    thread = Thread(
+        title=str(title),
+        path=thread_file_name("discourse", topic_id, str(title)),
+        source=f"{base}/t/{slug or 'topic'}/{topic_id}" if base else None,
+        author=first.get("username") if first else None,
+        date=utc_from_iso(first.get("created_at")) if first else None,
+        locked=meta.get("closed") is True,
+        body=_body(first, base_url) if first else "",
+    )
+    thread.extra.update({"origin": "discourse", "origin_id": topic_id})
+    if first is None:
+        thread.extra["missing_post"] = True
+    elif _likes(first) is not None:
+        thread.extra["score"] = _likes(first)
+    if "title" not in meta:
+        thread.extra["title_from"] = "slug"
+    if isinstance(meta.get("posts_count"), int):
+        thread.declared_comments = meta["posts_count"] - 1
+    pairs: list[tuple[Comment, str | None]] = []
+    for number in sorted(posts):
+        if number == 1:
+            continue
+        post = posts[number]
+        target = post.get("reply_to_post_number")
+        parent = f"p{target}" if isinstance(target, int) and target != 1 and target != number else None
+        pairs.append((_comment(post, base_url), parent))
+    thread.comments = build_tree(pairs)
+    return thread

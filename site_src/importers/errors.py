@@ -1,0 +1,43 @@
+"""What can go wrong while importing: one error type that names the file and the place.
+
+In: nothing. Out: `ImportFailure` (raised: the whole input is unusable) and `ImportWarning_`
+(collected: one bad record skipped, the rest imported). Both format as the compiler-style
+`path:line: level: message` that `cli.py` prints. Until `site_src/diagnostics.py` lands these
+are the importers' own; they map one to one onto `Problem(path, line, level, message)`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(slots=True)
+class ImportWarning_:
+    """A record that was skipped or repaired; the import went on."""
+
+    path: str
+    """The input file, as given on the command line."""
+    line: int
+    """Line (1-based) or record number where the problem is; 0 when unknown."""
+    message: str
+    """What was found and what was done about it."""
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}: warning: {self.message}"
+
+
+class ImportFailure(Exception):
+    """The input cannot be imported at all (wrong shape, truncated, unreadable)."""
+
+    def __init__(self, path: str, line: int, message: str) -> None:
+        super().__init__(f"{path}:{line}: error: {message}")
+        self.path = path
+        """The input file, as given."""
+        self.line = line
+        """Line (1-based), record number or 0 when unknown."""
+        self.message = message
+        """What was found and what was expected."""
+
+
+ImportError_ = ImportFailure
+"""The name the issue uses; the same class."""

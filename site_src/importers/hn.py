@@ -1,0 +1,182 @@
+"""Hacker News JSON -> Threads, in the three shapes HN data comes in.
+
+In: JSON text of
+- Algolia `items/<id>`: one item with nested `children` (`author`, `created_at_i`, `text`, `points`);
+- Firebase `item/<id>`: flat items (`by`, `time`, `text`, `kids`, `parent`), one per file, or a list of
+  them, or several files given together; they are assembled by `parent`;
+- HNPWA / node-hnapi `item/<id>`: nested `comments` (`user`, `time`, `content`, `level`).
+Out: one Thread per root item (story, ask, job, poll, or a comment whose parent is not in the input),
+replies under the item they answer; HTML text converted to Markdown. Kids named by an item but absent
+from the input are counted as `more_replies`, never invented. A poll's options found in the input are
+listed in its body; an option without its poll is a warning.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from ..model import Comment, Thread
+from .common import build_tree, thread_file_name, title_from_text, utc_from_epoch
+from .errors import ImportFailure, ImportWarning_
+from .html_to_markdown import html_to_markdown
+
+HN = "https://news.ycombinator.com"
+_ROOT_TYPES = {"story", "job", "poll", "link", "ask", "show"}
+
+
+def _item_url(item_id: Any) -> str:
+    return f"{HN}/item?id={item_id}"
+
+
+def _flags(node: dict[str, Any], extra: dict[str, Any]) -> None:
+    for key in ("deleted", "dead"):
+        if node.get(key) is True:
+            extra[key] = True
+
+
+def _int(value: Any) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def _new_thread(item_id: Any, title: str | None, body: str, node: dict[str, Any], author: Any, when: Any) -> Thread:
+    is_comment = not title
+    name = title or title_from_text(body) or f"HN item {item_id}"
+    thread = Thread(
+        title=name,
+        path=thread_file_name("hn", str(item_id), name),
+        source=_item_url(item_id),
+        author=author if isinstance(author, str) and author else None,
+        date=utc_from_epoch(when),
+        body=body,
+    )
+    thread.extra.update({"origin": "hn", "origin_id": str(item_id)})
+    if is_comment:
+        thread.extra["root_kind"] = "comment"
+        parent = node.get("parent_id", node.get("parent"))
+        if parent is not None:
+            thread.extra["parent_url"] = _item_url(parent)
+    url = node.get("url")
+    if isinstance(url, str) and url.startswith("http"):
+        thread.extra["link"] = url
+    score = _int(node.get("points", node.get("score")))
+    if score is not None:
+        thread.extra["score"] = score
+    _flags(node, thread.extra)
+    return thread
+
+
+def _algolia_or_hnpwa(root: dict[str, Any], kids_key: str) -> Thread:
+    """Nested shapes: Algolia (`children`) and HNPWA (`comments`)."""
+    algolia = kids_key == "children"
+
+    def fields(node: dict[str, Any]) -> tuple[str, Any, Any]:
+        html = node.get("text" if algolia else "content")
+        body = html_to_markdown(html, HN + "/") if isinstance(html, str) else ""
+        return body, node.get("author" if algolia else "user"), node.get("created_at_i" if algolia else "time")
+
+    body, author, when = fields(root)
+    thread = _new_thread(root.get("id"), root.get("title"), body, root, author, when)
+    if not algolia and _int(root.get("comments_count")) is not None:
+        thread.declared_comments = root["comments_count"]
+    stack: list[tuple[list[Any], list[Comment]]] = [(root.get(kids_key) or [], thread.comments)]
+    while stack:
+        kids, into = stack.pop()
+        for kid in kids:
+            if not isinstance(kid, dict):
+                continue
+            text, who, at = fields(kid)
+            comment = Comment(
+                body=text,
+                id=str(kid.get("id")),
+                author=who if isinstance(who, str) and who else None,
+                date=utc_from_epoch(at),
+                score=_int(kid.get("points")) if algolia else None,
+            )
+            _flags(kid, comment.extra)
+            into.append(comment)
+            stack.append((kid.get(kids_key) or [], comment.replies))
+    return thread
+
+
+def _firebase(items: list[tuple[dict[str, Any], str]], warn: Callable[[ImportWarning_], None]) -> Iterator[Thread]:
+    """Flat (item, path) pairs -> one thread per item whose parent is not in the set."""
+    by_id: dict[Any, dict[str, Any]] = {}
+    paths: dict[Any, str] = {}
+    for item, path in items:
+        by_id.setdefault(item.get("id"), item)
+        paths.setdefault(item.get("id"), path)
+    options: dict[Any, list[dict[str, Any]]] = {}
+    for item in by_id.values():
+        if item.get("type") == "pollopt":
+            if item.get("poll") in by_id:
+                options.setdefault(item["poll"], []).append(item)
+            else:
+                warn(ImportWarning_(paths[item.get('id')], 1, f"poll option {item.get('id')} skipped: its poll {item.get('poll')} "
+                                    "is not in the input (an option alone is not a discussion)"))  # fmt: skip
+    for item in by_id.values():
+        if item.get("type") == "pollopt" or item.get("parent") in by_id:
+            continue
+        yield _firebase_thread(item, by_id, options.get(item.get("id"), []))
+
+
+def _firebase_thread(root: dict[str, Any], by_id: dict[Any, dict[str, Any]], options: list[dict[str, Any]]) -> Thread:
+    body = html_to_markdown(root["text"], HN + "/") if isinstance(root.get("text"), str) else ""
+    if options:
+        lines = [f"- {html_to_markdown(o.get('text') or '')} ({o.get('score', 0)} points)" for o in options]
+        body = (body + "\n\n" if body else "") + "\n".join(lines)
+    thread = _new_thread(root.get("id"), root.get("title"), body, root, root.get("by"), root.get("time"))
+    if _int(root.get("descendants")) is not None:
+        thread.declared_comments = root["descendants"]
+    pairs: list[tuple[Comment, str | None]] = []
+    queue: list[tuple[dict[str, Any], str | None]] = [(root, None)]  # (item, its comment id; None for the root)
+    while queue:
+        item, own_id = queue.pop(0)
+        missing = 0
+        for kid_id in item.get("kids") or []:
+            kid = by_id.get(kid_id)
+            if kid is None:
+                missing += 1
+                continue
+            text = kid.get("text")
+            comment = Comment(
+                body=html_to_markdown(text, HN + "/") if isinstance(text, str) else "",
+                id=str(kid_id),
+                author=kid.get("by") if isinstance(kid.get("by"), str) else None,
+                date=utc_from_epoch(kid.get("time")),
+            )
+            _flags(kid, comment.extra)
+            pairs.append((comment, None if item is root else str(item.get("id"))))
+            queue.append((kid, str(kid_id)))
+        if missing:
+            target = thread.extra if own_id is None else next(c.extra for c, _ in pairs if c.id == own_id)
+            target["more_replies"] = missing
+            target["more_url"] = _item_url(item.get("id"))
+    thread.comments = build_tree(pairs)
+    return thread
+
+
+def parse_hn(texts: list[tuple[str, str]], warn: Callable[[ImportWarning_], None] | None = None) -> Iterator[Thread]:
+    """(path, JSON text) pairs -> threads. Firebase items from all the texts are assembled together."""
+    warnings: Callable[[ImportWarning_], None] = warn or (lambda _w: None)
+    flat: list[tuple[dict[str, Any], str]] = []
+    for path, text in texts:
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise ImportFailure(path, exc.lineno, f"not valid JSON ({exc.msg}, column {exc.colno})") from exc
+        items = data if isinstance(data, list) else [data]
+        for index, item in enumerate(items):
+            if not isinstance(item, dict) or "id" not in item:
+                raise ImportFailure(path, 1, f"item {index}: expected a Hacker News item object with an 'id'")
+            if isinstance(item.get("children"), list):
+                yield _algolia_or_hnpwa(item, "children")
+            elif isinstance(item.get("comments"), list):
+                yield _algolia_or_hnpwa(item, "comments")
+            elif "by" in item or "kids" in item or item.get("type") in _ROOT_TYPES | {"comment", "pollopt"}:
+                flat.append((item, path))
+            else:
+                raise ImportFailure(path, 1, f"item {index}: not an HN item (no 'children', 'comments' or 'kids')")
+    if flat:
+        yield from _firebase(flat, warnings)

@@ -1,0 +1,258 @@
+"""Mailing-list archives (mbox) -> one Thread per mail thread, threaded the JWZ way.
+
+In: the path of an mbox file (plain or compressed). Messages are split on `From ` lines
+(mboxrd `>From ` escaping undone), parsed with the stdlib `email` package.
+Out: one Thread per thread: the first mail is the post, every reply a comment under the mail it
+answers. Threading follows Jamie Zawinski's algorithm (https://www.jwz.org/doc/threading.html):
+`References` chains (plus `In-Reply-To`) link containers, absent messages stay as empty containers,
+empty containers are pruned and their children promoted; several roots under one absent message
+share a stand-in post (`missing_post`). Subject grouping (JWZ step 5) is left out on purpose: on
+mailing lists it joins unrelated "Re: help" threads. Broken headers (folded, empty, garbage around
+ids, duplicate Message-IDs) are tolerated. Bodies: the text/plain part (else HTML, converted);
+`format=flowed` unwrapped; the signature is folded into `signature`; a quote of the whole parent at
+the end (top-posting) is folded away and counted in `quoted`; patches are fenced as `diff`.
+Authors are display names (or the address's local part), never whole addresses.
+"""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import hashlib
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from email.message import EmailMessage
+from email.utils import getaddresses, parsedate_to_datetime
+
+from ..model import Comment, Thread
+from .common import build_tree, iter_lines, thread_file_name
+from .errors import ImportFailure
+from .html_to_markdown import html_to_markdown
+from .mail_text import fold_plain_text
+
+_ID = re.compile(r"<([^<>\s@]+@[^<>\s]+)>")
+"""A message id as RFC 5322 has it: `<left@right>`; things like `<yes>` in broken headers are not ids."""
+
+
+@dataclass(slots=True)
+class Mail:
+    """One parsed message, as much as threading and the page need."""
+
+    msgid: str
+    refs: list[str]
+    subject: str
+    author: str | None
+    date: datetime | None
+    body: str
+    extra: dict[str, object]
+    line: int
+
+
+@dataclass(slots=True)
+class _Container:
+    mail: Mail | None = None
+    parent: _Container | None = None
+    children: list[_Container] = field(default_factory=list)
+
+
+def short_id(msgid: str) -> str:
+    """A stable comment id for a Message-ID: `m` + 10 hex digits of its SHA-1."""
+    return "m" + hashlib.sha1(msgid.encode("utf-8", "replace")).hexdigest()[:10]
+
+
+def split_mbox(path: str, data: bytes | None = None) -> Iterator[tuple[int, bytes]]:
+    """(first line number, message bytes) for each message of the mbox at `path` (or in `data`)."""
+    lines: list[bytes] = []
+    start = 0
+    previous_blank = True
+    for number, line in iter_lines(path, data):
+        if number == 1 and not line.startswith(b"From "):
+            raise ImportFailure(path, 1, "not an mbox file: the first line should be a 'From ' separator line")
+        if line.startswith(b"From ") and previous_blank:
+            if lines:
+                yield start, b"".join(lines)
+            lines, start = [], number
+        else:
+            if line.startswith(b">") and line.lstrip(b">").startswith(b"From "):
+                line = line[1:]
+            lines.append(line)
+        previous_blank = not line.strip()
+    if lines:
+        yield start, b"".join(lines)
+
+
+def _header(msg: EmailMessage, name: str) -> str:
+    try:
+        value = msg.get(name)
+    except Exception:  # a header the parser cannot model: fall back to its raw text
+        raw = msg.get_all(name, failobj=[]) if hasattr(msg, "get_all") else []
+        value = raw[0] if raw else None
+    return " ".join(str(value).split()) if value is not None else ""
+
+
+def _author(msg: EmailMessage) -> str | None:
+    raw = _header(msg, "From")
+    pairs = getaddresses([raw])
+    name, address = pairs[0] if pairs else ("", "")
+    if name.strip():
+        return name.strip()
+    address = address or raw
+    local = re.split(r"@| at ", address)[0].strip(" <>\"'")
+    return local or None
+
+
+def _date(msg: EmailMessage) -> datetime | None:
+    raw = _header(msg, "Date")
+    try:
+        moment = parsedate_to_datetime(raw)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC).replace(microsecond=0)
+
+
+def _body(msg: EmailMessage) -> tuple[str, dict[str, object]]:
+    try:
+        part = msg.get_body(preferencelist=("plain", "html"))
+    except Exception:
+        part = None
+    if part is None:
+        return "", {}
+    try:
+        content = part.get_content()
+    except Exception:  # unknown charset or broken transfer encoding: keep what bytes there are
+        payload = part.get_payload(decode=True)
+        content = payload.decode("utf-8", "replace") if isinstance(payload, bytes) else ""
+    if not isinstance(content, str):
+        return "", {}
+    if part.get_content_subtype() == "html":
+        return html_to_markdown(content), {}
+    flowed = part.get_param("format", "", header="content-type") == "flowed"
+    delsp = part.get_param("delsp", "", header="content-type") == "yes"
+    return fold_plain_text(content, flowed=flowed, delsp=delsp)
+
+
+def parse_mail(data: bytes, line: int, path: str) -> Mail:
+    """One message's bytes -> Mail."""
+    msg = email.message_from_bytes(data, policy=email.policy.default)
+    assert isinstance(msg, EmailMessage)
+    ids = _ID.findall(_header(msg, "Message-ID"))
+    msgid = ids[0] if ids else _header(msg, "Message-ID").strip() or "no-id-" + hashlib.sha1(data).hexdigest()
+    refs = _ID.findall(_header(msg, "References"))
+    reply_to = _ID.findall(_header(msg, "In-Reply-To"))
+    if reply_to and (not refs or refs[-1] != reply_to[0]):
+        refs = [r for r in refs if r != reply_to[0]] + [reply_to[0]]
+    refs = [r for r in refs if r != msgid]
+    body, extra = _body(msg)
+    return Mail(msgid, refs, _header(msg, "Subject"), _author(msg), _date(msg), body, extra, line)
+
+
+def _is_ancestor(maybe: _Container, node: _Container) -> bool:
+    current: _Container | None = node
+    while current is not None:
+        if current is maybe:
+            return True
+        current = current.parent
+    return False
+
+
+def _link(child: _Container, parent: _Container) -> None:
+    if child.parent is not None:
+        child.parent.children.remove(child)
+    child.parent = parent
+    parent.children.append(child)
+
+
+def thread_mails(mails: list[Mail]) -> list[tuple[_Container, list[Mail]]]:
+    """JWZ steps 1-4: -> (root container, mails in the thread) per thread, in order of first mail."""
+    table: dict[str, _Container] = {}
+    for mail in mails:
+        container = table.setdefault(mail.msgid, _Container())
+        if container.mail is not None:
+            if container.mail.body == mail.body:
+                continue  # the same message twice
+            mail.msgid = f"{mail.msgid}#{mail.line}"
+            container = table.setdefault(mail.msgid, _Container())
+        container.mail = mail
+        previous: _Container | None = None
+        for ref in mail.refs:
+            ref_container = table.setdefault(ref, _Container())
+            if previous is not None and ref_container.parent is None and not _is_ancestor(ref_container, previous):
+                _link(ref_container, previous)
+            previous = ref_container
+        if previous is not None and not _is_ancestor(container, previous):
+            _link(container, previous)
+        elif previous is None and container.parent is not None:
+            container.parent.children.remove(container)
+            container.parent = None
+    groups: dict[int, tuple[_Container, list[Mail]]] = {}
+    for container in table.values():
+        if container.mail is None:
+            continue
+        top = container
+        while top.parent is not None:
+            top = top.parent
+        groups.setdefault(id(top), (top, []))[1].append(container.mail)
+    ordered = sorted(groups.values(), key=lambda g: min(m.line for m in g[1]))
+    return ordered
+
+
+def _nearest_mail(container: _Container) -> _Container | None:
+    current = container.parent
+    while current is not None and current.mail is None:
+        current = current.parent
+    return current
+
+
+def parse_mbox(path: str, data: bytes | None = None) -> Iterator[Thread]:
+    """The mbox at `path` (or `data` read from it) -> one Thread per thread, in order of first message."""
+    mails = [parse_mail(raw, line, path) for line, raw in split_mbox(path, data)]
+    table_by_id: dict[str, _Container] = {}
+    for root, members in thread_mails(mails):
+        stack = [root]
+        while stack:
+            node = stack.pop()
+            if node.mail is not None:
+                table_by_id[node.mail.msgid] = node
+            stack.extend(node.children)
+        yield _thread(members, table_by_id)
+
+
+def _thread(members: list[Mail], containers: dict[str, _Container]) -> Thread:
+    members.sort(key=lambda m: (m.date or datetime.min.replace(tzinfo=UTC), m.line))
+    tops = [m for m in members if _nearest_mail(containers[m.msgid]) is None]
+    post = tops[0] if len(tops) == 1 else None
+    subject = (post or tops[0]).subject or "(no subject)"
+    title = subject if post else re.sub(r"^(\s*(re|fwd?|aw|sv)\s*:\s*)+", "", subject, flags=re.IGNORECASE)
+    key = post.msgid if post else (tops[0].refs[0] if tops[0].refs else tops[0].msgid)
+    thread = Thread(
+        title=title or "(no subject)",
+        path=thread_file_name("mail", short_id(key)[1:], title or "no subject"),
+        author=post.author if post else None,
+        date=post.date if post else None,
+        body=post.body if post else "",
+    )
+    thread.extra.update({"origin": "mail", "origin_id": short_id(key)[1:]})
+    if post:
+        thread.extra.update(post.extra)
+    else:
+        thread.extra["missing_post"] = True
+    pairs: list[tuple[Comment, str | None]] = []
+    for mail in members:
+        if mail is post:
+            continue
+        container = containers[mail.msgid]
+        parent = _nearest_mail(container)
+        comment = Comment(body=mail.body, id=short_id(mail.msgid), author=mail.author, date=mail.date)
+        comment.extra.update(mail.extra)
+        if container.parent is not None and container.parent.mail is None and mail.refs:
+            comment.extra["missing_parent"] = short_id(mail.refs[-1])
+        if mail.subject and mail.subject != subject and not re.match(r"(?i)\s*re\s*:", mail.subject):
+            comment.extra["subject"] = mail.subject
+        parent_id = None if parent is None or parent.mail is post else short_id(parent.mail.msgid)  # type: ignore[union-attr]
+        pairs.append((comment, parent_id))
+    thread.comments = build_tree(pairs)
+    return thread

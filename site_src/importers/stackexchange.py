@@ -1,0 +1,107 @@
+"""Stack Exchange data dump `Posts.xml` -> one Thread per question.
+
+In: the path of a site dump's `Posts.xml` (possibly compressed), read with `iterparse` so the
+tree is never held whole. Rows: `PostTypeId` 1 = question, 2 = answer (`ParentId` names its
+question); other types (tag wikis, ...) are skipped. `Body` is HTML; dates are UTC without a zone.
+Out: the question as the post (tags from `Tags`), each answer a top-level comment, the accepted one
+marked `accepted`. Comments on posts live in `Comments.xml` and are not read.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import xml.etree.ElementTree as ET
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from ..model import Comment, Thread
+from .common import open_binary, thread_file_name, utc_from_iso
+from .errors import ImportFailure
+from .html_to_markdown import html_to_markdown
+
+
+@dataclass(slots=True)
+class _Question:
+    thread: Thread
+    accepted: str | None = None
+    answers: list[Comment] = field(default_factory=list)
+
+
+def _int(value: str | None) -> int | None:
+    return int(value) if value is not None and re.fullmatch(r"-?\d+", value) else None
+
+
+def _author(row: dict[str, str]) -> str | None:
+    if row.get("OwnerDisplayName"):
+        return row["OwnerDisplayName"]
+    return f"user{row['OwnerUserId']}" if row.get("OwnerUserId") else None
+
+
+def parse_stackexchange(path: str, base_url: str | None = None, data: bytes | None = None) -> Iterator[Thread]:
+    """Stream `Posts.xml` at `path` (or `data` read from it); yield the questions with their answers at the end."""
+    questions: dict[str, _Question] = {}
+    orphans = 0
+    base = base_url.rstrip("/") if base_url else None
+    with io.BytesIO(data) if data is not None else open_binary(path) as handle:
+        try:
+            for _event, elem in ET.iterparse(handle, events=("end",)):
+                if elem.tag != "row":
+                    continue
+                row = dict(elem.attrib)
+                elem.clear()
+                kind = row.get("PostTypeId")
+                if kind == "1" and row.get("Id"):
+                    questions[row["Id"]] = _question(row, base)
+                elif kind == "2" and row.get("Id"):
+                    parent = questions.get(row.get("ParentId", ""))
+                    if parent is None:
+                        orphans += 1
+                        continue
+                    parent.answers.append(_answer(row))
+        except ET.ParseError as exc:
+            line, column = exc.position
+            raise ImportFailure(path, line, f"not well-formed XML (column {column}): {exc}") from exc
+    if not questions and orphans == 0:
+        raise ImportFailure(path, 1, 'expected a Stack Exchange Posts.xml with <row PostTypeId="1" ...> questions')
+    for question in questions.values():
+        for answer in question.answers:
+            if answer.id == question.accepted:
+                answer.extra["accepted"] = True
+        question.thread.comments = question.answers
+        yield question.thread
+
+
+def _question(row: dict[str, str], base: str | None) -> _Question:
+    title = row.get("Title") or f"Question {row['Id']}"
+    thread = Thread(
+        title=title,
+        path=thread_file_name("se", row["Id"], title),
+        source=f"{base}/q/{row['Id']}" if base else None,
+        author=_author(row),
+        date=utc_from_iso(row.get("CreationDate")),
+        tags=re.findall(r"<([^<>]+)>", row.get("Tags", "")),
+        locked=bool(row.get("ClosedDate")),
+        body=html_to_markdown(row.get("Body", ""), base),
+    )
+    thread.extra.update({"origin": "se", "origin_id": row["Id"]})
+    score = _int(row.get("Score"))
+    if score is not None:
+        thread.extra["score"] = score
+    answers = _int(row.get("AnswerCount"))
+    if answers is not None:
+        thread.declared_comments = answers
+    return _Question(thread, accepted=row.get("AcceptedAnswerId"))
+
+
+def _answer(row: dict[str, str]) -> Comment:
+    comment = Comment(
+        body=html_to_markdown(row.get("Body", "")),
+        id=row["Id"],
+        author=_author(row),
+        date=utc_from_iso(row.get("CreationDate")),
+        score=_int(row.get("Score")),
+    )
+    if row.get("LastEditDate"):
+        comment.extra["edited"] = True
+    return comment
