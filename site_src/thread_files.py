@@ -132,6 +132,7 @@ def _marker_line(comment: Comment, parent: str | None) -> str:
 
 
 _BARE_VALUE = re.compile(r"[A-Za-z0-9_.:/@+\-]+")
+_MARKER_LIKE = re.compile(r"^\\*" + re.escape(COMMENT_MARKER))
 _NUMBER = re.compile(r"[+-]?\d+(\.\d*)?([eE][+-]?\d+)?")
 
 
@@ -151,7 +152,4 @@ def _attr_value(value: Any) -> str:
 
 def _escape_body(body: str) -> str:
     """Add a backslash before body lines that would read as a marker; the reader takes one off again."""
-    lines = body.split("\n")
-    return "\n".join(
-        "\\" + line if line.startswith((COMMENT_MARKER, "\\" + COMMENT_MARKER)) else line for line in lines
-    )
+    return "\n".join("\\" + line if _MARKER_LIKE.match(line) else line for line in body.split("\n"))

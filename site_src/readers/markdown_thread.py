@@ -130,9 +130,12 @@ def _is_marker(line: str) -> bool:
     return line.startswith(COMMENT_MARKER) and (len(line) == len(COMMENT_MARKER) or line[len(COMMENT_MARKER)].isspace())
 
 
+_ESCAPED_MARKER = re.compile(r"^\\+" + re.escape(COMMENT_MARKER))
+
+
 def _unescape_body(text: str) -> str:
-    escaped = "\\" + COMMENT_MARKER
-    return "\n".join(line[1:] if line.startswith(escaped) else line for line in text.split("\n"))
+    """Backslashes before `--- comment` at the start of a line: one is removed."""
+    return "\n".join(line[1:] if _ESCAPED_MARKER.match(line) else line for line in text.split("\n"))
 
 
 def _build_tree(path: str, blocks: list[tuple[int, str, list[str]]]) -> list[Comment]:

@@ -1,0 +1,51 @@
+"""Markdown from strangers becomes safe HTML."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from site_src.markup import render_markdown
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "<script>alert(1)</script>",
+        "<img src=x onerror=alert(1)>",
+        "[a](javascript:alert(1))",
+        "[a](JAVASCRIPT:alert(1))",
+        "[a](vbscript:msgbox(1))",
+        "[a](data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==)",
+        "![a](data:image/svg+xml;base64,PHN2Zz48L3N2Zz4=)",
+        "<javascript:alert(1)>",
+        "[a]: javascript:alert(1)\n\n[a]",
+        '<a href="javascript:alert(1)">x</a>',
+        "[a](java\tscript:alert(1))",
+    ],
+)
+def test_no_active_content_survives(source: str) -> None:
+    html = render_markdown(source).lower()
+    tags = re.findall(r"<[a-z][^>]*>", html)
+    assert not [t for t in tags if t.startswith(("<script", "<img", "<iframe")) or re.search(r"\son\w+=", t)]
+    assert "href=\"javascript" not in html and "href=\"vbscript" not in html and "href=\"data:" not in html
+    assert "<img" not in html
+
+
+def test_external_links_get_rel_and_headings_move_down() -> None:
+    html = render_markdown("# Big\n\n[x](https://example.org) and [y](/local/)")
+    assert "<h3>Big</h3>" in html
+    assert '<a href="https://example.org" rel="nofollow ugc noopener">x</a>' in html
+    assert '<a href="/local/">y</a>' in html
+
+
+def test_images_become_links_not_requests() -> None:
+    html = render_markdown("![a cat](https://example.org/cat.png)")
+    assert html == (
+        '<p><a class="image-link" href="https://example.org/cat.png" rel="nofollow ugc noopener">[image: a cat]</a></p>\n'
+    )
+
+
+def test_raw_html_shows_as_text() -> None:
+    assert render_markdown("<b>hi</b>") == "<p>&lt;b&gt;hi&lt;/b&gt;</p>\n"
