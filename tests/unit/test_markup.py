@@ -43,7 +43,8 @@ def test_external_links_get_rel_and_headings_move_down() -> None:
 def test_images_become_links_not_requests() -> None:
     html = render_markdown("![a cat](https://example.org/cat.png)")
     assert html == (
-        '<p><a class="image-link" href="https://example.org/cat.png" rel="nofollow ugc noopener">[image: a cat]</a></p>\n'
+        '<p><a class="image-link" href="https://example.org/cat.png" rel="nofollow ugc noopener">'
+        "[image: a cat]</a></p>\n"
     )
 
 
