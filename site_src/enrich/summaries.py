@@ -42,6 +42,16 @@ _SAME_SENTENCE = 0.35
 _SAME_COMMENT = 0.5
 """Cosine above which two comments are near-duplicates: only one becomes a key point."""
 _DAMPING = 0.85
+_NEIGHBOURS = 20
+"""Edges kept per node of a graph (its most similar neighbours)."""
+_MIN_EDGE = 0.05
+"""Cosine below which two sentences or comments are not linked."""
+_ITERATIONS = 30
+"""Power-iteration steps at most (0.85^30 < 1%: enough to order the nodes)."""
+
+
+def _second(pair: tuple[float, int]) -> int:
+    return pair[1]
 
 
 @dataclass(frozen=True, slots=True)
@@ -229,24 +239,26 @@ def _vectors(term_lists: Sequence[Sequence[str]], idf: dict[str, float]) -> list
 
 
 def _similarities(vectors: Sequence[dict[str, float]]) -> list[dict[int, float]]:
-    """Cosine similarity of every pair that shares a term, through an inverted index (sparse, symmetric)."""
+    """Cosine similarity of every pair that shares a term, through an inverted index (sparse, symmetric).
+
+    Terms are visited in sorted order and postings in index order, so the float sums are
+    the same on every machine.
+    """
     postings: dict[str, list[tuple[int, float]]] = {}
     for i, vec in enumerate(vectors):
         for t, w in vec.items():
             postings.setdefault(t, []).append((i, w))
-    sims: list[dict[int, float]] = [{} for _ in vectors]
+    upper: list[dict[int, float]] = [{} for _ in vectors]
     for t in sorted(postings):
         plist = postings[t]
-        for a in range(len(plist)):
-            i, wi = plist[a]
-            row = sims[i]
-            for b in range(a + 1, len(plist)):
-                j, wj = plist[b]
+        for a, (i, wi) in enumerate(plist):
+            row = upper[i]
+            for j, wj in plist[a + 1 :]:
                 row[j] = row.get(j, 0.0) + wi * wj
-    for i, row in enumerate(sims):
-        for j, v in list(row.items()):
-            v = round(v, 9)
-            row[j] = v
+    sims: list[dict[int, float]] = [{} for _ in vectors]
+    for i, row in enumerate(upper):
+        for j, v in row.items():
+            sims[i][j] = v
             sims[j][i] = v
     return sims
 
@@ -254,21 +266,30 @@ def _similarities(vectors: Sequence[dict[str, float]]) -> list[dict[int, float]]
 def _lexrank(sims: list[dict[int, float]], teleport: Sequence[float]) -> list[float]:
     """PageRank over the weighted similarity graph with a personalised teleport (continuous LexRank)."""
     n = len(sims)
-    total = sum(teleport) or 1.0
-    p = [w / total for w in teleport] if sum(teleport) > 0 else [1.0 / n] * n
-    out = [sum(row.values()) for row in sims]
+    total = sum(teleport)
+    p = [w / total for w in teleport] if total > 0 else [1.0 / n] * n
+    edges: list[tuple[int, list[tuple[int, float]]]] = []
+    dangling_nodes = []
+    for i, row in enumerate(sims):
+        # each node keeps its strongest neighbours only: the graph stays sparse, a power step linear
+        kept = sorted(heapq.nsmallest(_NEIGHBOURS, ((-v, j) for j, v in row.items() if v >= _MIN_EDGE)), key=_second)
+        out = -sum(v for v, _ in kept)
+        if out > 0:
+            edges.append((i, [(j, -_DAMPING * v / out) for v, j in kept]))
+        else:
+            dangling_nodes.append(i)
     rank = list(p)
-    for _ in range(60):
-        dangling = sum(rank[i] for i in range(n) if out[i] <= 0)
-        new = [(1 - _DAMPING + _DAMPING * dangling) * p[i] for i in range(n)]
-        for i, row in enumerate(sims):
-            if out[i] > 0:
-                share = _DAMPING * rank[i] / out[i]
-                for j in sorted(row):
-                    new[j] += share * row[j]
+    for _ in range(_ITERATIONS):
+        dangling = sum(rank[i] for i in dangling_nodes)
+        base = 1 - _DAMPING + _DAMPING * dangling
+        new = [base * pi for pi in p]
+        for i, row in edges:
+            ri = rank[i]
+            for j, w in row:
+                new[j] += ri * w
         delta = sum(abs(a - b) for a, b in zip(new, rank, strict=True))
         rank = new
-        if delta < 1e-10:
+        if delta < 1e-7:
             break
     return [round(r, 12) for r in rank]
 
@@ -331,6 +352,11 @@ def _eligible(unit: _Unit, sents: list[_Sentence]) -> bool:
     return sum(len(s.terms) for s in own) >= 4
 
 
+def _mean_quality(unit: _Unit, sents: list[_Sentence]) -> float:
+    own = sents[unit.first : unit.first + unit.count]
+    return round(sum(s.quality for s in own) / len(own), 9) if own else 0.0
+
+
 def _key_points(units: list[_Unit], sents: list[_Sentence], wanted: int) -> tuple[KeyPoint, ...]:
     eligible = [u for u, unit in enumerate(units) if _eligible(unit, sents)]
     if not eligible or wanted <= 0:
@@ -348,7 +374,9 @@ def _key_points(units: list[_Unit], sents: list[_Sentence], wanted: int) -> tupl
     ]
     vectors = _vectors(terms, _idf(_document_frequencies([set(t) for t in terms]), len(terms)))
     sims = _similarities(vectors)
-    teleport = [units[u].weight * (1 + 0.2 * math.log1p(units[u].replies)) for u in cand]
+    teleport = [
+        units[u].weight * (1 + 0.2 * math.log1p(units[u].replies)) * _mean_quality(units[u], sents) for u in cand
+    ]
     rank = _lexrank(sims, teleport)
     top = max(rank) or 1.0
     final = [round(r / top * teleport[k], 9) for k, r in enumerate(rank)]

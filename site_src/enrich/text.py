@@ -87,12 +87,15 @@ _CODE_SPAN = re.compile(r"(`+)(.+?)\1")
 _EMPHASIS = re.compile(r"\*{1,3}|(?<![^\W_])_{1,3}|_{1,3}(?![^\W_])|~~")
 _ESCAPE = re.compile(r"\\([!-/:-@\[-`{-~])")
 _SPACES = re.compile(r"[^\S\n]+|[^\S\n]*\n\s*")
+_INLINE_SYNTAX = re.compile(r"[\[`<*_~\\&]|://|www\.|mailto:")
 _QUOTE_START = re.compile(r"^(?:[^\s:“\"«„]{1,30}(?: [^\s:“\"«„]{1,30}){0,3}:\s*)?[“\"«„]")
 
 
 def _inline_plain(text: str) -> tuple[str, int]:
     """Inline Markdown to plain text; returns the text and the number of URL characters removed."""
     url_chars = 0
+    if not _INLINE_SYNTAX.search(text):
+        return _SPACES.sub(lambda m: "\n" if "\n" in m.group(0) else " ", text).strip(), 0
 
     def drop_url(match: re.Match[str]) -> str:
         nonlocal url_chars
@@ -219,7 +222,7 @@ def markdown_to_plain(markdown: str) -> PlainText:
         else:
             open_quote = False
         blocks.append(Block(text, quoted))
-    source_chars = sum(1 for ch in markdown if not ch.isspace())
+    source_chars = len("".join(markdown.split()))
     return PlainText(tuple(blocks), url_chars, source_chars)
 
 
@@ -384,7 +387,8 @@ def content_terms(text: str) -> list[str]:
     character pairs, so other scripts give usable terms rather than one giant token.
     """
     terms: list[str] = []
-    text = _US.sub("USA", text)
+    if "U" in text:
+        text = _US.sub("USA", text)
     for match in _TERM.finditer(text):
         word = match.group(0)
         if _CJK.search(word) and len(word) > 1:

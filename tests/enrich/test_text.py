@@ -1,0 +1,94 @@
+"""Markdown to plain text, sentence splitting, terms: site_src/enrich/text.py."""
+
+from __future__ import annotations
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from site_src.enrich.text import content_terms, markdown_to_plain, split_sentences, trim_quote
+
+
+def test_abbreviations_initials_and_decimals_do_not_split() -> None:
+    text = "Mr. Smith paid 3.5 dollars, e.g. for U.S. forces. J. R. R. Tolkien wrote it. It ended."
+    assert split_sentences(text) == [
+        "Mr. Smith paid 3.5 dollars, e.g. for U.S. forces.",
+        "J. R. R. Tolkien wrote it.",
+        "It ended.",
+    ]
+
+
+def test_initialism_at_sentence_end_splits_before_a_sentence_starter() -> None:
+    assert split_sentences("Prices rose in the U.S. The end came.") == ["Prices rose in the U.S.", "The end came."]
+
+
+def test_closing_quote_stays_with_its_sentence() -> None:
+    assert split_sentences("He said “stop.” Then he left! Why? Because.") == [
+        "He said “stop.”",
+        "Then he left!",
+        "Why?",
+        "Because.",
+    ]
+
+
+def test_cjk_terminators_split_without_spaces() -> None:
+    assert split_sentences("中国不会停止。这是问题！好吗？") == ["中国不会停止。", "这是问题！", "好吗？"]
+
+
+def test_markdown_is_reduced_to_text_and_urls_are_counted() -> None:
+    plain = markdown_to_plain(
+        "# Title\n\nSee [the docs](https://example.org/a_b) and **bold** `code`.\n\n```\nx = 1\n```\n\n- one\n- two\n"
+    )
+    assert [b.text for b in plain.blocks] == ["Title", "See the docs and bold code.", "one", "two"]
+    assert plain.url_chars == len("https://example.org/a_b")
+
+
+def test_blockquotes_and_quoted_paragraphs_are_marked() -> None:
+    plain = markdown_to_plain("> someone else\n\nMichael: “Long quote.\n\n“More of it.”\n\nMy own words here.")
+    assert [(b.text, b.quoted) for b in plain.blocks] == [
+        ("someone else", True),
+        ("Michael: “Long quote.", True),
+        ("“More of it.”", True),
+        ("My own words here.", False),
+    ]
+
+
+def test_unclosed_link_and_bare_url_leave_no_url_text() -> None:
+    plain = markdown_to_plain("Read more: [https://theatln.tc/HSMRby4S](https://theatln.tc/HSMRby4S")
+    assert "http" not in plain.text
+    assert plain.url_share() > 0.5
+
+
+def test_terms_fold_plurals_possessives_and_us() -> None:
+    assert content_terms("China’s chemicals and policies in the U.S. and the US") == [
+        "china",
+        "chemical",
+        "policy",
+        "usa",
+        "usa",
+    ]
+
+
+def test_other_scripts_give_terms_not_errors() -> None:
+    assert content_terms("中国不会") == ["中国", "国不", "不会"]
+    assert content_terms("Москва — столица России") == ["москва", "столица", "россии"]
+
+
+@given(st.text(alphabet=st.sampled_from("ab cd. ef! “g” h,\n"), max_size=600), st.integers(20, 250))
+def test_trim_quote_never_cuts_inside_a_word(text: str, limit: int) -> None:
+    out = trim_quote(text, limit)
+    whole = " ".join(text.split())
+    if not out.endswith("…"):
+        assert out == text.strip()
+        return
+    body = out.removesuffix("…").strip()
+    assert len(body) <= limit
+    assert whole.startswith(body)
+    assert len(whole) == len(body) or whole[len(body)] in " ,;:-"
+
+
+@given(st.text(max_size=300))
+def test_markdown_to_plain_and_sentences_never_raise(text: str) -> None:
+    for block in markdown_to_plain(text).blocks:
+        for sentence in split_sentences(block.text):
+            assert sentence == sentence.strip()
+            assert sentence
