@@ -113,8 +113,8 @@ def _firebase(items: list[tuple[dict[str, Any], str]], warn: Callable[[ImportWar
             if item.get("poll") in by_id:
                 options.setdefault(item["poll"], []).append(item)
             else:
-                warn(ImportWarning_(paths[item.get('id')], 1, f"poll option {item.get('id')} skipped: its poll {item.get('poll')} "
-                                    "is not in the input (an option alone is not a discussion)"))  # fmt: skip
+                message = f"poll option {item.get('id')} skipped: its poll {item.get('poll')} is not in the input"
+                warn(ImportWarning_(paths[item.get("id")], 1, message + " (an option alone is not a discussion)"))
     for item in by_id.values():
         if item.get("type") == "pollopt" or item.get("parent") in by_id:
             continue

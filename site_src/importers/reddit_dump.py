@@ -160,7 +160,8 @@ def parse_reddit_dump(
             parts = permalink.strip("/").split("/")
             entry.permalink_slug = parts[4] if len(parts) > 4 else ""
     for link, entry in pending.items():
-        yield _assemble(link, entry)
+        if len(entry.comments) >= keep.min_comments:  # the first pass counted duplicate lines too
+            yield _assemble(link, entry)
 
 
 def _assemble(link: str, entry: _Pending) -> Thread:
