@@ -17,6 +17,7 @@ from typing import Any
 from . import __version__
 from .config import ConfigError, SiteConfig, load_config
 from .diagnostics import Problem, Report, SourceError
+from .importers import cli as import_cli
 from .load import decode_source
 from .pipeline import build
 from .readers import parse_source
@@ -66,6 +67,10 @@ def make_parser() -> argparse.ArgumentParser:
     new_cmd = commands.add_parser("new", help="create a new site folder with an example thread")
     new_cmd.add_argument("dir", type=Path)
     new_cmd.set_defaults(run=run_new)
+
+    import_cmd = commands.add_parser("import", help="turn exports (Reddit, HN, Discourse, mbox, ...) into thread files")
+    import_cli.add_arguments(import_cmd)
+    import_cmd.set_defaults(run=import_cli.run)
     return parser
 
 

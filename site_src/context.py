@@ -10,13 +10,14 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
 from markupsafe import Markup
 
 from .enrich import EnrichedThread
+from .enrich.charts import activity_svg
 from .markup import is_safe_url, render_markdown
 from .model import Comment, Moment
 from .site import Month, Site, Tag
@@ -75,6 +76,41 @@ class TagLink:
     """Site path of the tag page."""
     count: int = 0
     """Threads with this tag (on the tags index)."""
+    auto: bool = False
+    """Suggested by the build (`auto_tags`), not written by a person."""
+
+
+@dataclass(slots=True)
+class KeyPointView:
+    comment_id: str
+    """Id of the quoted comment."""
+    anchor: str
+    """Its element id on the thread page."""
+    url: str
+    """Site path of the page that shows it, with the `#anchor`."""
+    author: str
+    quote: str
+    """A brief quote, plain text."""
+    score: int | None
+
+
+@dataclass(slots=True)
+class GlanceView:
+    """The thread "at a glance"."""
+
+    comments: int
+    participants: int
+    max_depth: int
+    first_date: str
+    last_date: str
+    span_text: str
+    """`3 days`, `5 hours`, ... ("" without dates)."""
+    most_replied: KeyPointView | None
+    most_replied_count: int
+    top_scored: KeyPointView | None
+    top_score: int
+    activity_svg: Markup
+    """Inline SVG chart of comments over time ("" when comments are undated)."""
 
 
 @dataclass(slots=True)
@@ -150,10 +186,22 @@ class ThreadView:
     participants: int
     max_depth: int
     extra: dict[str, Any]
+    keywords: list[str] = field(default_factory=list)
+    """Distinctive terms of this thread against the whole site."""
+    key_points: list[KeyPointView] = field(default_factory=list)
+    """The comments that best represent the discussion."""
+    glance: GlanceView | None = None
+    """Stats at a glance."""
+    related: list[ThreadCard] = field(default_factory=list)
+    """Related threads (cards), most related first."""
 
 
 def tag_links(item: EnrichedThread) -> list[TagLink]:
-    return [TagLink(name, f"/tags/{slug}/") for name, slug in zip(item.thread.tags, item.tag_slugs, strict=True)]
+    auto = set(item.auto_tags)
+    return [
+        TagLink(name, f"/tags/{slug}/", auto=name in auto)
+        for name, slug in zip(item.tag_names, item.tag_slugs, strict=True)
+    ]
 
 
 def thread_card(item: EnrichedThread) -> ThreadCard:
@@ -173,8 +221,17 @@ def thread_card(item: EnrichedThread) -> ThreadCard:
     )
 
 
-def thread_view(item: EnrichedThread) -> ThreadView:
+def thread_view(
+    item: EnrichedThread, page_of: dict[str, str] | None = None, related: list[ThreadCard] | None = None
+) -> ThreadView:
+    """The thread page's `thread`; `page_of` maps comment ids to the page showing them (default: the thread page)."""
     thread = item.thread
+    pages = page_of or {}
+
+    def point(comment_id: str, author: str | None, quote: str, score: int | None) -> KeyPointView:
+        target = f"{pages.get(comment_id, item.url)}#{anchor(comment_id)}"
+        return KeyPointView(comment_id, anchor(comment_id), target, author or "", quote, score)
+
     return ThreadView(
         title=thread.title,
         slug=item.slug,
@@ -194,7 +251,43 @@ def thread_view(item: EnrichedThread) -> ThreadView:
         participants=item.participants,
         max_depth=item.max_depth,
         extra=thread.extra,
+        keywords=item.keywords,
+        key_points=[point(k.comment_id, k.author, k.quote, k.score) for k in item.key_points],
+        glance=_glance(item, point),
+        related=related or [],
     )
+
+
+def _glance(item: EnrichedThread, point: Any) -> GlanceView:
+    stats = item.stats
+    authors = {c.id: c.author for c, _ in item.thread.walk()}
+    most = point(stats.most_replied[0], authors.get(stats.most_replied[0]), "", None) if stats.most_replied else None
+    top = point(stats.top_scored[0], authors.get(stats.top_scored[0]), "", None) if stats.top_scored else None
+    return GlanceView(
+        comments=stats.comments,
+        participants=item.participants,
+        max_depth=stats.max_depth,
+        first_date=iso(stats.first_date),
+        last_date=iso(stats.last_date),
+        span_text=_span_text(stats.span),
+        most_replied=most,
+        most_replied_count=stats.most_replied[1] if stats.most_replied else 0,
+        top_scored=top,
+        top_score=stats.top_scored[1] if stats.top_scored else 0,
+        activity_svg=Markup(activity_svg(stats.activity)),
+    )
+
+
+def _span_text(span: timedelta | None) -> str:
+    if span is None:
+        return ""
+    seconds = int(span.total_seconds())
+    for unit, size in (("year", 365 * 86400), ("month", 30 * 86400), ("day", 86400), ("hour", 3600)):
+        if seconds >= size:
+            count = seconds // size
+            return f"{count} {unit}{'s' if count != 1 else ''}"
+    minutes = seconds // 60
+    return f"{minutes} minute{'s' if minutes != 1 else ''}"
 
 
 @dataclass(slots=True)

@@ -16,9 +16,12 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
+from markupsafe import Markup
 
 from .config import SiteConfig
 from .context import (
+    CommentView,
+    ThreadCard,
     comment_pages,
     iso,
     month_links,
@@ -29,6 +32,7 @@ from .context import (
 )
 from .diagnostics import SourceError
 from .enrich import EnrichedThread
+from .enrich.charts import bar_chart_svg, column_chart_svg
 from .site import Site
 from .themes import Theme
 from .urls import Linker, output_file
@@ -136,7 +140,7 @@ def plan_pages(site: Site) -> Iterator[Page]:
             {"threads": [thread_card(t) for t in items], "pagination": pagination},
         )
     for item in site.threads:
-        yield from thread_pages(item, config)
+        yield from thread_pages(item, config, related_cards(item, site))
     yield Page("/tags/", "tags.html", "tags", "Tags", {"tags": tag_index(site)})
     for tag in site.tags:
         for pagination, items in paginate(tag.url, tag.threads, config.per_page):
@@ -199,30 +203,63 @@ def plan_pages(site: Site) -> Iterator[Page]:
             "months": month_links(site.months),
         },
     )
+    yield Page("/stats/", "stats.html", "stats", "Statistics", site_statistics(site))
     yield Page("/robots.txt", "robots.txt", "robots", "", {})
     yield Page("/404.html", "404.html", "404", "Page not found", {})
 
 
-def thread_pages(item: EnrichedThread, config: SiteConfig) -> Iterator[Page]:
+def thread_pages(item: EnrichedThread, config: SiteConfig, related: list[ThreadCard]) -> Iterator[Page]:
     """The thread page and the pages that continue its deepest branches."""
-    view = thread_view(item)
-    for part in comment_pages(item, config.fold_depth):
+    parts = comment_pages(item, config.fold_depth)
+    page_of = {view.id: part.path for part in parts for view in _views_on(part.roots)}
+    view = thread_view(item, page_of, related)
+    for part in parts:
         if part.parent is None:
-            yield Page(
-                part.path,
-                "thread.html",
-                "thread",
-                item.thread.title,
-                {"thread": view, "comments": part.roots, "fold_depth": config.fold_depth},
-            )
+            variables = {"thread": view, "comments": part.roots, "fold_depth": config.fold_depth}
+            yield Page(part.path, "thread.html", "thread", item.thread.title, variables)
         else:
-            yield Page(
-                part.path,
-                "comments.html",
-                "comments",
-                f"{item.thread.title} (continued)",
-                {"thread": view, "comments": part.roots, "parent": part.parent, "fold_depth": config.fold_depth},
-            )
+            variables = {"thread": view, "comments": part.roots, "parent": part.parent, "fold_depth": config.fold_depth}
+            yield Page(part.path, "comments.html", "comments", f"{item.thread.title} (continued)", variables)
+
+
+def site_statistics(site: Site) -> dict[str, Any]:
+    """Variables of the stats page: totals, threads per month and the busiest tags, as inline SVG charts."""
+    per_month: list[tuple[str, int]] = []
+    if site.months:
+        counts = {m.key: len(m.threads) for m in site.months}
+        year, month = site.months[-1].year, site.months[-1].month
+        last = (site.months[0].year, site.months[0].month)
+        while (year, month) <= last:
+            key = f"{year:04d}-{month:02d}"
+            per_month.append((key, counts.get(key, 0)))
+            year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    busiest = sorted(((t.name, len(t.threads)) for t in site.tags), key=lambda p: (-p[1], p[0].casefold()))[:15]
+    return {
+        "totals": {
+            "threads": len(site.threads),
+            "comments": sum(t.comment_count for t in site.threads),
+            "tags": len(site.tags),
+            "undated": len(site.undated()),
+        },
+        "per_month_svg": Markup(
+            column_chart_svg(per_month, "Threads per month", width=640, height=160, unit="threads")
+        ),
+        "busiest_tags_svg": Markup(bar_chart_svg(busiest, "Busiest tags")),
+        "per_month": per_month,
+        "busiest_tags": busiest,
+    }
+
+
+def related_cards(item: EnrichedThread, site: Site) -> list[ThreadCard]:
+    return [thread_card(site.by_slug[slug]) for slug in item.related if slug in site.by_slug]
+
+
+def _views_on(roots: list[CommentView]) -> Iterator[CommentView]:
+    stack = list(roots)
+    while stack:
+        view = stack.pop()
+        yield view
+        stack.extend(view.replies)
 
 
 def _newest(items: list[EnrichedThread]) -> str:

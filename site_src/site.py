@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 
 from .config import SiteConfig
 from .diagnostics import Report
-from .enrich import EnrichedThread
+from .enrich import EnrichedThread, enrich_site
 from .model import Moment
 
 
@@ -64,6 +64,8 @@ class Site:
     """Tags by name (case-insensitive)."""
     months: list[Month]
     """Months that have threads, newest first."""
+    by_slug: dict[str, EnrichedThread]
+    """Published threads by slug."""
 
     def undated(self) -> list[EnrichedThread]:
         return [t for t in self.threads if t.thread.date is None]
@@ -101,13 +103,20 @@ def assemble_site(items: list[EnrichedThread], config: SiteConfig, report: Repor
         by_slug[item.slug] = item
         published.append(item)
     published.sort(key=newest_first)
-    return Site(config=config, threads=published, tags=_group_tags(published), months=_group_months(published))
+    enrich_site(published, config)
+    return Site(
+        config=config,
+        threads=published,
+        tags=_group_tags(published),
+        months=_group_months(published),
+        by_slug=by_slug,
+    )
 
 
 def _group_tags(threads: list[EnrichedThread]) -> list[Tag]:
     tags: dict[str, Tag] = {}
     for item in sorted(threads, key=lambda i: i.thread.path):
-        for name, slug in zip(item.thread.tags, item.tag_slugs, strict=True):
+        for name, slug in zip(item.tag_names, item.tag_slugs, strict=True):
             tags.setdefault(slug, Tag(name=name, slug=slug))
     for item in threads:
         for slug in dict.fromkeys(item.tag_slugs):

@@ -1,21 +1,25 @@
-"""[enrich] Thread -> EnrichedThread: slug, URL, summary, counts.
+"""[enrich] Thread -> EnrichedThread: slug, summary, key points, stats, terms; then site-wide facts.
 
-Per-thread enrichment is a pure function of the thread and the config, so it
-can be cached and spread over processes. Site-wide facts (tags, related
-threads, archives) are worked out afterwards in `site.py`.
+`enrich_thread` is a pure function of one thread and the config, so it can be
+cached and spread over processes. `enrich_site` runs once over every thread:
+keywords against the whole site, automatic tags, related threads.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import PurePosixPath
 
 from ..config import SiteConfig
-from ..markup import markdown_tokens
 from ..model import Thread
-from ..text import slugify, truncate_words
+from ..text import slugify
+from .keywords import DocumentFrequencies, keyword_vector, keywords, suggest_tags, term_counts
+from .related import RelatedItem, related_threads
+from .stats import ThreadStats, thread_stats
+from .summaries import KeyPoint, summarize
 
-SUMMARY_CHARS = 320
+RELATED_COUNT = 5
+KEYWORD_COUNT = 8
 
 
 @dataclass(slots=True)
@@ -23,26 +27,51 @@ class EnrichedThread:
     """A thread and what enrichment learned about it."""
 
     thread: Thread
-    """The parsed thread, unchanged."""
+    """The parsed thread (in the main process of a parallel build: without body and comments)."""
     slug: str
     """URL segment: `/t/<slug>/`."""
     summary: str
-    """Plain text: the hand-written summary, or one made from the discussion."""
+    """Plain text: the hand-written summary, or sentences drawn from the discussion."""
     summary_is_auto: bool
     """True when `summary` was generated."""
-    comment_count: int
-    """Comments in the tree."""
-    participants: int
-    """Distinct named authors, the poster included."""
-    max_depth: int
-    """Deepest reply chain (1 = only top-level comments, 0 = no comments)."""
+    key_points: tuple[KeyPoint, ...]
+    """The comments that best represent the discussion."""
+    stats: ThreadStats
+    """Counts, depth, time span, activity."""
+    terms: dict[str, int]
+    """Content terms and their counts (input to keywords and related threads)."""
+    tag_names: list[str] = field(default_factory=list)
+    """Tags to publish: the thread's own, then automatic ones."""
     tag_slugs: list[str] = field(default_factory=list)
-    """URL segments of `thread.tags`, in the same order."""
+    """URL segments of `tag_names`, same order."""
+    auto_tags: list[str] = field(default_factory=list)
+    """Names in `tag_names` that were suggested, not written."""
+    keywords: list[str] = field(default_factory=list)
+    """Distinctive terms against the whole site (set by `enrich_site`)."""
+    related: list[str] = field(default_factory=list)
+    """Slugs of related threads, most related first (set by `enrich_site`)."""
 
     @property
     def url(self) -> str:
         """Site path of the thread page."""
         return f"/t/{self.slug}/"
+
+    @property
+    def comment_count(self) -> int:
+        return self.stats.comments
+
+    @property
+    def participants(self) -> int:
+        return self.stats.participants or (1 if self.thread.author else 0)
+
+    @property
+    def max_depth(self) -> int:
+        return self.stats.max_depth
+
+    def without_text(self) -> EnrichedThread:
+        """A copy without the post and comment bodies: what lists, feeds and site-wide work need."""
+        light = replace(self.thread, body="", comments=[])
+        return replace(self, thread=light)
 
 
 def thread_slug(thread: Thread) -> str:
@@ -53,42 +82,39 @@ def thread_slug(thread: Thread) -> str:
 
 def enrich_thread(thread: Thread, config: SiteConfig) -> EnrichedThread:
     """Everything that needs only this thread and the config."""
-    authors = {thread.author} if thread.author else set()
-    count = 0
-    depth = 0
-    for comment, level in thread.walk():
-        count += 1
-        depth = max(depth, level)
-        if comment.author:
-            authors.add(comment.author)
-    summary = thread.summary or opening_summary(thread)
+    summary = summarize(thread, sentences=config.summary_sentences)
+    text = thread.summary or summary.text
     return EnrichedThread(
         thread=thread,
         slug=thread_slug(thread),
-        summary=" ".join(summary.split()),
+        summary=" ".join(text.split()),
         summary_is_auto=not thread.summary,
-        comment_count=count,
-        participants=len(authors),
-        max_depth=depth,
+        key_points=summary.key_points,
+        stats=thread_stats(thread),
+        terms=term_counts(thread),
+        tag_names=list(thread.tags),
         tag_slugs=[slugify(tag) for tag in thread.tags],
     )
 
 
-def opening_summary(thread: Thread) -> str:
-    """The opening of the post, or of the first comment when the post is empty, as plain text."""
-    source = thread.body or (thread.comments[0].body if thread.comments else "")
-    return truncate_words(markdown_to_text(source), SUMMARY_CHARS)
+def enrich_site(items: list[EnrichedThread], config: SiteConfig) -> None:
+    """Keywords against the whole site, automatic tags, related threads: set on each item in place."""
+    frequencies = DocumentFrequencies.from_counts(item.terms for item in items)
+    for item in items:
+        item.keywords = keywords(item.terms, frequencies, KEYWORD_COUNT)
+        if config.auto_tags:
+            suggested = suggest_tags(item.terms, frequencies, item.tag_names, config.auto_tags)
+            fresh = [tag for tag in suggested if slugify(tag) not in item.tag_slugs]
+            item.auto_tags = fresh
+            item.tag_names = item.tag_names + fresh
+            item.tag_slugs = item.tag_slugs + [slugify(tag) for tag in fresh]
+    vectors = (RelatedItem(item.slug, item.tag_slugs, keyword_vector(item.terms, frequencies)) for item in items)
+    related = related_threads(vectors, k=RELATED_COUNT)
+    for item in items:
+        item.related = related.get(item.slug, [])
 
 
-def markdown_to_text(text: str) -> str:
-    """The words of a Markdown text, without markup: inline text of every block, code blocks left out."""
-    words: list[str] = []
-    for token in markdown_tokens(text):
-        if token.type == "inline" and token.children:
-            for child in token.children:
-                if child.type in ("text", "code_inline"):
-                    words.append(child.content)
-                elif child.type in ("softbreak", "hardbreak"):
-                    words.append(" ")
-            words.append(" ")
-    return " ".join("".join(words).split())
+def suggested_tags(items: list[EnrichedThread], count: int) -> dict[str, list[str]]:
+    """For `digest tags --suggest`: thread path -> tags a person might add."""
+    frequencies = DocumentFrequencies.from_counts(item.terms for item in items)
+    return {item.thread.path: suggest_tags(item.terms, frequencies, item.tag_names, count) for item in items}

@@ -141,13 +141,12 @@ def _unescape_body(text: str) -> str:
 def _build_tree(path: str, blocks: list[tuple[int, str, list[str]]]) -> list[Comment]:
     top: list[Comment] = []
     by_id: dict[str, tuple[Comment, int]] = {}
-    later_ids = {}
-    for line, attrs_text, _ in blocks:
-        attrs = _attributes(path, line, attrs_text)
+    parsed = [(line, _attributes(path, line, attrs_text), attrs_text, body) for line, attrs_text, body in blocks]
+    later_ids: dict[str, int] = {}
+    for line, attrs, _, _ in parsed:
         if "id" in attrs:
             later_ids.setdefault(str(attrs["id"]), line)
-    for position, (line, attrs_text, body_lines) in enumerate(blocks, start=1):
-        attrs = _attributes(path, line, attrs_text)
+    for position, (line, attrs, attrs_text, body_lines) in enumerate(parsed, start=1):
         comment = _comment(path, line, position, attrs, body_lines)
         if comment.id in by_id:
             raise SourceError(
