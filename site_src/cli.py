@@ -57,7 +57,12 @@ def make_parser() -> argparse.ArgumentParser:
     build_cmd.add_argument("--keep-going", action="store_true", help="publish the good threads even when some fail")
     build_cmd.add_argument("--strict", action="store_true", help="treat warnings as errors")
     build_cmd.add_argument("-q", "--quiet", action="store_true", help="print only problems")
+    build_cmd.add_argument("-j", "--jobs", type=int, help="worker processes (default: one per core on large sites)")
     build_cmd.set_defaults(run=run_build)
+
+    check_cmd = commands.add_parser("check", help="check the built site offline: links, anchors and assets")
+    _site_options(check_cmd)
+    check_cmd.set_defaults(run=run_check)
 
     show_cmd = commands.add_parser("show", help="print how one thread file was understood, as JSON")
     show_cmd.add_argument("file", type=Path)
@@ -105,7 +110,7 @@ def run_build(options: argparse.Namespace) -> int:
         if tty and total >= 200:
             print(f"\r{stage}: {done}/{total}", end="" if done < total else "\n", file=sys.stderr, flush=True)
 
-    result = build(config, keep_going=options.keep_going, strict=options.strict, progress=progress)
+    result = build(config, keep_going=options.keep_going, strict=options.strict, progress=progress, jobs=options.jobs)
     print_problems(result.report)
     elapsed = time.perf_counter() - started
     failed = bool(result.report.errors) or (options.strict and bool(result.report.warnings))
@@ -122,6 +127,22 @@ def run_build(options: argparse.Namespace) -> int:
         print(f"{_count(result.report)}; {kept}", file=sys.stderr)
         return EXIT_ERRORS
     return EXIT_OK
+
+
+def run_check(options: argparse.Namespace) -> int:
+    """`digest check`: every internal link, `#anchor` and asset of the built output must resolve."""
+    from .check import check_output, read_output
+
+    config = config_from_args(options)
+    out = config.output_path()
+    if not out.is_dir():
+        print(f"{out}: error: no built site here; run 'digest build' first", file=sys.stderr)
+        return EXIT_ERRORS
+    result = check_output(read_output(out), config.base_url, relative=config.relative_urls)
+    for problem in result.problems:
+        print(problem.format(), file=sys.stderr)
+    print(f"{out}: {result.summary()}", file=sys.stderr)
+    return EXIT_OK if result.ok else EXIT_ERRORS
 
 
 def print_problems(report: Report) -> None:

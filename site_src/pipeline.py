@@ -1,20 +1,32 @@
 """The build, stage by stage: the table of contents of thread-digest.
 
-load -> parse -> enrich (per thread, pure) -> assemble (whole site) -> render -> write.
+load -> parse -> enrich (per file, pure) -> assemble (whole site) -> render -> write.
+
+Per-file work (read, parse, enrich) and thread pages (the bulk of rendering)
+are pure functions of a file, the config and the theme, so they run on an
+`Executor` (a process pool on one machine) when the site is large. The main
+process keeps only light records (`EnrichedThread.without_text()`): a thread's
+page is rendered from its file again, so memory does not grow with the text.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass, field
+import os
+from collections.abc import Callable, Iterator
+from concurrent.futures import Executor, ProcessPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
+from functools import partial
 from pathlib import Path
+from typing import TypeVar
 
 from .config import SiteConfig
+from .context import ThreadCard
 from .diagnostics import Problem, Report, SourceError
 from .enrich import EnrichedThread, enrich_thread
 from .load import discover, display_path, read_source
 from .readers import parse_source
-from .render import Renderer, plan_pages, site_view
+from .render import Renderer, list_pages, related_cards, site_view, thread_pages
 from .site import Site, assemble_site
 from .themes import Theme, collect_static, load_theme
 from .urls import output_file
@@ -22,6 +34,10 @@ from .write import OutputError, WriteStats, write_site
 
 Progress = Callable[[str, int, int], None]
 """Called with (stage, done, total) as work goes on."""
+PARALLEL_FROM = 200
+"""Files from which the default build spreads work over a process pool."""
+T = TypeVar("T")
+R = TypeVar("R")
 
 
 @dataclass(slots=True)
@@ -38,6 +54,14 @@ class BuildResult:
     """The rendered site (kept for callers that ask, e.g. tests and the dev server)."""
 
 
+@dataclass(slots=True)
+class FileResult:
+    """What one thread file gave: its threads (one, or several for a raw export) and its problems."""
+
+    items: list[EnrichedThread]
+    problems: list[Problem]
+
+
 def build(
     config: SiteConfig,
     *,
@@ -45,16 +69,24 @@ def build(
     strict: bool = False,
     write: bool = True,
     progress: Progress | None = None,
+    jobs: int | None = None,
+    executor: Executor | None = None,
 ) -> BuildResult:
-    """Build the site of `config`; write it unless an error (or, with `strict`, a warning) says not to."""
+    """Build the site of `config`; write it unless an error (or, with `strict`, a warning) says not to.
+
+    `jobs`: worker processes (default: one per core for large sites, none for small ones; 1 = in this
+    process). `executor`: use this one instead (e.g. a Dask cluster's `client.get_executor()`).
+    """
     report = Report()
     theme = _theme(config, report)
-    items = parse_and_enrich(config, report, progress)
-    site = assemble_site(items, config, report)
-    result = BuildResult(report=report, threads=len(site.threads))
-    if theme is None:
-        return result
-    files = render_all(site, theme, report, progress)
+    paths = discover(config.content_path(), config.site_dir)
+    with _executor(executor, jobs, len(paths)) as pool:
+        items = parse_and_enrich(config, report, progress, pool, paths)
+        site = assemble_site(items, config, report)
+        result = BuildResult(report=report, threads=len(site.threads))
+        if theme is None:
+            return result
+        files = render_all(site, theme, report, progress, pool)
     files.update(collect_static(theme, config.site_dir))
     result.pages, result.files = len(files), files
     blocked = bool(report.errors) or (strict and bool(report.warnings))
@@ -74,46 +106,137 @@ def _theme(config: SiteConfig, report: Report) -> Theme | None:
         return None
 
 
-def parse_and_enrich(config: SiteConfig, report: Report, progress: Progress | None = None) -> list[EnrichedThread]:
-    """Read, parse and enrich every thread file; a bad file becomes a problem and is skipped."""
-    paths = discover(config.content_path(), config.site_dir)
+@contextmanager
+def _executor(given: Executor | None, jobs: int | None, files: int) -> Iterator[Executor | None]:
+    if given is not None:
+        yield given
+        return
+    workers = jobs if jobs is not None else (os.cpu_count() or 1) if files >= PARALLEL_FROM else 1
+    if workers <= 1:
+        yield None
+        return
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        yield pool
+
+
+def _map(function: Callable[[T], R], values: list[T], executor: Executor | None) -> Iterator[R]:
+    """`map` in this process, or over the executor in chunks (results in order either way)."""
+    if executor is None:
+        return map(function, values)
+    workers = getattr(executor, "_max_workers", 2)
+    chunk = max(1, min(64, len(values) // (workers * 8) or 1))
+    return executor.map(function, values, chunksize=chunk)
+
+
+def parse_and_enrich(
+    config: SiteConfig,
+    report: Report,
+    progress: Progress | None = None,
+    executor: Executor | None = None,
+    paths: list[Path] | None = None,
+) -> list[EnrichedThread]:
+    """Read, parse and enrich every thread file; a bad file becomes a problem and is skipped.
+
+    Returns light records (no post or comment text), in discovery order.
+    """
+    if paths is None:
+        paths = discover(config.content_path(), config.site_dir)
     items: list[EnrichedThread] = []
-    for done, path in enumerate(paths, start=1):
-        item, problems = process_file(path, config)
-        report.extend(problems)
-        if item is not None:
-            items.append(item)
+    work = partial(_process_light, config=config)
+    for done, result in enumerate(_map(work, paths, executor), start=1):
+        report.extend(result.problems)
+        items.extend(result.items)
         if progress:
             progress("read", done, len(paths))
     return items
 
 
-def process_file(path: Path, config: SiteConfig) -> tuple[EnrichedThread | None, list[Problem]]:
+def process_file(path: Path, config: SiteConfig) -> FileResult:
     """One file, start to finish of the per-thread work: a pure function of the file and the config."""
     warnings: list[Problem] = []
     try:
         source = read_source(path, config.site_dir)
         thread = parse_source(source, warnings)
-        return enrich_thread(thread, config), warnings
+        return FileResult([enrich_thread(thread, config)], warnings)
     except SourceError as exc:
-        return None, [*warnings, exc.problem]
+        return FileResult([], [*warnings, exc.problem])
 
 
-def render_all(site: Site, theme: Theme, report: Report, progress: Progress | None = None) -> dict[str, bytes]:
-    """Render every page; a page that fails is reported (once per distinct problem) and left out."""
-    renderer = Renderer(site_view(site.config), site.config, theme)
+def _process_light(path: Path, config: SiteConfig) -> FileResult:
+    result = process_file(path, config)
+    return FileResult([item.without_text() for item in result.items], result.problems)
+
+
+@dataclass(frozen=True, slots=True)
+class ThreadJob:
+    """Everything a worker needs to render one thread's pages besides its file."""
+
+    item: EnrichedThread
+    """The light record, with the site-wide facts (keywords, related, tags) already set."""
+    related: list[ThreadCard]
+    """Cards of the related threads."""
+
+
+def render_thread(job: ThreadJob, config: SiteConfig, theme: Theme) -> tuple[dict[str, bytes], list[Problem]]:
+    """A thread's pages: its file is read and parsed again, and the light record's facts put back on it."""
+    light = job.item
+    warnings: list[Problem] = []
+    try:
+        source = read_source(config.site_dir / light.thread.path, config.site_dir)
+        thread = parse_source(source, warnings)
+    except SourceError as exc:
+        return {}, [exc.problem]
+    full = replace(light, thread=thread)
+    renderer = _renderer(config, theme)
     files: dict[str, bytes] = {}
-    seen: set[tuple[str, int, str]] = set()
-    pages = list(plan_pages(site))
-    for done, page in enumerate(pages, start=1):
+    problems: list[Problem] = []
+    for page in thread_pages(full, config, job.related):
         try:
             files[output_file(page.path)] = renderer.render(page)
         except SourceError as exc:
-            problem = exc.problem
-            key = (problem.path, problem.line, problem.message.split(" while rendering ")[0])
-            if key not in seen:
-                seen.add(key)
-                report.add(problem)
-        if progress and done % 200 == 0:
-            progress("render", done, len(pages))
-    return files
+            problems.append(exc.problem)
+            break
+    return files, problems
+
+
+_RENDERERS: dict[tuple[SiteConfig, Theme], Renderer] = {}
+
+
+def _renderer(config: SiteConfig, theme: Theme) -> Renderer:
+    """One Jinja environment per process, config and theme (workers render many threads)."""
+    key = (config, theme)
+    if key not in _RENDERERS:
+        _RENDERERS.clear()
+        _RENDERERS[key] = Renderer(site_view(config), config, theme)
+    return _RENDERERS[key]
+
+
+def render_all(
+    site: Site, theme: Theme, report: Report, progress: Progress | None = None, executor: Executor | None = None
+) -> dict[str, bytes]:
+    """Render every page; a page that fails is reported (once per distinct problem) and left out."""
+    config = site.config
+    renderer = Renderer(site_view(config), config, theme)
+    files: dict[str, bytes] = {}
+    seen: set[tuple[str, int, str]] = set()
+
+    def note(problem: Problem) -> None:
+        key = (problem.path, problem.line, problem.message.split(" while rendering ")[0])
+        if key not in seen:
+            seen.add(key)
+            report.add(problem)
+
+    jobs = [ThreadJob(item, related_cards(item, site)) for item in site.threads]
+    work = partial(render_thread, config=config, theme=theme)
+    for done, (thread_files, problems) in enumerate(_map(work, jobs, executor), start=1):
+        files.update(thread_files)
+        for problem in problems:
+            note(problem)
+        if progress and done % 100 == 0:
+            progress("render", done, len(jobs))
+    for page in list_pages(site):
+        try:
+            files[output_file(page.path)] = renderer.render(page)
+        except SourceError as exc:
+            note(exc.problem)
+    return dict(sorted(files.items()))

@@ -127,7 +127,14 @@ def paginate(
 
 
 def plan_pages(site: Site) -> Iterator[Page]:
-    """Every page of the site, in a fixed order."""
+    """Every page of the site, in a fixed order: thread pages, then lists, feeds and the rest."""
+    for item in site.threads:
+        yield from thread_pages(item, site.config, related_cards(item, site))
+    yield from list_pages(site)
+
+
+def list_pages(site: Site) -> Iterator[Page]:
+    """Every page that is not a thread page: indexes, tags, archive, feeds, sitemap, stats, 404."""
     config = site.config
     for pagination, items in paginate("/", site.threads, config.per_page):
         title = "" if pagination.number == 1 else f"Page {pagination.number}"
@@ -139,8 +146,6 @@ def plan_pages(site: Site) -> Iterator[Page]:
             title,
             {"threads": [thread_card(t) for t in items], "pagination": pagination},
         )
-    for item in site.threads:
-        yield from thread_pages(item, config, related_cards(item, site))
     yield Page("/tags/", "tags.html", "tags", "Tags", {"tags": tag_index(site)})
     for tag in site.tags:
         for pagination, items in paginate(tag.url, tag.threads, config.per_page):
