@@ -1,27 +1,20 @@
-"""Shared helpers for the enrich tests: hand-built threads and the seed thread."""
+"""Shared helpers for the enrich tests: hand-built threads and the seed thread.
+
+The seed's location (`../shared` beside the repository) and the skip-unless-CI rule come from
+the root `tests/conftest.py` through its `seed_text` fixture. This file does not
+`from conftest import ...`: it is itself imported as the module `conftest`, so that name
+would refer to this file, not the root one.
+"""
 
 from __future__ import annotations
 
-import os
 import re
-from pathlib import Path
 
 import pytest
 
 from site_src.model import Comment, Thread
 
-SHARED = Path("/work/shared")
-SEED = SHARED / "seeds" / "000_c18a89e8402fc855.txt"
 _COMMENT_START = re.compile(r"^  (\d+)\. ")
-
-
-def require_shared(path: Path) -> Path:
-    """Skip when shared material is absent, except in CI (CI=true), where it must be there."""
-    if not path.exists():
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"{path} is missing in CI")
-        pytest.skip(f"{path} is absent on this machine")
-    return path
 
 
 def parse_seed_text(text: str, path: str = "seed.txt") -> Thread:
@@ -54,6 +47,6 @@ def parse_seed_text(text: str, path: str = "seed.txt") -> Thread:
 
 
 @pytest.fixture
-def seed_thread() -> Thread:
-    """The shared seed thread (skipped when /work/shared is absent outside CI)."""
-    return parse_seed_text(require_shared(SEED).read_text(encoding="utf-8"), "seeds/000.txt")
+def seed_thread(seed_text: str) -> Thread:
+    """The shared seed thread (`seed_text` from the root conftest skips it when ../shared is absent, outside CI)."""
+    return parse_seed_text(seed_text, "seeds/000.txt")
