@@ -12,8 +12,8 @@ from pathlib import Path
 
 from .diagnostics import SourceError
 
-THREAD_SUFFIXES = (".txt", ".md", ".json")
-"""File endings that hold one thread each."""
+THREAD_SUFFIXES = (".txt", ".md", ".json", ".ndjson", ".jsonl", ".mbox", ".xml")
+"""File endings read from `content/`: thread files, and raw exports (see readers.parse_file)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -23,9 +23,9 @@ from typing import TypeVar
 from .config import SiteConfig
 from .context import ThreadCard
 from .diagnostics import Problem, Report, SourceError
-from .enrich import EnrichedThread, enrich_thread
+from .enrich import EnrichedThread, enrich_thread, thread_slug
 from .load import discover, display_path, read_source
-from .readers import parse_source
+from .readers import parse_file
 from .render import Renderer, list_pages, related_cards, site_view, thread_pages
 from .site import Site, assemble_site
 from .themes import Theme, collect_static, load_theme
@@ -156,8 +156,8 @@ def process_file(path: Path, config: SiteConfig) -> FileResult:
     warnings: list[Problem] = []
     try:
         source = read_source(path, config.site_dir)
-        thread = parse_source(source, warnings)
-        return FileResult([enrich_thread(thread, config)], warnings)
+        threads = parse_file(source, warnings)
+        return FileResult([enrich_thread(thread, config) for thread in threads], warnings)
     except SourceError as exc:
         return FileResult([], [*warnings, exc.problem])
 
@@ -183,9 +183,12 @@ def render_thread(job: ThreadJob, config: SiteConfig, theme: Theme) -> tuple[dic
     warnings: list[Problem] = []
     try:
         source = read_source(config.site_dir / light.thread.path, config.site_dir)
-        thread = parse_source(source, warnings)
+        threads = parse_file(source, warnings)
     except SourceError as exc:
         return {}, [exc.problem]
+    thread = threads[0] if len(threads) == 1 else next((t for t in threads if thread_slug(t) == light.slug), None)
+    if thread is None:
+        return {}, [Problem(light.thread.path, 0, "error", f"thread '{light.slug}' vanished while building")]
     full = replace(light, thread=thread)
     renderer = _renderer(config, theme)
     files: dict[str, bytes] = {}

@@ -45,10 +45,12 @@ def make_project(root: Path, files: dict[str, str | bytes], config: str | None =
     return root
 
 
-def build_site(root: Path, *, write: bool = True, keep_going: bool = False, **overrides: object) -> BuildResult:
-    """Build a site folder made by make_project; returns the result (files in memory too)."""
+def build_site(
+    root: Path, *, write: bool = True, keep_going: bool = False, jobs: int | None = 1, **overrides: object
+) -> BuildResult:
+    """Build a site folder made by make_project (in this process by default); returns the result, files in memory."""
     config = load_config(root, dict(overrides))
-    return build(config, write=write, keep_going=keep_going)
+    return build(config, write=write, keep_going=keep_going, jobs=jobs)
 
 
 def config_for(root: Path, **changes: object) -> SiteConfig:

@@ -32,6 +32,25 @@ def parse_source(source: SourceText, warnings: list[Problem]) -> Thread:
     return reader(source, warnings)
 
 
+EXPORT_SUFFIXES = (".ndjson", ".jsonl", ".mbox", ".xml")
+"""Raw exports read straight from `content/` (besides `.json` ones, recognised by shape)."""
+
+
+def parse_file(source: SourceText, warnings: list[Problem]) -> list[Thread]:
+    """The threads of one file: a native thread file gives one; a raw export (Reddit page, mbox...) may give many."""
+    # imported here: the importers read thread files (re-import) through this package
+    from ..importers.detect import detect_source, threads_from_export
+    from ..importers.errors import ImportFailure
+
+    suffix = PurePosixPath(source.path).suffix.lower()
+    if suffix in (".txt", ".md") or (suffix == ".json" and detect_source(source.path, source.text) is None):
+        return [parse_source(source, warnings)]
+    try:
+        return threads_from_export(source.path, source.text)
+    except ImportFailure as exc:
+        raise SourceError(exc.path, exc.line, exc.message) from exc
+
+
 def parse_text(path: str, text: str) -> Thread:
     """Parse one file's text, ignoring warnings (for tests and tools)."""
     return parse_source(SourceText(path, text), [])
