@@ -27,6 +27,7 @@ from .enrich import EnrichedThread, enrich_thread, thread_slug
 from .load import discover, display_path, read_source
 from .readers import parse_file
 from .render import Renderer, list_pages, related_cards, site_view, thread_pages
+from .search import search_bundle
 from .site import Site, assemble_site
 from .themes import Theme, collect_static, load_theme
 from .urls import output_file
@@ -88,6 +89,8 @@ def build(
             return result
         files = render_all(site, theme, report, progress, pool)
     files.update(collect_static(theme, config.site_dir))
+    if config.search:
+        files.update(search_bundle(files, config, report))
     result.pages, result.files = len(files), files
     blocked = bool(report.errors) or (strict and bool(report.warnings))
     if write and (keep_going or not blocked):
