@@ -21,7 +21,7 @@ from .importers import cli as import_cli
 from .load import decode_source
 from .pipeline import build
 from .readers import parse_source
-from .thread_files import thread_to_dict
+from .thread_files import format_moment, thread_to_dict
 
 EXIT_OK, EXIT_ERRORS, EXIT_USAGE = 0, 1, 2
 
@@ -44,6 +44,9 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # `digest tags | head`
+        sys.stderr.close()
+        return EXIT_OK
 
 
 def make_parser() -> argparse.ArgumentParser:
@@ -72,6 +75,12 @@ def make_parser() -> argparse.ArgumentParser:
     new_cmd = commands.add_parser("new", help="create a new site folder with an example thread")
     new_cmd.add_argument("dir", type=Path)
     new_cmd.set_defaults(run=run_new)
+
+    tags_cmd = commands.add_parser("tags", help="list tags, or suggest tags for each thread (--suggest)")
+    tags_cmd.add_argument("site", nargs="?", type=Path, default=Path("."), help="site folder (default: .)")
+    tags_cmd.add_argument("--suggest", action="store_true", help="print suggested tags per thread, to accept by hand")
+    tags_cmd.add_argument("-n", type=int, default=3, help="suggestions per thread (default 3)")
+    tags_cmd.set_defaults(run=run_tags)
 
     import_cmd = commands.add_parser("import", help="turn exports (Reddit, HN, Discourse, mbox, ...) into thread files")
     import_cli.add_arguments(import_cmd)
@@ -155,8 +164,31 @@ def _count(report: Report) -> str:
     return f"{errors} error{'s' * (errors != 1)}, {warnings} warning{'s' * (warnings != 1)}"
 
 
+def run_tags(options: argparse.Namespace) -> int:
+    from .enrich import suggested_tags
+    from .pipeline import parse_and_enrich
+
+    config = load_config(options.site)
+    report = Report()
+    items = parse_and_enrich(config, report)
+    print_problems(report)
+    if options.suggest:
+        for path, tags in suggested_tags(items, options.n).items():
+            print(f"{path}: {', '.join(tags) if tags else '(none)'}")
+    else:
+        counts: dict[str, int] = {}
+        for item in items:
+            for name in item.tag_names:
+                counts[name] = counts.get(name, 0) + 1
+        for name, count in sorted(counts.items(), key=lambda p: (-p[1], p[0].casefold())):
+            print(f"{count:5d}  {name}")
+    return EXIT_ERRORS if report.errors else EXIT_OK
+
+
 def run_show(options: argparse.Namespace) -> int:
-    from .enrich import enrich_thread
+    from .enrich import KEYWORD_COUNT, enrich_thread
+    from .enrich.keywords import DocumentFrequencies, keywords, suggest_tags
+    from .pipeline import parse_and_enrich
 
     path: Path = options.file
     config = load_config(options.site) if options.site.is_dir() else SiteConfig.for_tests()
@@ -174,13 +206,30 @@ def run_show(options: argparse.Namespace) -> int:
     for problem in warnings:
         print(problem.format(), file=sys.stderr)
     item = enrich_thread(thread, config)
+    site_items = parse_and_enrich(config, Report()) if config.content_path().is_dir() else []
+    frequencies = DocumentFrequencies.from_counts([i.terms for i in site_items if i.thread.path != item.thread.path])
+    frequencies = frequencies.merge([DocumentFrequencies.from_counts([item.terms])])
+    stats = item.stats
     data = thread_to_dict(thread)
     data["enrichment"] = {
         "slug": item.slug,
         "url": item.url,
         "summary": item.summary,
         "summary_is_auto": item.summary_is_auto,
-        "stats": {"comments": item.comment_count, "participants": item.participants, "max_depth": item.max_depth},
+        "key_points": [
+            {"id": k.comment_id, "author": k.author, "quote": k.quote, "score": k.score} for k in item.key_points
+        ],
+        "keywords": keywords(item.terms, frequencies, KEYWORD_COUNT),
+        "suggested_tags": suggest_tags(item.terms, frequencies, item.tag_names, 3),
+        "stats": {
+            "comments": stats.comments,
+            "participants": stats.participants,
+            "max_depth": stats.max_depth,
+            "first_date": format_moment(stats.first_date) if stats.first_date else None,
+            "last_date": format_moment(stats.last_date) if stats.last_date else None,
+            "most_replied": list(stats.most_replied) if stats.most_replied else None,
+            "top_scored": list(stats.top_scored) if stats.top_scored else None,
+        },
     }
     print(json.dumps(data, ensure_ascii=False, indent=2))
     return EXIT_OK
