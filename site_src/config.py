@@ -87,6 +87,8 @@ class SiteConfig:
 
 
 KEYS = {f.name: f for f in fields(SiteConfig) if not f.metadata.get("internal")}
+MAX_FOLD_DEPTH = 50
+"""Templates nest one macro call per level: this keeps them far from Python's recursion limit."""
 _POSITIVE = {"per_page", "feed_items", "fold_depth", "summary_sentences"}
 
 
@@ -134,6 +136,8 @@ def _check(shown: str, text: str, key: str, value: Any) -> Problem | None:
         return Problem(shown, line, "error", f"'{key}' must be a string, not {value!r}")
     if key in _POSITIVE and value < 1:
         return Problem(shown, line, "error", f"'{key}' must be at least 1, not {value}")
+    if key == "fold_depth" and value > MAX_FOLD_DEPTH:
+        return Problem(shown, line, "error", f"'fold_depth' must be at most {MAX_FOLD_DEPTH}, not {value}")
     if key == "auto_tags" and value < 0:
         return Problem(shown, line, "error", "'auto_tags' must be 0 or more")
     if key == "base_url":

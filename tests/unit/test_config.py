@@ -50,3 +50,8 @@ def test_command_line_overrides_are_checked_too(tmp_path: Path) -> None:
         load_config(tmp_path, {"base_url": "ftp://x"})
     assert info.value.problems[0].path == "command line"
     assert load_config(tmp_path, {"relative_urls": True}).relative_urls is True
+
+
+def test_fold_depth_is_capped(tmp_path: Path) -> None:
+    [found] = problems(tmp_path, "fold_depth = 5000\n")
+    assert found == "site.toml:1: error: 'fold_depth' must be at most 50, not 5000"
