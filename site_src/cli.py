@@ -7,6 +7,7 @@ Exit codes: 0 success; 1 the input has errors (or warnings, with --strict);
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import logging
 import sys
@@ -148,8 +149,8 @@ def run_check(options: argparse.Namespace) -> int:
         print(f"{out}: error: no built site here; run 'digest build' first", file=sys.stderr)
         return EXIT_ERRORS
     result = check_output(read_output(out), config.base_url, relative=config.relative_urls)
-    for problem in result.problems:
-        print(problem.format(), file=sys.stderr)
+    for problem in result.problems:  # paths as given on the command line, so editors can open them
+        print(dataclasses.replace(problem, path=(out / problem.path).as_posix()).format(), file=sys.stderr)
     print(f"{out}: {result.summary()}", file=sys.stderr)
     return EXIT_OK if result.ok else EXIT_ERRORS
 
