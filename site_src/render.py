@@ -33,6 +33,7 @@ from .context import (
 from .diagnostics import SourceError
 from .enrich import EnrichedThread
 from .enrich.charts import bar_chart_svg, column_chart_svg
+from .feeds import thread_feed
 from .site import Site
 from .themes import Theme
 from .urls import Linker, output_file
@@ -211,6 +212,8 @@ def list_pages(site: Site) -> Iterator[Page]:
     yield Page("/stats/", "stats.html", "stats", "Statistics", site_statistics(site))
     yield Page("/robots.txt", "robots.txt", "robots", "", {})
     yield Page("/404.html", "404.html", "404", "Page not found", {})
+    if config.search:
+        yield Page("/search/", "search.html", "search", "Search", {})
 
 
 def thread_pages(item: EnrichedThread, config: SiteConfig, related: list[ThreadCard]) -> Iterator[Page]:
@@ -225,6 +228,8 @@ def thread_pages(item: EnrichedThread, config: SiteConfig, related: list[ThreadC
         else:
             variables = {"thread": view, "comments": part.roots, "parent": part.parent, "fold_depth": config.fold_depth}
             yield Page(part.path, "comments.html", "comments", f"{item.thread.title} (continued)", variables)
+    feed = thread_feed(item, page_of, config.feed_items)
+    yield Page(feed["feed_path"], "feed.xml", "feed", item.thread.title, feed)
 
 
 def site_statistics(site: Site) -> dict[str, Any]:

@@ -1,0 +1,121 @@
+"""Feed views: what `feed.xml` sees for a thread's own feed (`/t/<slug>/feed.xml`), one entry per comment.
+
+The site feed and the tag feeds list threads (cards, from `context.py`); a thread's feed lists its newest
+comments, each with its author, date, a plain-text summary, the comment as HTML and a link to its anchor on
+the page that shows it (the thread page, or the page a deep branch continues on).
+
+Dates are reproducible: an undated comment takes the date of its nearest dated ancestor, else the thread's,
+else the newest date in the thread, else the Unix epoch; never the time of the build.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from markupsafe import Markup
+
+from .context import anchor, iso
+from .enrich import EnrichedThread
+from .enrich.text import markdown_to_plain
+from .markup import render_markdown
+from .model import Comment, Moment
+from .site import moment_key
+from .text import truncate_words
+
+EPOCH = "1970-01-01T00:00:00Z"
+"""`updated` of a feed or entry with no date anywhere to take one from."""
+SUMMARY_CHARS = 280
+"""Length of a comment entry's plain-text summary."""
+
+
+@dataclass(frozen=True, slots=True)
+class CommentEntry:
+    """One comment as a feed entry (`comments` in `feed.xml`)."""
+
+    id: str
+    """The comment's id in its thread (`c1`)."""
+    url: str
+    """Site path of the page showing the comment, with its `#comment-<id>` anchor."""
+    title: str
+    """`<author> on <thread title>`, or `Comment <id> on <thread title>` when the author is unknown."""
+    author: str
+    """Who wrote it ("" when unknown)."""
+    updated: str
+    """RFC 3339 date-time with an offset; reproducible (see the module docstring)."""
+    dated: bool
+    """False when `updated` was borrowed from elsewhere because the comment has no date."""
+    summary: str
+    """Plain text, shortened."""
+    content_html: Markup
+    """The comment as safe HTML (the template escapes it again for Atom's `type="html"`)."""
+
+
+def rfc3339(moment: Moment | None) -> str:
+    """A date-time with an offset, as Atom needs: a day becomes its midnight UTC; None becomes the epoch."""
+    if moment is None:
+        return EPOCH
+    if not isinstance(moment, datetime):
+        moment = datetime(moment.year, moment.month, moment.day, tzinfo=UTC)
+    return iso(moment)
+
+
+def thread_feed(item: EnrichedThread, page_of: dict[str, str], limit: int) -> dict[str, Any]:
+    """Variables of `feed.xml` for one thread: its `limit` newest comments, newest first.
+
+    `page_of` maps comment ids to the site path of the page showing them (missing: the thread page).
+    """
+    thread = item.thread
+    fallback = thread.date or _newest(thread.comments)
+    ordered: list[tuple[float, int, Comment, Moment | None]] = []
+    inherited: dict[int, Moment | None] = {}
+    for position, (comment, _depth, parent) in enumerate(_walk_with_parents(thread.comments)):
+        when = comment.date if comment.date is not None else (inherited.get(id(parent)) if parent else None)
+        inherited[id(comment)] = when
+        ordered.append((moment_key(when or fallback), position, comment, when or fallback))
+    ordered.sort(key=lambda entry: (entry[0], entry[1]), reverse=True)
+    entries = [
+        CommentEntry(
+            id=comment.id,
+            url=f"{page_of.get(comment.id, item.url)}#{anchor(comment.id)}",
+            title=f"{comment.author} on {thread.title}"
+            if comment.author
+            else f"Comment {comment.id} on {thread.title}",
+            author=comment.author or "",
+            updated=rfc3339(when),
+            dated=comment.date is not None,
+            summary=truncate_words(markdown_to_plain(comment.body).text, SUMMARY_CHARS),
+            content_html=render_markdown(comment.body),
+        )
+        for _key, _position, comment, when in ordered[:limit]
+    ]
+    newest = max((e.updated for e in entries), key=_instant, default=rfc3339(fallback))
+    return {
+        "feed_path": f"{item.url}feed.xml",
+        "alternate_path": item.url,
+        "threads": [],
+        "comments": entries,
+        "subtitle": item.summary,
+        "updated": newest,
+    }
+
+
+def _walk_with_parents(roots: list[Comment]) -> list[tuple[Comment, int, Comment | None]]:
+    """Every comment in reading order with its depth and parent, without recursion."""
+    found: list[tuple[Comment, int, Comment | None]] = []
+    stack: list[tuple[Comment, int, Comment | None]] = [(c, 1, None) for c in reversed(roots)]
+    while stack:
+        comment, depth, parent = stack.pop()
+        found.append((comment, depth, parent))
+        stack.extend((reply, depth + 1, comment) for reply in reversed(comment.replies))
+    return found
+
+
+def _newest(roots: list[Comment]) -> Moment | None:
+    dated = [c.date for c, _d, _p in _walk_with_parents(roots) if c.date is not None]
+    return max(dated, key=moment_key, default=None)
+
+
+def _instant(text: str) -> datetime:
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))
