@@ -1,62 +1,16 @@
-"""Shared test helpers: tiny sites built inline, the shared/ folder beside the repo, golden updates."""
+"""Fixtures and options for the whole suite; plain helpers live in support.py."""
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
 import pytest
-
-from site_src.config import SiteConfig, load_config
-from site_src.pipeline import BuildResult, build
-
-REPO = Path(__file__).resolve().parent.parent
-SHARED = REPO.parent / "shared"
-"""`../shared` beside the repository (design, seeds, corpus, schemas)."""
-SEED = SHARED / "seeds" / "000_c18a89e8402fc855.txt"
-IN_CI = os.environ.get("CI") == "true"
-
-
-def require_shared(path: Path) -> Path:
-    """Skip when shared material is absent, except in CI (CI=true), where it must be there."""
-    if not path.exists():
-        if IN_CI:
-            pytest.fail(f"{path} is missing in CI")
-        pytest.skip(f"{path} is absent on this machine (tests that read ../shared need it)")
-    return path
+from support import SEED, require_shared
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption("--update-golden", action="store_true", help="rewrite tests/golden/*/expected from the build")
 
 
-def make_project(root: Path, files: dict[str, str | bytes], config: str | None = None) -> Path:
-    """Write a site folder: `files` maps paths relative to the site (content/x.md) to text or bytes."""
-    root.mkdir(parents=True, exist_ok=True)
-    if config is not None:
-        (root / "site.toml").write_text(config, encoding="utf-8")
-    for name, data in files.items():
-        path = root / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        if isinstance(data, bytes):
-            path.write_bytes(data)
-        else:
-            path.write_text(data, encoding="utf-8")
-    return root
-
-
-def build_site(
-    root: Path, *, write: bool = True, keep_going: bool = False, jobs: int | None = 1, **overrides: object
-) -> BuildResult:
-    """Build a site folder made by make_project (in this process by default); returns the result, files in memory."""
-    config = load_config(root, dict(overrides))
-    return build(config, write=write, keep_going=keep_going, jobs=jobs)
-
-
-def config_for(root: Path, **changes: object) -> SiteConfig:
-    return SiteConfig.for_tests(site_dir=root, **changes)
-
-
 @pytest.fixture
 def seed_text() -> str:
+    """The real seed thread (../shared/seeds), skipped when absent except in CI."""
     return require_shared(SEED).read_text(encoding="utf-8")

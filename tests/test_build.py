@@ -8,7 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from conftest import REPO, build_site, make_project
+from support import REPO, build_site, make_project
 
 from site_src.cli import main
 

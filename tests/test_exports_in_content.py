@@ -5,7 +5,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from conftest import SHARED, build_site, make_project, require_shared
+from support import SHARED, build_site, make_project, require_shared
 
 
 def test_reddit_page_and_mbox_in_content_become_threads(tmp_path: Path) -> None:

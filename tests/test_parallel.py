@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from conftest import REPO
+from support import REPO
 
 from site_src.config import load_config
 from site_src.pipeline import build

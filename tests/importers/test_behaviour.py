@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import corpus_dir
+from support import corpus_dir
 
 from site_src.importers import ImportFailure, ImportOptions, ImportWarning_, import_paths
 from site_src.importers.cli import add_arguments, run

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import counting
 import pytest
-from conftest import CORPUS, corpus_dir
+from support import CORPUS, corpus_dir
 
 from site_src.importers import ImportFailure, ImportOptions, ImportWarning_, import_paths
 from site_src.model import Thread

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from conftest import corpus_dir
+from support import corpus_dir
 
 from site_src.importers import import_paths
 from site_src.model import Thread
