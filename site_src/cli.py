@@ -12,6 +12,9 @@ import json
 import logging
 import sys
 import time
+from collections.abc import Iterator
+from concurrent.futures import Executor
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -62,6 +65,9 @@ def make_parser() -> argparse.ArgumentParser:
     build_cmd.add_argument("--strict", action="store_true", help="treat warnings as errors")
     build_cmd.add_argument("-q", "--quiet", action="store_true", help="print only problems")
     build_cmd.add_argument("-j", "--jobs", type=int, help="worker processes (default: one per core on large sites)")
+    build_cmd.add_argument(
+        "--executor", metavar="URL", help="render on a running Dask cluster: dask://HOST:PORT (the [dask] extra)"
+    )
     build_cmd.set_defaults(run=run_build)
 
     check_cmd = commands.add_parser("check", help="check the built site offline: links, anchors and assets")
@@ -120,7 +126,15 @@ def run_build(options: argparse.Namespace) -> int:
         if tty and total >= 200:
             print(f"\r{stage}: {done}/{total}", end="" if done < total else "\n", file=sys.stderr, flush=True)
 
-    result = build(config, keep_going=options.keep_going, strict=options.strict, progress=progress, jobs=options.jobs)
+    with remote_executor(options.executor) as executor:
+        result = build(
+            config,
+            keep_going=options.keep_going,
+            strict=options.strict,
+            progress=progress,
+            jobs=options.jobs,
+            executor=executor,
+        )
     print_problems(result.report)
     elapsed = time.perf_counter() - started
     failed = bool(result.report.errors) or (options.strict and bool(result.report.warnings))
@@ -153,6 +167,23 @@ def run_check(options: argparse.Namespace) -> int:
         print(dataclasses.replace(problem, path=(out / problem.path).as_posix()).format(), file=sys.stderr)
     print(f"{out}: {result.summary()}", file=sys.stderr)
     return EXIT_OK if result.ok else EXIT_ERRORS
+
+
+@contextmanager
+def remote_executor(url: str | None) -> Iterator[Executor | None]:
+    """`dask://HOST:PORT` -> that cluster's `concurrent.futures` executor; None -> the default."""
+    if url is None:
+        yield None
+        return
+    if not url.startswith("dask://"):
+        raise ConfigError([Problem("command line", 0, "error", f"--executor must be dask://HOST:PORT, not {url!r}")])
+    try:
+        from distributed import Client
+    except ImportError as exc:
+        hint = "install it with: pip install 'thread-digest[dask]'"
+        raise ConfigError([Problem("command line", 0, "error", "--executor dask:// needs Dask", hint)]) from exc
+    with Client(url.removeprefix("dask://"), timeout=10) as client:
+        yield client.get_executor()
 
 
 def print_problems(report: Report) -> None:

@@ -123,12 +123,21 @@ def _executor(given: Executor | None, jobs: int | None, files: int) -> Iterator[
 
 
 def _map(function: Callable[[T], R], values: list[T], executor: Executor | None) -> Iterator[R]:
-    """`map` in this process, or over the executor in chunks (results in order either way)."""
+    """`map` in this process, or over the executor in batches (results in order either way).
+
+    Batching here, rather than through `chunksize`, works the same on a process pool and on a
+    Dask cluster's executor (which ignores `chunksize`).
+    """
     if executor is None:
         return map(function, values)
-    workers = getattr(executor, "_max_workers", 2)
-    chunk = max(1, min(64, len(values) // (workers * 8) or 1))
-    return executor.map(function, values, chunksize=chunk)
+    size = max(1, min(64, len(values) // 16))
+    batches = [values[i : i + size] for i in range(0, len(values), size)]
+    results = executor.map(partial(_run_batch, function), batches)
+    return (result for batch in results for result in batch)
+
+
+def _run_batch(function: Callable[[T], R], batch: list[T]) -> list[R]:
+    return [function(value) for value in batch]
 
 
 def parse_and_enrich(
