@@ -101,7 +101,7 @@ class _PageParser(HTMLParser):
     """Collects the ids and the references of one HTML file."""
 
     def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
+        super().__init__(convert_charrefs=False)  # text is not needed; attribute values are still decoded
         self.ids: set[str] = set()
         self.refs: list[tuple[int, str, bool]] = []
         self.base_href = ""
@@ -152,7 +152,7 @@ class _Checker:
         self.base_path = path if path.endswith("/") else path + "/"
         self.folders = {posixpath.dirname(name) for name in files}
         self.folders |= {posixpath.dirname(folder) for folder in list(self.folders)}
-        self._ids: dict[str, set[str]] = {}
+        self._parsed: dict[str, _PageParser] = {}
         self.result = CheckResult()
 
     def run(self) -> CheckResult:
@@ -167,9 +167,10 @@ class _Checker:
         data = self.files[name]
         if name.endswith((".html", ".htm")):
             parser = self._parse(name)
+            refs, parser.refs = parser.refs, []  # only the ids are needed from here on
             self.result.pages += 1
             self.result.files += 1
-            for line, url, browsed in parser.refs:
+            for line, url, browsed in refs:
                 yield Reference(name, line, url, browsed)
         elif name.endswith(".css"):
             self.result.files += 1
@@ -186,16 +187,17 @@ class _Checker:
             yield from _xml_references(name, root)
 
     def _parse(self, name: str) -> _PageParser:
-        parser = _PageParser()
-        parser.feed(self.files[name].decode("utf-8", "replace"))
-        parser.close()
-        self._ids[name] = parser.ids
+        """Parse an HTML file once; its ids are kept for the links that point at it."""
+        parser = self._parsed.get(name)
+        if parser is None:
+            parser = _PageParser()
+            parser.feed(self.files[name].decode("utf-8", "replace"))
+            parser.close()
+            self._parsed[name] = parser
         return parser
 
     def _ids_of(self, name: str) -> set[str]:
-        if name not in self._ids:
-            self._parse(name)
-        return self._ids[name]
+        return self._parse(name).ids
 
     def _problem(self, ref: Reference, message: str, hint: str = "") -> None:
         self.result.problems.append(Problem(ref.source, ref.line, "error", message, hint))
