@@ -92,6 +92,16 @@ def make_parser() -> argparse.ArgumentParser:
     import_cmd = commands.add_parser("import", help="turn exports (Reddit, HN, Discourse, mbox, ...) into thread files")
     import_cli.add_arguments(import_cmd)
     import_cmd.set_defaults(run=import_cli.run)
+
+    serve_cmd = commands.add_parser("serve", help="preview the site on localhost, rebuilt and reloaded on every save")
+    serve_cmd.add_argument("site", nargs="?", type=Path, default=Path("."), help="site folder (default: .)")
+    serve_cmd.add_argument("--config", type=Path, help="config file (default: SITE/site.toml)")
+    serve_cmd.add_argument("--base-url", help="override base_url (its path is where the preview is served)")
+    serve_cmd.add_argument("--host", default="127.0.0.1", help="interface to bind (default: 127.0.0.1, this machine)")
+    serve_cmd.add_argument("-p", "--port", type=int, help="port (default: 8000, or the next free one; 0: any)")
+    serve_cmd.add_argument("--navigate", action="store_true", help="on save, open the page of the edited thread")
+    serve_cmd.add_argument("--poll", action="store_true", help="poll for changes (network drives, some containers)")
+    serve_cmd.set_defaults(run=run_serve)
     return parser
 
 
@@ -309,3 +319,19 @@ def run_new(options: argparse.Namespace) -> int:
     print(f"created {folder}: site.toml, content/welcome.md, templates/, static/", file=sys.stderr)
     print(f"next: digest build {folder}   or   digest serve {folder}", file=sys.stderr)
     return EXIT_OK
+
+
+def run_serve(options: argparse.Namespace) -> int:
+    from .serve import ServeOptions, serve
+
+    config_from_args(options)  # a bad site.toml stops here, before anything is bound
+    serve_options = ServeOptions(
+        host=options.host,
+        port=8000 if options.port is None else options.port,
+        port_given=options.port is not None,
+        navigate=options.navigate,
+        poll=options.poll,
+    )
+    return serve(
+        lambda: config_from_args(options), serve_options, config_path=options.config, out=sys.stdout, err=sys.stderr
+    )
