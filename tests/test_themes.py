@@ -1,0 +1,69 @@
+"""Both bundled themes build the example site; broadsheet extends default and adds its stylesheet."""
+
+from __future__ import annotations
+
+import shutil
+import tomllib
+from pathlib import Path
+
+import pytest
+
+from site_src.config import load_config
+from site_src.pipeline import build
+
+REPO = Path(__file__).resolve().parent.parent
+THEMES = REPO / "themes"
+
+
+def build_example(root: Path, theme: str) -> dict[str, bytes]:
+    shutil.copytree(REPO / "content", root / "content")
+    (root / "site.toml").write_text(f'title = "Example"\nbase_url = "https://example.org/"\ntheme = "{theme}"\n')
+    result = build(load_config(root, {"fold_depth": 3}), write=False)
+    assert not result.report.errors, result.report
+    return result.files
+
+
+@pytest.mark.parametrize("theme", ["default", "broadsheet"])
+def test_theme_builds_the_example_site(tmp_path: Path, theme: str) -> None:
+    files = build_example(tmp_path, theme)
+    pages = {name: data.decode("utf-8") for name, data in files.items() if name.endswith(".html")}
+    assert "index.html" in pages and "404.html" in pages and "stats/index.html" in pages
+    assert any("/c/" in name for name in pages), "fold_depth 3 gives continuation pages"
+    for name, html in pages.items():
+        assert html.count("<h1") == 1, name
+        assert 'property="og:title"' in html and 'name="twitter:card"' in html, name
+        assert "static/style.css" in html, name
+        assert ("static/broadsheet.css" in html) == (theme == "broadsheet"), name
+    if theme == "broadsheet":
+        assert "static/broadsheet.css" in files and 'class="site-header masthead"' in pages["index.html"]
+
+
+def test_broadsheet_extends_default() -> None:
+    data = tomllib.loads((THEMES / "broadsheet" / "theme.toml").read_text(encoding="utf-8"))
+    assert data["extends"] == "default"
+    assert (THEMES / "default" / "screenshot.png").is_file() and (THEMES / "broadsheet" / "screenshot.png").is_file()
+
+
+def test_json_ld_cannot_be_broken_out_of(tmp_path: Path) -> None:
+    """Comment text with `</script>` stays inside the JSON-LD script, which stays valid JSON."""
+    import json
+    import re
+
+    (tmp_path / "content").mkdir()
+    (tmp_path / "content" / "x.md").write_text(
+        "---\ntitle: Break </script><script>alert(1)</script>\nauthor: a\n---\n\nBody </script>\n\n"
+        "--- comment id=c1 author=b\nHi </script><b>x</b> & 'q'\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "site.toml").write_text('title = "T"\nbase_url = "https://example.org/"\n', encoding="utf-8")
+    result = build(load_config(tmp_path, {}), write=False)
+    assert not result.report.errors, result.report
+    [html] = [
+        data.decode() for name, data in result.files.items() if name.startswith("t/") and name.endswith("/index.html")
+    ]
+    scripts = re.findall(r'<script type="application/ld\+json">(.*?)</script>', html, re.S)
+    assert len(scripts) == 1
+    data = json.loads(scripts[0])
+    assert data["@type"] == "DiscussionForumPosting" and data["headline"].startswith("Break </script>")
+    assert "<" not in scripts[0]
+    assert data["comment"][0]["text"].startswith("Hi </script>")
