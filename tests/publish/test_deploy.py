@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import pytest
 from publishing import need_pagefind
 from support import build_site, make_project
 
@@ -26,6 +27,7 @@ def stamps(out: Path) -> dict[str, tuple[int, float]]:
     }
 
 
+@pytest.mark.slow
 def test_unchanged_files_keep_their_mtime_across_rebuilds(tmp_path: Path) -> None:
     need_pagefind()
     site = make_project(tmp_path / "site", THREADS, config='base_url = "https://example.org/"\nsearch = true\n')

@@ -31,7 +31,8 @@
   async function load() {
     if (!pagefind) {
       pagefind = await import(bundleUrl);
-      await pagefind.options({ excerptLength: 24 });
+      // Result URLs relative to the site root ("/t/slug/"); link() puts them under `root`, whatever the mode.
+      await pagefind.options({ baseUrl: "/", excerptLength: 24 });
     }
     return pagefind;
   }
