@@ -150,8 +150,11 @@ class LiveSite:
         return [self.history[e] for e in range(since + 1, self.epoch + 1)]
 
     def wait_ready(self, timeout: float = HOLD_S) -> None:
+        """Hold a request while a build runs: up to `timeout`, or for as long as the first build takes."""
         with self.cond:
-            self.cond.wait_for(lambda: not self.pending or self.closing, timeout=timeout)
+            while self.pending and not self.closing:
+                if not self.cond.wait(timeout=timeout) and self.epoch > 0:
+                    return
 
     def close(self) -> None:
         with self.cond:
@@ -187,10 +190,12 @@ class DevRequestHandler(BaseHTTPRequestHandler):
         log.debug("%s %s", self.address_string(), format % args)
 
     def do_HEAD(self) -> None:
-        self._respond(head=True)
+        with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+            self._respond(head=True)
 
     def do_GET(self) -> None:
-        self._respond(head=False)
+        with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+            self._respond(head=False)
 
     def _respond(self, head: bool) -> None:
         live = self.server.live

@@ -1,0 +1,122 @@
+#!/usr/bin/env python3
+"""Save-to-screen latency of `digest serve`: time from a file save to the reloaded page showing the new text.
+
+    python bench/bench_serve.py [N ...] [--saves 7] [--corpus-dir DIR]
+
+For each N (default 1000 and 10000) a corpus is generated with bench/gen_corpus.py (kept in --corpus-dir and
+reused), `python -m site_src serve` starts on it, headless Chromium (Debian's) opens one thread page, and then
+`--saves` times a line is appended to that thread's file; the clock runs from just before the write until the
+new line is in the page's text (polled in the page every animation frame). Prints the median and the range,
+and the server's own rebuild times from its log. Not a test: numbers depend on the machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent
+FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+def corpus(n: int, root: Path) -> Path:
+    site = root / f"serve-{n}"
+    if not (site / "content").is_dir():
+        subprocess.run([sys.executable, str(HERE / "gen_corpus.py"), str(n), str(site)], check=True)
+    return site
+
+
+def measure(n: int, saves: int, root: Path) -> dict[str, float]:
+    from playwright.sync_api import sync_playwright
+
+    site = corpus(n, root)
+    target = sorted((site / "content").glob("*.md"))[n // 2]
+    original = target.read_bytes()
+    log = root / f"serve-{n}.log"
+    with log.open("w") as err:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "site_src", "serve", str(site), "--port", "0"],
+            cwd=REPO,
+            stdout=subprocess.PIPE,
+            stderr=err,
+            text=True,
+        )
+    try:
+        assert proc.stdout is not None
+        url = proc.stdout.readline().split()[1]
+        started = time.perf_counter()
+        slug = target.stem
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=shutil.which("chromium"), headless=True, args=FLAGS)
+            page = browser.new_page()
+            page.goto(f"{url}t/{slug}/", timeout=3_600_000)  # held until the first build is done
+            page.wait_for_function("() => window.__digestLive === true")
+            cold = time.perf_counter() - started
+            page.wait_for_timeout(1000)
+            times: list[float] = []
+            for k in range(saves):
+                marker = f"benchmark-marker-{k}-{time.time_ns()}"
+                t0 = time.perf_counter()
+                with target.open("a", encoding="utf-8") as f:
+                    f.write(f"\n{marker}\n")
+                page.wait_for_function(
+                    "(t) => document.body && document.body.innerText.includes(t)",
+                    arg=marker,
+                    polling="raf",
+                    timeout=120_000,
+                )
+                times.append((time.perf_counter() - t0) * 1000)
+                page.wait_for_timeout(500)
+            browser.close()
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+        if proc.stdout is not None:
+            proc.stdout.close()
+        target.write_bytes(original)
+    builds = [float(m) for m in re.findall(r"built in (\d+) ms", log.read_text())][1:]
+    return {
+        "threads": n,
+        "cold_start_s": cold,
+        "median_ms": statistics.median(times),
+        "min_ms": min(times),
+        "max_ms": max(times),
+        "rebuild_median_ms": statistics.median(builds) if builds else float("nan"),
+    }
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("sizes", nargs="*", type=int, default=[1000, 10000])
+    parser.add_argument("--saves", type=int, default=7)
+    parser.add_argument("--corpus-dir", type=Path, default=HERE / "out")
+    args = parser.parse_args()
+    args.corpus_dir.mkdir(parents=True, exist_ok=True)
+    print(f"{'threads':>8} {'median ms':>10} {'min':>7} {'max':>7} {'rebuild ms':>11} {'cold start s':>13}")
+    for n in args.sizes:
+        r = measure(n, args.saves, args.corpus_dir)
+        print(
+            f"{r['threads']:>8.0f} {r['median_ms']:>10.0f} {r['min_ms']:>7.0f} {r['max_ms']:>7.0f} "
+            f"{r['rebuild_median_ms']:>11.0f} {r['cold_start_s']:>13.1f}",
+            flush=True,
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
