@@ -31,6 +31,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from functools import partial
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -261,7 +262,7 @@ class DevRequestHandler(BaseHTTPRequestHandler):
                     self.wfile.write(b"data: " + json.dumps(event).encode() + b"\n\n")
                 self.wfile.flush()
                 with live.cond:
-                    live.cond.wait_for(lambda seen=last: live.epoch > seen or live.closing, timeout=KEEPALIVE_S)
+                    live.cond.wait_for(partial(_moved_on, live, last), timeout=KEEPALIVE_S)
                     if live.closing:
                         return
                     pending = live.events_since(last)
@@ -333,6 +334,10 @@ def inject_script(body: bytes, live: LiveSite, epoch: int, watch: list[str]) -> 
 
 def _attr(value: str) -> str:
     return value.replace("&", "&amp;").replace('"', "&quot;").replace("<", "&lt;")
+
+
+def _moved_on(live: LiveSite, epoch: int) -> bool:
+    return live.epoch > epoch or live.closing
 
 
 def _host_allowed(host: str | None) -> bool:
