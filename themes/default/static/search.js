@@ -2,7 +2,7 @@
 // in the browser, with no server. Loaded by templates/search.html with two data attributes, both written by
 // url() so they work at the domain root, under a sub-path and with relative links:
 //   data-bundle  the Pagefind bundle (pagefind/pagefind.js)     data-root  the site's home page
-// Results link to the thread page and, when the first match is in a comment, to that comment's anchor.
+// Results link to the thread page and, when a match is in a comment, to the first such comment's anchor.
 // Result text is only ever inserted as text: Pagefind's excerpt is split on its <mark> tags, never parsed as HTML.
 (function () {
   "use strict";
@@ -64,14 +64,19 @@
     return p;
   }
 
+  // The comment holding the first match that is in a comment (matches in the title, summary or key points
+  // come before every comment anchor); "" when no match is in a comment.
   function commentAnchor(data) {
-    const first = Math.min(...(data.locations || []));
-    let found = "";
-    for (const anchor of data.anchors || []) {
-      if (anchor.location > first) break;
-      if (String(anchor.id).startsWith("comment-")) found = anchor.id;
+    const anchors = (data.anchors || []).filter((a) => String(a.id).startsWith("comment-"));
+    for (const location of [...(data.locations || [])].sort((a, b) => a - b)) {
+      let found = "";
+      for (const anchor of anchors) {
+        if (anchor.location > location) break;
+        found = anchor.id;
+      }
+      if (found) return found;
     }
-    return found;
+    return "";
   }
 
   function link(data) {
