@@ -10,8 +10,9 @@ caller adds them to the site before `write_site`, so the output folder is still 
 index always matches the pages beside it. Pagefind's output depends only on its input (same pages, same
 bytes), so builds stay reproducible.
 
-What is indexed: the page's `<main>` (title, summary, post, key points, comments), without the "related
-threads" list and the stats box (`.related`, `.glance`) or anything marked `data-pagefind-ignore`.
+What is indexed: the page's `<main>` (title, tags, summary, post, comments with their authors), without the
+parts listed in `PAGEFIND_CONFIG` (related threads, stats, key points, dates, scores) or anything marked
+`data-pagefind-ignore`.
 """
 
 from __future__ import annotations
@@ -34,9 +35,20 @@ BUNDLE_DIR = "pagefind"
 """Output folder of the search bundle: `/pagefind/pagefind.js` and its index files."""
 PAGEFIND_CONFIG = {
     "root_selector": "main",
-    "exclude_selectors": [".related", ".glance"],
+    "exclude_selectors": [
+        ".related",  # other threads' titles
+        ".glance",  # stats
+        ".key-points",  # quotes of comments that are indexed where they stand
+        ".source",
+        "time",
+        ".score",
+        ".permalink",
+        "details > summary",  # "3 replies to ..."
+        ".continue",
+    ],
 }
-"""Given to Pagefind as `pagefind.json` in its working folder."""
+"""Given to Pagefind as `pagefind.json` in its working folder. The selectors name the default theme's parts
+that would only add noise to results; any theme can also mark an element `data-pagefind-ignore`."""
 TIMEOUT = 600
 """Seconds Pagefind may take before the build gives up on search (it indexes ~10,000 pages a minute)."""
 
