@@ -17,12 +17,21 @@ import re
 from collections import Counter
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
-from itertools import pairwise
+from itertools import chain, islice
+from operator import itemgetter
 
 from ..model import Thread
-from .text import content_terms, fold_term, markdown_to_plain, split_sentences
+from .text import PreparedThread, prepare
 
-__all__ = ["TERM_LIMIT", "DocumentFrequencies", "keyword_vector", "keywords", "suggest_tags", "term_counts"]
+__all__ = [
+    "TERM_LIMIT",
+    "DocumentFrequencies",
+    "keyword_vector",
+    "keywords",
+    "suggest_tags",
+    "term_counts",
+    "term_counts_prepared",
+]
 
 TERM_LIMIT = 200
 """Most terms `term_counts` keeps per thread (the most frequent), to bound site-wide memory."""
@@ -37,38 +46,27 @@ def term_counts(thread: Thread, *, limit: int = TERM_LIMIT) -> dict[str, int]:
 
     Terms are folded words (`chemicals` -> `chemical`) and two-word phrases seen at least
     twice (`supply chain`). Quotations count (they set the topic); URLs and code do not.
-    At most `limit` terms are kept, the most frequent first, ties by term.
+    At most `limit` terms are kept, the most frequent first, ties by term; returned in term order.
     """
-    counts: Counter[str] = Counter()
-    phrases: Counter[str] = Counter()
-    for term in content_terms(thread.title):
+    return term_counts_prepared(prepare(thread), limit=limit)
+
+
+def term_counts_prepared(prepared: PreparedThread, *, limit: int = TERM_LIMIT) -> dict[str, int]:
+    """`term_counts` for a thread already prepared by `text.prepare` (as `summaries.analyse` does)."""
+    counts = Counter(chain.from_iterable(unit.terms for unit in prepared.units))
+    for term in prepared.title_terms:
         counts[term] += _TITLE_WEIGHT
-    texts = [thread.body] + [comment.body for comment, _ in thread.walk()]
-    for text in texts:
-        for block in markdown_to_plain(text).blocks:
-            for sentence in split_sentences(block.text):
-                terms = content_terms(sentence)
-                counts.update(terms)
-                phrases.update(_phrases(sentence))
-    for phrase, n in phrases.items():
-        if n >= _PHRASE_MIN:
-            counts[phrase] = n
-    top = sorted(counts.items(), key=lambda item: (-item[1], item[0]))[:limit]
-    return dict(sorted(top))
-
-
-_WORDS = re.compile(r"[^\W\d_]+(?:['\u2019][^\W\d_]+)*")
-_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af]")
-
-
-def _phrases(sentence: str) -> list[str]:
-    """Adjacent pairs of content words with no stop word between them."""
-    folded = [fold_term(m.group(0)) for m in _WORDS.finditer(sentence)]
-    return [
-        f"{a} {b}"
-        for a, b in pairwise(folded)
-        if a and b and a != b and len(a) > 2 and len(b) > 2 and not _CJK.search(a + b)
-    ]
+    words = prepared.words
+    # adjacent content words, no stop word, number, sentence or paragraph end between (`words` has None there)
+    pairs = Counter(zip(words, islice(words, 1, None), strict=False))
+    for (a, b), n in pairs.items():
+        if n >= _PHRASE_MIN and a and b and a != b and len(a) > 2 and len(b) > 2:
+            counts[f"{a} {b}"] = n
+    items = sorted(counts.items())
+    if len(items) > limit:
+        items.sort(key=itemgetter(1), reverse=True)  # stable: equal counts stay in term order
+        items = sorted(items[:limit])
+    return dict(items)
 
 
 @dataclass(frozen=True, slots=True)

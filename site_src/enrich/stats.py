@@ -14,9 +14,17 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
-from ..model import Moment, Thread
+from ..model import Comment, Moment, Thread
 
-__all__ = ["Bucket", "SiteStats", "ThreadStats", "activity_buckets", "site_stats", "thread_stats"]
+__all__ = [
+    "Bucket",
+    "SiteStats",
+    "ThreadStats",
+    "activity_buckets",
+    "site_stats",
+    "thread_stats",
+    "thread_stats_walked",
+]
 
 MAX_BUCKETS = 60
 """An activity histogram never has more bars than this; the unit grows instead."""
@@ -69,6 +77,11 @@ def as_utc(moment: Moment) -> datetime:
 
 def thread_stats(thread: Thread) -> ThreadStats:
     """Count comments, participants, depth, dates, the most-replied and top-scored comments, and activity."""
+    return thread_stats_walked(thread, thread.walk())
+
+
+def thread_stats_walked(thread: Thread, walked: Iterable[tuple[Comment, int]]) -> ThreadStats:
+    """`thread_stats` given the thread's `walk()` (already listed, say by `text.prepare`)."""
     count = 0
     max_depth = 0
     authors: set[str] = {thread.author} if thread.author else set()
@@ -76,7 +89,7 @@ def thread_stats(thread: Thread) -> ThreadStats:
     dates: list[datetime] = []
     most_replied: tuple[str, int] | None = None
     top_scored: tuple[str, int] | None = None
-    for comment, depth in thread.walk():
+    for comment, depth in walked:
         count += 1
         max_depth = max(max_depth, depth)
         if comment.author:

@@ -1,38 +1,54 @@
 """Automatic summaries and key points of a thread: extractive, graph-ranked, deterministic.
 
-What goes in: a `Thread` (post and comment tree, untrusted Markdown).
+What goes in: a `Thread` (post and comment tree, untrusted Markdown), or the
+`PreparedThread` that `text.prepare` made of it (shared with `keywords.term_counts`).
 What comes out: a `Summary`: two or three whole sentences drawn from the post and its
 comments, plus three to five key-point comments quoted briefly. All text is plain
 text (the caller escapes it); nothing here makes HTML, so there is no markup to break.
 
-How: every sentence gets a cheap centroid score (how many other sentences share its
-terms, weighted by IDF); at most `SENTENCE_CAP` of the best become a TF-IDF cosine
-graph ranked by LexRank (PageRank with a teleport that favours well-scored comments
-and the post). Picks skip sentences too similar to one already chosen. Key points do
-the same over comments (at most `COMMENT_CAP`), with a diversity penalty (MMR) so
-different viewpoints beat near-duplicates. Work per thread is linear in its comments;
-the graphs are capped, so a 100,000-comment thread does not stall a build.
+How: every sentence gets a cheap centroid score (the IDF mass of its terms that other
+comments share); at most `SENTENCE_CAP` of the best become a TF-IDF cosine graph
+ranked by LexRank (PageRank with a teleport that favours well-scored comments and the
+post). Picks skip sentences too similar to one already chosen. Key points do the same
+over comments (at most `COMMENT_CAP`), with a diversity penalty (MMR) so different
+viewpoints beat near-duplicates. Work per thread is linear in its text: one pass to
+prepare and score, and graphs of capped size, so a 100,000-comment thread does not
+stall a build. `analyse` does summary, term counts and stats from one preparation.
 
 What can go wrong: nothing raises; an empty thread gives an empty summary.
 """
 
 from __future__ import annotations
 
-import heapq
 import math
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from operator import itemgetter, mul, sub
 
 from ..model import Thread
-from .text import PlainText, content_terms, markdown_to_plain, split_sentences, trim_quote
+from .keywords import TERM_LIMIT, term_counts_prepared
+from .stats import ThreadStats, thread_stats_walked
+from .text import PreparedThread, PreparedUnit, content_terms, markdown_to_plain, prepare, split_sentences, trim_quote
 
-__all__ = ["COMMENT_CAP", "SENTENCE_CAP", "KeyPoint", "SentenceRef", "Summary", "summarize"]
+__all__ = [
+    "COMMENT_CAP",
+    "SENTENCE_CAP",
+    "UNIT_CAP",
+    "KeyPoint",
+    "SentenceRef",
+    "Summary",
+    "analyse",
+    "summarize",
+    "summarize_prepared",
+]
 
-SENTENCE_CAP = 240
+SENTENCE_CAP = 20
 """Most sentences that enter the sentence graph; the rest are ranked out by the cheap pre-score."""
-COMMENT_CAP = 150
+COMMENT_CAP = 10
 """Most comments that enter the key-point graph."""
+UNIT_CAP = 12
+"""Most comments split into sentences and scored one by one (besides the post); a comment-level score picks them."""
 SUMMARY_CHARS = 600
 """A summary stops adding sentences past this many characters (the first is always taken)."""
 QUOTE_CHARS = 200
@@ -42,16 +58,17 @@ _SAME_SENTENCE = 0.35
 _SAME_COMMENT = 0.5
 """Cosine above which two comments are near-duplicates: only one becomes a key point."""
 _DAMPING = 0.85
-_NEIGHBOURS = 20
+_NEIGHBOURS = 8
 """Edges kept per node of a graph (its most similar neighbours)."""
 _MIN_EDGE = 0.05
 """Cosine below which two sentences or comments are not linked."""
-_ITERATIONS = 30
-"""Power-iteration steps at most (0.85^30 < 1%: enough to order the nodes)."""
-
-
-def _second(pair: tuple[float, int]) -> int:
-    return pair[1]
+_ITERATIONS = 12
+"""Power-iteration steps at most; the graphs are small and the teleport strong, so the order settles early."""
+_TOLERANCE = 1e-4
+"""Power iteration stops once the ranks move less than this (L1) in one step."""
+_TINY = 3
+"""A graph of this many nodes or fewer is not ranked: its teleport (the pre-scores) decides."""
+_NO_TERMS: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,33 +109,6 @@ class Summary:
     """False when `text` is the thread's hand-written summary."""
 
 
-@dataclass(slots=True)
-class _Sentence:
-    text: str
-    unit: int
-    terms: tuple[str, ...]
-    quoted: bool
-    quality: float
-    """0 excludes; short, long, quoted, question and link-heavy sentences get less."""
-    pre: float = 0.0
-    topical: float = 0.0
-    """Share of the title's terms the sentence contains (0..1)."""
-
-
-@dataclass(slots=True)
-class _Unit:
-    id: str
-    author: str | None
-    score: int | None
-    replies: int
-    plain: PlainText
-    weight: float = 1.0
-    first: int = 0
-    """Index of its first sentence."""
-    count: int = 0
-    """How many sentences it has."""
-
-
 def summarize(thread: Thread, *, sentences: int = 3, key_points: int = 5) -> Summary:
     """Summarise a thread: a hand-written summary wins; otherwise up to `sentences` central sentences.
 
@@ -126,170 +116,284 @@ def summarize(thread: Thread, *, sentences: int = 3, key_points: int = 5) -> Sum
     has them) comments that best represent the discussion, near-duplicates left out.
     Deterministic: the same thread gives the same result on every machine.
     """
-    units = _units(thread)
-    sents = _sentences(units)
-    idf = _pre_score(sents, units, set(content_terms(thread.title)))
-    points = _key_points(units, sents, key_points)
+    return summarize_prepared(prepare(thread), sentences=sentences, key_points=key_points)
+
+
+def analyse(
+    thread: Thread, *, sentences: int = 3, key_points: int = 5, term_limit: int = TERM_LIMIT
+) -> tuple[Summary, dict[str, int], ThreadStats]:
+    """`summarize`, `keywords.term_counts` and `stats.thread_stats` of one thread, preparing its text once.
+
+    Equal to `(summarize(thread, ...), term_counts(thread, limit=term_limit), thread_stats(thread))`,
+    for about the cost of `summarize` alone.
+    """
+    prepared = prepare(thread)
+    summary = summarize_prepared(prepared, sentences=sentences, key_points=key_points)
+    return summary, term_counts_prepared(prepared, limit=term_limit), thread_stats_walked(thread, prepared.walked)
+
+
+def summarize_prepared(prepared: PreparedThread, *, sentences: int = 3, key_points: int = 5) -> Summary:
+    """`summarize` for a thread already prepared by `text.prepare`."""
+    thread = prepared.thread
+    scored = _Scored(prepared)
+    points = _key_points(scored, key_points)
     if thread.summary and thread.summary.strip():
         text = " ".join(b.text for b in markdown_to_plain(thread.summary).blocks)
         return Summary(text, (), points, automatic=False)
-    chosen = _choose_sentences(sents, idf, sentences, by_unit=len(units) >= 3)
-    refs = tuple(SentenceRef(sents[i].text, units[sents[i].unit].id) for i in chosen)
+    chosen = _choose_sentences(scored, sentences)
+    units = prepared.units
+    refs = tuple(SentenceRef(scored.texts[i], units[scored.unit_of[i]].id) for i in chosen)
     return Summary(" ".join(r.text for r in refs), refs, points, automatic=True)
 
 
-# --- gathering --------------------------------------------------------------------------------------------------------
+# --- scoring ----------------------------------------------------------------------------------------------------------
 
 
-def _units(thread: Thread) -> list[_Unit]:
-    """The post (if it has a body) and every comment, in reading order, with score weights."""
-    units = []
-    if thread.body.strip():
-        units.append(_Unit("post", thread.author, None, len(thread.comments), markdown_to_plain(thread.body)))
-    for comment, _depth in thread.walk():
-        plain = markdown_to_plain(comment.body)
-        units.append(_Unit(comment.id, comment.author, comment.score, len(comment.replies), plain))
-    scores = [u.score for u in units if u.score is not None]
-    top = max(scores, default=0)
-    for unit in units:
-        if unit.id == "post":
-            unit.weight = 1.2
-        elif unit.score is not None and unit.score < 0:
-            unit.weight = 0.5
-        elif unit.score is not None and top > 0:
-            unit.weight = 1.0 + math.log1p(unit.score) / math.log1p(top)
-        if unit.plain.url_share() > 0.5:
-            unit.weight *= 0.3
-    return units
-
-
-def _quality(text: str, terms: Sequence[str], quoted: bool) -> float:
-    words = len(text.split())
-    if len(terms) < 2 or (words < 5 and len(text) < 20):
+def _quality(text: str, n_terms: int, quoted: bool) -> float:
+    """0 excludes; short, long, quoted, question and link-heavy sentences get less than 1."""
+    words = text.count(" ") + 1  # prepared sentences are single-spaced
+    if n_terms < 2 or (words < 5 and len(text) < 20):
         return 0.0
     if words > 100 or len(text) > 700:
         return 0.0
     quality = 0.6 if words < 8 else 0.6 if words > 45 else 0.8 if words > 35 else 1.0
-    if text.endswith("?"):
+    if text[-1] == "?":
         quality *= 0.5
     if quoted:
         quality *= 0.75
     return quality
 
 
-def _sentences(units: list[_Unit]) -> list[_Sentence]:
-    sents: list[_Sentence] = []
-    for index, unit in enumerate(units):
-        unit.first = len(sents)
-        for block in unit.plain.blocks:
-            for text in split_sentences(block.text):
-                terms = tuple(content_terms(text))
-                sents.append(_Sentence(text, index, terms, block.quoted, _quality(text, terms, block.quoted)))
-        unit.count = len(sents) - unit.first
-        if unit.count >= 3:  # a comment's opening states its point; its close often sums it up
-            sents[unit.first].quality = round(sents[unit.first].quality * 1.25, 9)
-            sents[-1].quality = round(sents[-1].quality * 1.1, 9)
-    return sents
+def _unit_weight(unit: PreparedUnit, top: int) -> float:
+    """The post 1.2; a comment by its score relative to the best (0.5 when negative); a link dump less."""
+    if unit.id == "post":
+        weight = 1.2
+    elif unit.score is not None and unit.score < 0:
+        weight = 0.5
+    elif unit.score is not None and top > 0:
+        weight = 1.0 + math.log1p(unit.score) / math.log1p(top)
+    else:
+        weight = 1.0
+    if unit.plain.url_share() > 0.5:
+        weight *= 0.3
+    return weight
 
 
-def _document_frequencies(term_sets: Sequence[set[str]]) -> Counter[str]:
-    df: Counter[str] = Counter()
-    for terms in term_sets:
-        df.update(terms)
-    return df
-
-
-def _idf(df: Counter[str], n: int) -> dict[str, float]:
-    return {t: math.log((n + 1) / c) for t, c in df.items()}
-
-
-def _pre_score(sents: list[_Sentence], units: list[_Unit], title: set[str]) -> dict[str, float]:
-    """Cheap centrality, set on each sentence: the IDF mass of its terms that other comments share.
+class _Scored:
+    """Sentences of the comments worth considering, with quality, pre-score and topicality: one linear pass.
 
     Document frequencies count comments (a term many comments use is what the discussion
     is about; one comment repeating itself is not), or sentences when there are fewer
-    than three comments. Returns the IDF used, for the graph.
+    than three comments. In a thread of more than `UNIT_CAP` comments a cheap
+    comment-level score (the same centrality, over the comment's terms) picks the ones
+    whose sentences are split and scored; the post always is.
+
+    A sentence's pre-score is a cheap centrality: the IDF mass of its terms that other
+    comments share, by its quality and its comment's weight.
     """
-    if len(units) >= 3:
-        groups = [{t for s in sents[u.first : u.first + u.count] for t in s.terms} for u in units]
-    else:
-        groups = [set(s.terms) for s in sents]
-    df = _document_frequencies(groups)
-    idf = _idf(df, len(groups))
-    for s in sents:
-        if s.quality <= 0:
-            continue
-        terms = set(s.terms)
-        s.topical = round(len(terms & title) / len(title), 9) if title else 0.0
-        rich = sum((df[t] - 0.75 + (2.0 if t in title else 0.0)) * idf[t] for t in terms)
-        s.pre = round(rich / len(terms) ** 0.3 * s.quality * units[s.unit].weight, 9)
-    return idf
+
+    __slots__ = (
+        "count",
+        "first",
+        "idf",
+        "pre",
+        "prepared",
+        "quality",
+        "quoted",
+        "terms",
+        "texts",
+        "topical",
+        "unit_of",
+        "weights",
+    )
+
+    def __init__(self, prepared: PreparedThread) -> None:
+        self.prepared = prepared
+        units = prepared.units
+        top = max((u.score for u in units if u.score is not None), default=0)
+        self.weights = [_unit_weight(u, top) for u in units]
+        self.texts: list[str] = []
+        self.unit_of: list[int] = []
+        self.quoted: list[bool] = []
+        self.terms: list[list[str]] = []
+        self.first: dict[int, int] = {}
+        """Unit index -> index of its first sentence (only for the units split into sentences)."""
+        self.count: dict[int, int] = {}
+        """Unit index -> how many sentences it has (idem)."""
+        title = set(prepared.title_terms)
+        df: Counter[str] = Counter()
+        if len(units) >= 3:
+            groups = [set(u.terms) for u in units]
+            for group in groups:
+                df.update(group)
+            table, idf = self._tables(df, len(groups))
+            expand = range(len(units))
+            if len(units) > UNIT_CAP + 1:
+                expand = self._best_units(groups, df, table, idf, title)
+            self._split(expand)
+        else:
+            self._split(range(len(units)))
+            for ts in self.terms:
+                df.update(set(ts))
+            table, idf = self._tables(df, len(self.terms))
+        self.idf = idf
+        self._score(df, table, title)
+
+    def _tables(self, df: Counter[str], documents: int) -> tuple[list[float], dict[str, float]]:
+        """(df - 0.75) * idf by document frequency (a list), and every term's IDF."""
+        log_n = math.log(documents + 1)
+        logs = [0.0] + [math.log(c) for c in range(1, documents + 1)]
+        table = [0.0] + [(c - 0.75) * (log_n - logs[c]) for c in range(1, documents + 1)]
+        return table, {t: log_n - logs[c] for t, c in df.items()}
+
+    def _best_units(
+        self, groups: list[set[str]], df: Counter[str], table: list[float], idf: dict[str, float], title: set[str]
+    ) -> list[int]:
+        """The post and the `UNIT_CAP` comments with the best comment-level centrality, in reading order."""
+        units = self.prepared.units
+        df_of, by_df = df.__getitem__, table.__getitem__
+        scores: list[tuple[float, int]] = []
+        for u, group in enumerate(groups):
+            if units[u].id == "post" or not group:
+                continue
+            rich = sum(map(by_df, map(df_of, group)))
+            for t in group & title:
+                rich += 2.0 * idf[t]
+            weight = self.weights[u] * (1 + 0.1 * min(units[u].replies, 10))
+            scores.append((round(rich / len(group) ** 0.3 * weight, 9), u))
+        scores.sort(key=itemgetter(0), reverse=True)  # stable: ties keep reading order
+        chosen = [u for _, u in scores[:UNIT_CAP]]
+        if units and units[0].id == "post":
+            chosen.append(0)
+        return sorted(chosen)
+
+    def _split(self, expand: Iterable[int]) -> None:
+        """Split the given units into sentences, with their terms (the term cache makes these lookups)."""
+        texts, unit_of, quoted, terms = self.texts, self.unit_of, self.quoted, self.terms
+        units = self.prepared.units
+        for u in expand:
+            self.first[u] = len(texts)
+            for block in units[u].plain.blocks:
+                for text in split_sentences(block.text):
+                    texts.append(text)
+                    unit_of.append(u)
+                    quoted.append(block.quoted)
+                    terms.append(content_terms(text))
+            self.count[u] = len(texts) - self.first[u]
+
+    def _score(self, df: Counter[str], table: list[float], title: set[str]) -> None:
+        texts, terms, idf = self.texts, self.terms, self.idf
+        quality = [_quality(t, len(ts), q) if ts else 0.0 for t, ts, q in zip(texts, terms, self.quoted, strict=True)]
+        for u, count in self.count.items():
+            if count >= 3:  # a comment's opening states its point; its close often sums it up
+                first, last = self.first[u], self.first[u] + count - 1
+                quality[first] = round(quality[first] * 1.25, 9)
+                quality[last] = round(quality[last] * 1.1, 9)
+        n = len(texts)
+        pre = [0.0] * n
+        topical = [0.0] * n
+        df_of, by_df = df.__getitem__, table.__getitem__
+        weights, unit_of = self.weights, self.unit_of
+        for i in range(n):
+            q = quality[i]
+            if q <= 0:
+                continue
+            unique = dict.fromkeys(terms[i])  # first-occurrence order: the float sum is the same everywhere
+            rich = sum(map(by_df, map(df_of, unique)))
+            if title:
+                shared = [t for t in unique if t in title]
+                if shared:
+                    topical[i] = round(len(shared) / len(title), 9)
+                    rich += sum(2.0 * idf[t] for t in shared)
+            pre[i] = round(rich / len(unique) ** 0.3 * q * weights[unit_of[i]], 9)
+        self.quality = quality
+        self.pre = pre
+        self.topical = topical
+
+    def own(self, u: int) -> range:
+        """Indices of a split unit's sentences."""
+        first = self.first[u]
+        return range(first, first + self.count[u])
 
 
 # --- graph ranking ----------------------------------------------------------------------------------------------------
 
 
 def _vectors(term_lists: Sequence[Sequence[str]], idf: dict[str, float]) -> list[dict[str, float]]:
+    """Unit-length TF-IDF vectors; terms without weight are left out."""
     vectors = []
     for terms in term_lists:
         vec = {t: c * idf.get(t, 0.0) for t, c in Counter(terms).items()}
-        norm = math.sqrt(sum(w * w for w in vec.values())) or 1.0
+        norm = math.sqrt(math.fsum(w * w for w in vec.values())) or 1.0
         vectors.append({t: w / norm for t, w in vec.items() if w > 0})
     return vectors
 
 
 def _similarities(vectors: Sequence[dict[str, float]]) -> list[dict[int, float]]:
-    """Cosine similarity of every pair that shares a term, through an inverted index (sparse, symmetric).
+    """Cosine similarity of every pair that shares a term (sparse, symmetric; rows in node order).
 
-    Terms are visited in sorted order and postings in index order, so the float sums are
-    the same on every machine.
+    The graphs are small (capped), so pairs are compared directly through their shared
+    terms; `math.fsum` makes each sum independent of the order the terms come in, so the
+    result is the same on every machine and in every process.
     """
-    postings: dict[str, list[tuple[int, float]]] = {}
-    for i, vec in enumerate(vectors):
-        for t, w in vec.items():
-            postings.setdefault(t, []).append((i, w))
-    upper: list[dict[int, float]] = [{} for _ in vectors]
-    for t in sorted(postings):
-        plist = postings[t]
-        for a, (i, wi) in enumerate(plist):
-            row = upper[i]
-            for j, wj in plist[a + 1 :]:
-                row[j] = row.get(j, 0.0) + wi * wj
-    sims: list[dict[int, float]] = [{} for _ in vectors]
-    for i, row in enumerate(upper):
-        for j, v in row.items():
-            sims[i][j] = v
-            sims[j][i] = v
+    n = len(vectors)
+    sims: list[dict[int, float]] = [{} for _ in range(n)]
+    keys = [vec.keys() for vec in vectors]
+    for i in range(n):
+        get_i = vectors[i].__getitem__
+        keys_i = keys[i]
+        row = sims[i]
+        for j in range(i + 1, n):
+            common = keys_i & keys[j]
+            if common:
+                value = math.fsum(map(mul, map(get_i, common), map(vectors[j].__getitem__, common)))
+                row[j] = value
+                sims[j][i] = value
     return sims
 
 
+def _edge_order(item: tuple[int, float]) -> tuple[float, int]:
+    return -item[1], item[0]
+
+
 def _lexrank(sims: list[dict[int, float]], teleport: Sequence[float]) -> list[float]:
-    """PageRank over the weighted similarity graph with a personalised teleport (continuous LexRank)."""
+    """PageRank over the weighted similarity graph with a personalised teleport (continuous LexRank).
+
+    Each node keeps its `_NEIGHBOURS` strongest edges, so a power step is linear in the
+    nodes; at most `_ITERATIONS` steps, fewer once the ranks settle. A graph of `_TINY`
+    nodes or fewer returns the teleport itself.
+    """
     n = len(sims)
     total = sum(teleport)
     p = [w / total for w in teleport] if total > 0 else [1.0 / n] * n
-    edges: list[tuple[int, list[tuple[int, float]]]] = []
+    if n <= _TINY:
+        return [round(r, 12) for r in p]
+    sources: list[list[int]] = [[] for _ in range(n)]
+    weights: list[list[float]] = [[] for _ in range(n)]
     dangling_nodes = []
     for i, row in enumerate(sims):
-        # each node keeps its strongest neighbours only: the graph stays sparse, a power step linear
-        kept = sorted(heapq.nsmallest(_NEIGHBOURS, ((-v, j) for j, v in row.items() if v >= _MIN_EDGE)), key=_second)
-        out = -sum(v for v, _ in kept)
+        kept = [(j, v) for j, v in row.items() if v >= _MIN_EDGE]
+        if len(kept) > _NEIGHBOURS:
+            kept = sorted(kept, key=_edge_order)[:_NEIGHBOURS]
+        out = sum(v for _, v in kept)
         if out > 0:
-            edges.append((i, [(j, -_DAMPING * v / out) for v, j in kept]))
+            for j, v in sorted(kept):
+                sources[j].append(i)
+                weights[j].append(_DAMPING * v / out)
         else:
             dangling_nodes.append(i)
+    incoming = [(j, src, w) for j, (src, w) in enumerate(zip(sources, weights, strict=True)) if src]
     rank = list(p)
     for _ in range(_ITERATIONS):
         dangling = sum(rank[i] for i in dangling_nodes)
         base = 1 - _DAMPING + _DAMPING * dangling
         new = [base * pi for pi in p]
-        for i, row in edges:
-            ri = rank[i]
-            for j, w in row:
-                new[j] += ri * w
-        delta = sum(abs(a - b) for a, b in zip(new, rank, strict=True))
+        get = rank.__getitem__
+        for j, src, w in incoming:
+            new[j] += sum(map(mul, map(get, src), w))
+        delta = sum(map(abs, map(sub, new, rank)))
         rank = new
-        if delta < 1e-7:
+        if delta < _TOLERANCE:
             break
     return [round(r, 12) for r in rank]
 
@@ -297,23 +401,27 @@ def _lexrank(sims: list[dict[int, float]], teleport: Sequence[float]) -> list[fl
 # --- the summary ------------------------------------------------------------------------------------------------------
 
 
-def _choose_sentences(sents: list[_Sentence], idf: dict[str, float], wanted: int, *, by_unit: bool) -> list[int]:
+def _choose_sentences(scored: _Scored, wanted: int) -> list[int]:
     """Rank at most `SENTENCE_CAP` candidates by LexRank, then pick greedily for centrality and novelty."""
-    pool = [i for i, s in enumerate(sents) if s.pre > 0]
-    cand = sorted(heapq.nlargest(SENTENCE_CAP, pool, key=lambda i: (sents[i].pre, -i)))
+    pre, quality, topical = scored.pre, scored.quality, scored.topical
+    unit_of = scored.unit_of
+    texts = scored.texts
+    pool = sorted((i for i, v in enumerate(pre) if v > 0), key=pre.__getitem__, reverse=True)  # ties: first first
+    cand = sorted(pool[:SENTENCE_CAP])
     if not cand or wanted <= 0:
         return []
-    vectors = _vectors([sents[i].terms for i in cand], idf)
+    vectors = _vectors([scored.terms[i] for i in cand], scored.idf)
     sims = _similarities(vectors)
-    if by_unit:  # a comment agreeing with itself is not consensus: keep only edges between comments
+    if len(scored.prepared.units) >= 3:  # a comment agreeing with itself is not consensus: only edges between comments
         for k, row in enumerate(sims):
-            for j in [j for j in row if sents[cand[j]].unit == sents[cand[k]].unit]:
+            unit = unit_of[cand[k]]
+            for j in [j for j in row if unit_of[cand[j]] == unit]:
                 del row[j]
-    teleport = [sents[i].pre * (1 + 0.5 * sents[i].topical) for i in cand]
+    teleport = [pre[i] * (1 + 0.5 * topical[i]) for i in cand]
     rank = _lexrank(sims, teleport)
-    top_pre = max(sents[i].pre for i in cand)
+    top_pre = max(pre[i] for i in cand)
     final = [
-        round(r * sents[i].quality * (1 + 0.5 * sents[i].topical) * math.sqrt(sents[i].pre / top_pre), 12)
+        round(r * quality[i] * (1 + 0.5 * topical[i]) * math.sqrt(pre[i] / top_pre), 12)
         for r, i in zip(rank, cand, strict=True)
     ]
     picked: list[int] = []
@@ -322,61 +430,63 @@ def _choose_sentences(sents: list[_Sentence], idf: dict[str, float], wanted: int
     shortlist = sorted(range(len(cand)), key=lambda k: (-final[k], cand[k]))[: 10 * wanted]
     while len(picked) < wanted:
         best_k, best_gain = -1, 0.0
-        used = {sents[cand[q]].unit for q in picked}
+        used = {unit_of[cand[q]] for q in picked}
         for k in shortlist:
-            s = sents[cand[k]]
-            if k in picked or (picked and length + len(s.text) + 1 > SUMMARY_CHARS):
+            i = cand[k]
+            if k in picked or (picked and length + len(texts[i]) + 1 > SUMMARY_CHARS):
                 continue
             if any(sims[k].get(q, 0.0) > _SAME_SENTENCE for q in picked):
                 continue
-            novelty = sum(w for t, w in vectors[k].items() if t not in covered) / (sum(vectors[k].values()) or 1.0)
-            gain = round(final[k] * novelty * (0.5 if s.unit in used else 1.0), 12)
+            vec = vectors[k]
+            novelty = sum(w for t, w in vec.items() if t not in covered) / (sum(vec.values()) or 1.0)
+            gain = round(final[k] * novelty * (0.5 if unit_of[i] in used else 1.0), 12)
             if gain > best_gain:
                 best_k, best_gain = k, gain
         if best_k < 0:
             break
         picked.append(best_k)
         covered.update(vectors[best_k])
-        length += len(sents[cand[best_k]].text) + 1
+        length += len(texts[cand[best_k]]) + 1
     return sorted(cand[k] for k in picked)
 
 
 # --- key points -------------------------------------------------------------------------------------------------------
 
 
-def _eligible(unit: _Unit, sents: list[_Sentence]) -> bool:
-    """A comment worth quoting: its own words (not mostly a quotation or a link) and enough of them."""
-    if unit.id == "post" or unit.plain.url_share() > 0.5 or unit.plain.quoted_share() > 0.5:
-        return False
-    own = [s for s in sents[unit.first : unit.first + unit.count] if s.quality > 0]
-    return sum(len(s.terms) for s in own) >= 4
-
-
-def _mean_quality(unit: _Unit, sents: list[_Sentence]) -> float:
-    own = sents[unit.first : unit.first + unit.count]
-    return round(sum(s.quality for s in own) / len(own), 9) if own else 0.0
-
-
-def _key_points(units: list[_Unit], sents: list[_Sentence], wanted: int) -> tuple[KeyPoint, ...]:
-    eligible = [u for u, unit in enumerate(units) if _eligible(unit, sents)]
-    if not eligible or wanted <= 0:
-        return ()
-
-    def pre(u: int) -> tuple[float, int]:
+def _key_points(scored: _Scored, wanted: int) -> tuple[KeyPoint, ...]:
+    """Up to `wanted` comments that represent the discussion: LexRank over the best `COMMENT_CAP`, then MMR."""
+    units = scored.prepared.units
+    terms = scored.terms
+    pre, quality = scored.pre, scored.quality
+    candidates: list[tuple[float, int]] = []
+    for u, count in scored.count.items():
         unit = units[u]
-        best = max((s.pre for s in sents[unit.first : unit.first + unit.count]), default=0.0)
-        return round(best * (1 + 0.1 * min(unit.replies, 10)), 9), -u
-
-    cand = sorted(heapq.nlargest(COMMENT_CAP, eligible, key=pre))
-    terms = [
-        [t for s in sents[units[u].first : units[u].first + units[u].count] if s.quality > 0 for t in s.terms]
-        for u in cand
-    ]
-    vectors = _vectors(terms, _idf(_document_frequencies([set(t) for t in terms]), len(terms)))
+        if unit.id == "post" or count == 0:
+            continue
+        own = scored.own(u)
+        if sum(len(terms[i]) for i in own if quality[i] > 0) < 4:
+            continue  # not enough words of its own to quote
+        plain = unit.plain
+        if plain.url_share() > 0.5 or plain.quoted_share() > 0.5:
+            continue  # mostly a link or a quotation: someone else's point
+        best = max(pre[own.start : own.stop])
+        candidates.append((round(best * (1 + 0.1 * min(unit.replies, 10)), 9), u))
+    if not candidates or wanted <= 0:
+        return ()
+    candidates.sort(key=itemgetter(0), reverse=True)  # stable: ties keep reading order
+    cand = sorted(u for _, u in candidates[:COMMENT_CAP])
+    unit_terms = [[t for i in scored.own(u) if quality[i] > 0 for t in terms[i]] for u in cand]
+    df: Counter[str] = Counter()
+    for ts in unit_terms:
+        df.update(set(ts))
+    log_n = math.log(len(unit_terms) + 1)
+    vectors = _vectors(unit_terms, {t: log_n - math.log(c) for t, c in df.items()})
     sims = _similarities(vectors)
-    teleport = [
-        units[u].weight * (1 + 0.2 * math.log1p(units[u].replies)) * _mean_quality(units[u], sents) for u in cand
-    ]
+    teleport = []
+    for u in cand:
+        own = scored.own(u)
+        mean_quality = round(sum(quality[own.start : own.stop]) / len(own), 9)
+        teleport.append(scored.weights[u] * (1 + 0.2 * math.log1p(units[u].replies)) * mean_quality)
     rank = _lexrank(sims, teleport)
     top = max(rank) or 1.0
     final = [round(r / top * teleport[k], 9) for k, r in enumerate(rank)]
@@ -396,12 +506,14 @@ def _key_points(units: list[_Unit], sents: list[_Sentence], wanted: int) -> tupl
             break
         picked.append(best_k)
         remaining.remove(best_k)
-    return tuple(_key_point(units[cand[k]], sents) for k in picked)
+    return tuple(_key_point(scored, cand[k]) for k in picked)
 
 
-def _key_point(unit: _Unit, sents: list[_Sentence]) -> KeyPoint:
-    own = [s for s in sents[unit.first : unit.first + unit.count] if not s.quoted]
-    return KeyPoint(unit.id, unit.author, _quote([s.text for s in own], [s.pre for s in own]), unit.score)
+def _key_point(scored: _Scored, u: int) -> KeyPoint:
+    unit = scored.prepared.units[u]
+    own = [i for i in scored.own(u) if not scored.quoted[i]]
+    quote = _quote([scored.texts[i] for i in own], [scored.pre[i] for i in own])
+    return KeyPoint(unit.id, unit.author, quote, unit.score)
 
 
 def _quote(texts: list[str], scores: list[float]) -> str:

@@ -7,7 +7,8 @@ comes from the renderer, never from here.
 
 What goes in: untrusted Markdown as the thread file gave it.
 What comes out: `PlainText` (paragraph-sized blocks, each flagged when it is a
-quotation, plus how much of the source was URLs), sentences, and content terms.
+quotation, plus how much of the source was URLs), sentences, and content terms;
+`prepare(thread)` does all of it once per thread, for summaries and keywords alike.
 What can go wrong: nothing raises; odd input (unclosed fences, broken links,
 other scripts) gives a sensible, possibly empty, result.
 """
@@ -17,16 +18,23 @@ from __future__ import annotations
 import html
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
+from itertools import chain
+
+from ..model import Comment, Thread
 
 __all__ = [
     "STOP_WORDS",
     "Block",
     "PlainText",
+    "PreparedThread",
+    "PreparedUnit",
     "content_terms",
     "fold_term",
+    "folded_words",
     "markdown_to_plain",
+    "prepare",
     "split_sentences",
     "trim_quote",
 ]
@@ -187,18 +195,25 @@ def _raw_blocks(markdown: str) -> list[tuple[str, bool]]:
 
 
 def _looks_quoted(text: str, open_quote: bool) -> tuple[bool, bool]:
-    """Whether a paragraph is a quotation in quote marks; returns (quoted, quote still open after it)."""
-    starts = _QUOTE_START.match(text) is not None
-    if open_quote and not starts:
+    """Whether a paragraph is a quotation in quote marks; returns (quoted, quote still open after it).
+
+    `open_quote` (a quotation left open by the previous paragraph) does not change the
+    answer: a paragraph continuing it starts with a quotation mark of its own.
+    """
+    # _QUOTE_START needs an opening mark first, or a colon within four 30-character words
+    if text[:1] not in _OPENERS and ":" not in text[:124]:
         return False, False
-    if not starts:
+    match = _QUOTE_START.match(text)
+    if match is None:
         return False, False
-    body = text[_QUOTE_START.match(text).end() :]  # type: ignore[union-attr]
-    closers = [i for i, ch in enumerate(body) if ch in '”»"']
-    if not closers:
+    body = text[match.end() :]
+    last = max(body.rfind("”"), body.rfind("»"), body.rfind('"'))
+    if last < 0:
         return True, True  # a multi-paragraph quotation: closed in a later paragraph
-    last = closers[-1]
     return last >= 0.6 * len(body), False
+
+
+_OPENERS = frozenset('“"«„')
 
 
 def markdown_to_plain(markdown: str) -> PlainText:
@@ -208,7 +223,12 @@ def markdown_to_plain(markdown: str) -> PlainText:
     headings, list markers and table pipes go. A paragraph is a quotation when it is a
     blockquote, or when it opens with a quotation mark (optionally after a short
     `Name:`) and the quotation runs to its end or on into the next paragraph.
+
+    Most comments are plain prose: when the source holds no Markdown syntax at all it
+    takes a fast path (paragraphs split on blank lines) that gives the same result.
     """
+    if _is_prose(markdown):
+        return _plain_prose(markdown)
     blocks: list[Block] = []
     url_chars = 0
     open_quote = False
@@ -224,6 +244,64 @@ def markdown_to_plain(markdown: str) -> PlainText:
         blocks.append(Block(text, quoted))
     source_chars = len("".join(markdown.split()))
     return PlainText(tuple(blocks), url_chars, source_chars)
+
+
+_MARKUP_CHARS = ("`", "*", "_", "~", "[", "<", ">", "#", "|", "\\", "&", "\r", "://", "www.", "mailto:")
+"""Substrings that make `markdown_to_plain` take its full path (a few `in` tests beat one regex scan)."""
+_LIST_NUMBER = re.compile(r"\d{1,9}[.)](?:\s|$)")
+
+
+def _is_prose(markdown: str) -> bool:
+    """Whether the text has nothing `markdown_to_plain`'s full path would treat as syntax.
+
+    No syntax character, no URL, and no line that starts (after spaces) like a list item,
+    rule, setext underline or table: then the text is plain prose.
+    """
+    if any(map(markdown.__contains__, _MARKUP_CHARS)):
+        return False
+    for line in markdown.split("\n") if "\n" in markdown else (markdown,):
+        start = line.lstrip()[:1]
+        if start and (start in "-+=:" or (start.isdigit() and _LIST_NUMBER.match(line.lstrip()))):
+            return False
+    return True
+
+
+def _space(match: re.Match[str]) -> str:
+    return "\n" if "\n" in match.group(0) else " "
+
+
+def _plain_prose(markdown: str) -> PlainText:
+    """`markdown_to_plain` for text `_is_prose` passed: paragraphs are runs of non-blank lines."""
+    paragraphs: list[str] = []
+    if "\n" not in markdown:
+        if markdown and not markdown.isspace():
+            paragraphs.append(" ".join(markdown.split()))
+    else:
+        current: list[str] = []
+        for line in markdown.split("\n"):
+            if line.strip():
+                current.append(line)
+            elif current:
+                paragraphs.append(_prose_paragraph(current))
+                current = []
+        if current:
+            paragraphs.append(_prose_paragraph(current))
+    blocks: list[Block] = []
+    open_quote = False
+    for text in paragraphs:
+        if not text:
+            continue
+        quoted, open_quote = _looks_quoted(text, open_quote)
+        blocks.append(Block(text, quoted))
+    # the paragraphs hold every non-blank character of the source, with single spaces and line breaks between words
+    source_chars = sum(len(text) - text.count(" ") - text.count("\n") for text in paragraphs)
+    return PlainText(tuple(blocks), 0, source_chars)
+
+
+def _prose_paragraph(lines: list[str]) -> str:
+    if len(lines) == 1:
+        return " ".join(lines[0].split())
+    return _SPACES.sub(_space, _join_lines(lines)).strip()
 
 
 def _words(text: str) -> frozenset[str]:
@@ -246,31 +324,60 @@ _STARTERS = _words(
 _BOUNDARY = re.compile(
     r"(\.{2,}|…|[.!?‽]+)([\"”\u2019'»)\]]*)(\s+)|([\u3002\uff01\uff1f]+[」』”\uff09)]*)\s*|([।॥]+)\s*"
 )
+_TERMINATOR = re.compile(r"[.!?‽…\u3002\uff01\uff1f।॥]")
+"""The characters a `_BOUNDARY` match can start with."""
+_ASCII_TERMINATOR = re.compile(r"[.!?]")
+"""The same, in ASCII text (a character class of ASCII only is much faster to scan for)."""
 _INITIALISM = re.compile(r"^(?:[A-Za-z]\.)+[A-Za-z]?$")
 _LEADING_PUNCT = re.compile(r"^[\"“\u2018'(\[«„]+")
 
 
-def _is_boundary(before: str, mark: str, after: str) -> bool:
-    """Decide whether the terminator `mark`, after `before` and followed by `after`, ends a sentence."""
-    if not after:
+_WINDOW = 48
+"""Characters looked at around a full stop to find the words either side (more only for longer words)."""
+
+
+def _word_before(text: str, start: int, end: int) -> str:
+    """The last whitespace-separated word of `text[start:end]` (as `rsplit(None, 1)[-1]`), or ''."""
+    low = max(start, end - _WINDOW)
+    words = text[low:end].rsplit(None, 1)
+    if low > start and (not words or (len(words) == 1 and not text[low - 1].isspace())):
+        words = text[start:end].rsplit(None, 1)  # the word runs past the window
+    return words[-1] if words else ""
+
+
+def _word_after(text: str, pos: int) -> str:
+    """The first whitespace-separated word of `text[pos:]`, or ''."""
+    words = text[pos : pos + _WINDOW].split(None, 1)
+    if len(words) == 1 and pos + _WINDOW < len(text):
+        words = text[pos:].split(None, 1)  # the word runs past the window
+    return words[0] if words else ""
+
+
+def _is_boundary(text: str, start: int, mark_start: int, mark: str, after: int) -> bool:
+    """Whether the terminator `mark` at `mark_start` ends the sentence begun at `start` (the next begins at `after`)."""
+    if after >= len(text):
         return True
-    first = after[0]
+    first = text[after]
     if mark in "!?‽" or mark[0] in "!?":
         return True
-    next_word = after.split(None, 1)[0].strip("\"“\u2018'([«„").lower()
     if mark != ".":  # an ellipsis: a sentence ends only if the next word starts like a sentence
         return first.isupper() or not first.isalpha()
-    words = before.rsplit(None, 1)
-    prev = _LEADING_PUNCT.sub("", words[-1]) if words else ""
+    prev = _word_before(text, start, mark_start)
+    if prev[:1] in _LEADING_QUOTES:
+        prev = _LEADING_PUNCT.sub("", prev)
     key = prev.lower()
     if key in _ABBREVIATIONS or (key in ("no", "nos") and first.isdigit()):
         return False
     if len(prev) == 1 and prev.isalpha() and prev.isupper():
         return False  # an initial: J. R. R. Tolkien
     if key in _MAYBE_FINAL or _INITIALISM.match(prev):
+        next_word = _word_after(text, after).strip("\"“\u2018'([«„").lower()
         return first.isupper() and next_word.rstrip(",") in _STARTERS
     # "approx. ten": an unknown short abbreviation when the next word is lowercase
     return not (first.islower() and len(prev) <= 3 and prev.isalpha())
+
+
+_LEADING_QUOTES = frozenset("\"“\u2018'([«„")
 
 
 def split_sentences(text: str) -> list[str]:
@@ -278,16 +385,26 @@ def split_sentences(text: str) -> list[str]:
 
     Survives abbreviations (`Mr.`, `e.g.`, `U.S. forces`), initials, decimals, ellipses,
     closing quotes after the full stop, and CJK or Devanagari terminators. Text with no
-    terminator is one sentence. Never cuts inside a word.
+    terminator is one sentence. Never cuts inside a word. Work is linear in the text.
     """
     if "\n" in text:
         return [s for line in text.split("\n") for s in split_sentences(line)]
     sentences: list[str] = []
     start = 0
-    for match in _BOUNDARY.finditer(text):
-        if match.group(1) is not None:
+    # as _BOUNDARY.finditer, faster: every match starts at a terminator, which a character class finds quickly
+    find = (_ASCII_TERMINATOR if text.isascii() else _TERMINATOR).search
+    boundary = _BOUNDARY.match
+    found = find(text)
+    while found is not None:
+        match = boundary(text, found.start())
+        if match is None:
+            found = find(text, found.start() + 1)
+            continue
+        found = find(text, match.end())
+        mark = match.group(1)
+        if mark is not None:
             end = match.end(2)
-            if not _is_boundary(text[start : match.start(1)], match.group(1), text[match.end() :]):
+            if not _is_boundary(text, start, match.start(1), mark, match.end()):
                 continue
         else:
             end = match.end(4) if match.group(4) is not None else match.end(5)
@@ -380,21 +497,126 @@ def fold_term(word: str) -> str | None:
     return None if word in STOP_WORDS else word
 
 
+def _fold_token(token: str) -> tuple[str | None, ...]:
+    """The words of one whitespace-free token, each folded by `fold_term` (None for a stop word or number).
+
+    Runs of Chinese or Japanese characters (written without spaces) become overlapping
+    character pairs, so other scripts give usable terms rather than one giant token.
+    """
+    folded: list[str | None] = []
+    for word in _TERM.findall(token):
+        if len(word) > 1 and _CJK.search(word):
+            folded.extend(word[i : i + 2] for i in range(len(word) - 1))
+        else:
+            folded.append(fold_term(word))
+    if _ENDS_SENTENCE.search(token) and folded and folded[-1] is not None:
+        folded.append(None)  # a phrase does not run on into the next sentence
+    return tuple(folded)
+
+
+_ENDS_SENTENCE = re.compile(r"[.!?‽…\u3002\uff01\uff1f।॥][\"”\u2019'»)\]」』\uff09]*$")
+
+
+class _TokenCache(dict[str, tuple[str | None, ...]]):
+    """Whitespace-separated token (`chemicals,`) -> its folded words; fills itself, bounded."""
+
+    __slots__ = ()
+    limit = 1 << 18
+
+    def __missing__(self, token: str) -> tuple[str | None, ...]:
+        if len(self) >= self.limit:
+            self.clear()
+        value = self[token] = _fold_token(token)
+        return value
+
+
+_TOKENS = _TokenCache()
+_tokens = _TOKENS.__getitem__
+
+
+def folded_words(text: str) -> list[str | None]:
+    """The words of a plain text in order, folded by `fold_term`; None for a stop word or number and after a sentence.
+
+    Same words as `content_terms` (which is this without the Nones); the Nones mark
+    where two-word phrases must not span. Tokens are split on whitespace and memoised,
+    so a word seen before costs one dictionary lookup.
+    """
+    if "U" in text:
+        text = _US.sub("USA", text)
+    return list(chain.from_iterable(map(_tokens, text.split())))
+
+
 def content_terms(text: str) -> list[str]:
     """The content terms of a plain text, in order: stop words, numbers and URLs left out.
 
     Runs of Chinese or Japanese characters (written without spaces) become overlapping
     character pairs, so other scripts give usable terms rather than one giant token.
     """
-    terms: list[str] = []
     if "U" in text:
         text = _US.sub("USA", text)
-    for match in _TERM.finditer(text):
-        word = match.group(0)
-        if _CJK.search(word) and len(word) > 1:
-            terms.extend(word[i : i + 2] for i in range(len(word) - 1))
-            continue
-        term = fold_term(word)
-        if term is not None:
-            terms.append(term)
-    return terms
+    return list(filter(None, chain.from_iterable(map(_tokens, text.split()))))
+
+
+# --- one preparation per thread ---------------------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class PreparedUnit:
+    """The post or one comment, reduced to plain text and terms."""
+
+    id: str
+    """Comment id, or `"post"`."""
+    author: str | None
+    """Who wrote it, if known."""
+    score: int | None
+    """Its score, where the source has one (None for the post)."""
+    replies: int
+    """Direct replies (for the post: top-level comments)."""
+    plain: PlainText
+    """Its text as plain blocks."""
+    terms: list[str] = field(default_factory=list)
+    """Its content terms, in order (`content_terms` of each block)."""
+
+
+@dataclass(slots=True)
+class PreparedThread:
+    """A thread's text analysed once: plain text and terms, shared by summaries and keywords.
+
+    Made by `prepare`; sentences are split later, and only where needed (`summaries`
+    splits the comments it considers quoting).
+    """
+
+    thread: Thread
+    """The thread it was made from."""
+    title_terms: list[str]
+    """Content terms of the title."""
+    walked: list[tuple[Comment, int]]
+    """`list(thread.walk())`: every comment with its depth, in reading order."""
+    units: list[PreparedUnit] = field(default_factory=list)
+    """The post (when it has a body), then every comment, in reading order."""
+    words: list[str | None] = field(default_factory=list)
+    """All folded words of post and comments in order (`folded_words`), None between blocks too."""
+
+
+def prepare(thread: Thread) -> PreparedThread:
+    """Reduce a thread's post and comments to plain text and terms, once.
+
+    Linear in the thread's text; no recursion (the comment tree is walked with a stack).
+    """
+    walked = list(thread.walk())
+    prepared = PreparedThread(thread, content_terms(thread.title), walked)
+    units = prepared.units
+    if thread.body.strip():
+        units.append(PreparedUnit("post", thread.author, None, len(thread.comments), markdown_to_plain(thread.body)))
+    for comment, _depth in walked:
+        plain = markdown_to_plain(comment.body)
+        units.append(PreparedUnit(comment.id, comment.author, comment.score, len(comment.replies), plain))
+    words = prepared.words
+    for unit in units:
+        terms = unit.terms
+        for block in unit.plain.blocks:
+            folded = folded_words(block.text)
+            terms.extend(filter(None, folded))
+            words.extend(folded)
+            words.append(None)
+    return prepared
