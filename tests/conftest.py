@@ -3,7 +3,14 @@
 from __future__ import annotations
 
 import pytest
-from support import SEED, require_shared
+from hypothesis import settings
+from support import IN_CI, SEED, require_shared
+
+# Shared, noisy machines: no per-example deadline. In CI, the same examples every run (derandomize), so a
+# rare input found by exploration shows up on a developer's machine, not as a flaky CI failure.
+settings.register_profile("dev", deadline=None)
+settings.register_profile("ci", deadline=None, derandomize=True, print_blob=True)
+settings.load_profile("ci" if IN_CI else "dev")
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
