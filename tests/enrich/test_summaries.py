@@ -163,3 +163,12 @@ def test_seed_key_points_include_both_sides(seed_thread: Thread) -> None:
     assert "c1" not in {k.comment_id for k in points}  # the article quoted whole
     assert "bargaining chip" in quotes or "leverage" in quotes  # China holds fentanyl as leverage
     assert "demand" in quotes  # the demand is the real problem
+
+
+def test_analyse_equals_the_three_separate_calls() -> None:
+    from site_src.enrich.keywords import term_counts
+    from site_src.enrich.stats import thread_stats
+    from site_src.enrich.summaries import analyse
+
+    thread = _thread(*CONSENSUS_BODIES, "> quoted [link](https://example.org/x) text\n\nSee https://example.org/y")
+    assert analyse(thread, sentences=2) == (summarize(thread, sentences=2), term_counts(thread), thread_stats(thread))
