@@ -23,6 +23,7 @@ log = logging.getLogger(__name__)
 
 MARKER = ".thread-digest"
 """File in every output folder we write; a non-empty folder without it is never replaced."""
+_MARKER_TEXT = b"thread-digest output folder; replaced whole by each build\n"
 _RENAME_EXCHANGE = 2
 _AT_FDCWD = -100
 
@@ -96,7 +97,14 @@ def _fill(staging: Path, files: dict[str, bytes], out: Path) -> tuple[int, int]:
                 pass
         target.write_bytes(data)
         written += 1
-    (staging / MARKER).write_text("thread-digest output folder; replaced whole by each build\n", encoding="utf-8")
+    marker, old_marker = staging / MARKER, out / MARKER
+    if _same_bytes(old_marker, _MARKER_TEXT):
+        try:
+            os.link(old_marker, marker)
+            return written, unchanged
+        except OSError:
+            pass
+    marker.write_bytes(_MARKER_TEXT)
     return written, unchanged
 
 

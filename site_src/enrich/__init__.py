@@ -13,10 +13,10 @@ from pathlib import PurePosixPath
 from ..config import SiteConfig
 from ..model import Thread
 from ..text import slugify
-from .keywords import DocumentFrequencies, keyword_vector, keywords, suggest_tags, term_counts
+from .keywords import DocumentFrequencies, keyword_vector, keywords, suggest_tags
 from .related import RelatedItem, related_threads
-from .stats import ThreadStats, thread_stats
-from .summaries import KeyPoint, summarize
+from .stats import ThreadStats
+from .summaries import KeyPoint, analyse
 
 RELATED_COUNT = 5
 KEYWORD_COUNT = 8
@@ -82,7 +82,7 @@ def thread_slug(thread: Thread) -> str:
 
 def enrich_thread(thread: Thread, config: SiteConfig) -> EnrichedThread:
     """Everything that needs only this thread and the config."""
-    summary = summarize(thread, sentences=config.summary_sentences)
+    summary, terms, stats = analyse(thread, sentences=config.summary_sentences)
     text = thread.summary or summary.text
     return EnrichedThread(
         thread=thread,
@@ -90,8 +90,8 @@ def enrich_thread(thread: Thread, config: SiteConfig) -> EnrichedThread:
         summary=" ".join(text.split()),
         summary_is_auto=not thread.summary,
         key_points=summary.key_points,
-        stats=thread_stats(thread),
-        terms=term_counts(thread),
+        stats=stats,
+        terms=terms,
         tag_names=list(thread.tags),
         tag_slugs=[slugify(tag) for tag in thread.tags],
     )
