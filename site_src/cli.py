@@ -192,7 +192,7 @@ def remote_executor(url: str | None) -> Iterator[Executor | None]:
     except ImportError as exc:
         hint = "install it with: pip install 'thread-digest[dask]'"
         raise ConfigError([Problem("command line", 0, "error", "--executor dask:// needs Dask", hint)]) from exc
-    with Client(url.removeprefix("dask://"), timeout=10) as client:
+    with Client(url.removeprefix("dask://"), timeout=10) as client:  # type: ignore[no-untyped-call]
         yield client.get_executor()
 
 
