@@ -23,7 +23,10 @@ from .model import Comment, Moment
 from .site import Month, Site, Tag
 from .thread_files import format_moment
 
-_SAFE_SEGMENT = re.compile(r"[A-Za-z0-9_-]{1,64}")
+_SAFE_SEGMENT = re.compile(r"(?!x[0-9a-f]{10}$)[a-z0-9_-]{1,64}")
+"""Ids used as they are in URLs: lower case (`A` and `a` would share a folder on macOS and Windows),
+and never the shape of a hashed id (`x` and ten hex digits), so two ids never share a page."""
+_PLAIN_ANCHOR = re.compile(r"(?!x[0-9a-f]{10}$)[^\s\x00-\x1f\x7f]{1,200}")
 
 
 def date_text(moment: Moment | None) -> str:
@@ -40,15 +43,23 @@ def iso(moment: Moment | None) -> str:
 
 
 def anchor(comment_id: str) -> str:
-    """The HTML id of a comment: prefixed, so content cannot clobber page elements."""
-    return "comment-" + re.sub(r"\s", "_", comment_id)
+    """The HTML id of a comment: prefixed, so content cannot clobber page elements.
+
+    An id with white space or control characters (or very long) becomes a short hash, so ids `a b`
+    and `a_b` never share an anchor.
+    """
+    return "comment-" + (comment_id if _PLAIN_ANCHOR.fullmatch(comment_id) else _hashed(comment_id))
 
 
 def comment_segment(comment_id: str) -> str:
     """A comment id as a URL segment (continuation pages): itself when plain, else a short hash."""
     if _SAFE_SEGMENT.fullmatch(comment_id):
         return comment_id
-    return "x" + hashlib.sha1(comment_id.encode("utf-8")).hexdigest()[:10]
+    return _hashed(comment_id)
+
+
+def _hashed(comment_id: str) -> str:
+    return "x" + hashlib.sha1(comment_id.encode("utf-8", "surrogatepass")).hexdigest()[:10]
 
 
 def safe_link(url: str | None) -> str:

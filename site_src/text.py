@@ -10,6 +10,8 @@ _SLUG_DROP = re.compile(r"[^\w\-]+")
 _DASHES = re.compile(r"[-_\s]+")
 _SPELLED = {"+": "plus", "#": "sharp", "&": "and", "@": "at"}
 MAX_SLUG = 80
+MAX_SLUG_BYTES = 200
+"""File systems allow 255 bytes per name: 80 four-byte letters would not fit."""
 _WINDOWS_RESERVED = {"con", "prn", "aux", "nul", *(f"com{i}" for i in range(1, 10)), *(f"lpt{i}" for i in range(1, 10))}
 
 
@@ -24,7 +26,10 @@ def slugify(text: str, fallback_seed: str = "") -> str:
     for char, word in _SPELLED.items():
         folded = folded.replace(char, f"-{word}-")
     slug = _DASHES.sub("-", _SLUG_DROP.sub("-", folded)).strip("-")
-    slug = slug[:MAX_SLUG].rstrip("-")
+    slug = slug[:MAX_SLUG]
+    while len(slug.encode("utf-8")) > MAX_SLUG_BYTES:
+        slug = slug[:-1]
+    slug = slug.rstrip("-")
     if not slug:
         digest = hashlib.sha1((fallback_seed or text).encode("utf-8")).hexdigest()[:8]
         return f"x-{digest}"

@@ -13,6 +13,7 @@ from ..diagnostics import Problem, SourceError
 from ..load import SourceText
 from ..model import Thread
 from . import json_thread, markdown_thread, text_digest
+from .fields import clean_thread
 
 Reader = Callable[[SourceText, list[Problem]], Thread]
 
@@ -29,7 +30,7 @@ def parse_source(source: SourceText, warnings: list[Problem]) -> Thread:
     reader = READERS.get(suffix)
     if reader is None:
         raise SourceError(source.path, 0, f"no reader for '{suffix}' files (known: {', '.join(READERS)})")
-    return reader(source, warnings)
+    return clean_thread(reader(source, warnings))
 
 
 EXPORT_SUFFIXES = (".ndjson", ".jsonl", ".mbox", ".xml")
@@ -39,16 +40,29 @@ EXPORT_SUFFIXES = (".ndjson", ".jsonl", ".mbox", ".xml")
 def parse_file(source: SourceText, warnings: list[Problem]) -> list[Thread]:
     """The threads of one file: a native thread file gives one; a raw export (Reddit page, mbox...) may give many."""
     # imported here: the importers read thread files (re-import) through this package
-    from ..importers.detect import detect_source, threads_from_export
+    from ..importers.detect import threads_from_export
     from ..importers.errors import ImportFailure
 
     suffix = PurePosixPath(source.path).suffix.lower()
-    if suffix in (".txt", ".md") or (suffix == ".json" and detect_source(source.path, source.text) is None):
+    if suffix in (".txt", ".md") or (suffix == ".json" and _detect(source) is None):
         return [parse_source(source, warnings)]
     try:
-        return threads_from_export(source.path, source.text)
+        return [clean_thread(thread) for thread in threads_from_export(source.path, source.text)]
     except ImportFailure as exc:
         raise SourceError(exc.path, exc.line, exc.message) from exc
+    except (ValueError, RecursionError) as exc:  # json.loads on a 5,000-digit number or 1,000-deep nesting
+        raise SourceError(source.path, 0, f"cannot read this export: {exc}".split(";")[0][:200]) from exc
+
+
+def _detect(source: SourceText) -> str | None:
+    """Which export a `.json` file is, or None for a thread file (also when too deep or odd for json.loads:
+    the thread reader then reads it with its own parser or reports the problem with a line)."""
+    from ..importers.detect import detect_source
+
+    try:
+        return detect_source(source.path, source.text)
+    except (ValueError, RecursionError):
+        return None
 
 
 def parse_text(path: str, text: str) -> Thread:

@@ -11,8 +11,10 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from ..diagnostics import SourceError
-from ..model import Comment, Moment
+from ..model import Comment, Moment, Thread
 
+MAX_SCORE = 2**63 - 1
+"""Scores beyond a 64-bit integer are not votes; they would only break other programs reading the site."""
 _URL_DATE = re.compile(r"/((?:19|20)\d\d)/(0[1-9]|1[0-2])/(?:(0[1-9]|[12]\d|3[01])/)?")
 
 
@@ -39,7 +41,10 @@ def parse_moment(value: Any, path: str, line: int, what: str = "date") -> Moment
         raise SourceError(path, line, f"{what} must be an ISO 8601 string, not {type(value).__name__}")
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC)
+    try:
+        return moment.astimezone(UTC)
+    except OverflowError:  # 0001-01-01T00:00+05:00 is before the first UTC instant Python knows
+        raise SourceError(path, line, f"{what} {value!r} is out of range (years 1 to 9999 in UTC)") from None
 
 
 def date_from_url(url: str | None) -> date | None:
@@ -84,13 +89,14 @@ def parse_score(value: Any, path: str, line: int) -> int | None:
         return None
     if isinstance(value, bool):
         raise SourceError(path, line, f"score must be a whole number, not {value!r}")
-    if isinstance(value, int):
-        return value
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    if isinstance(value, str) and re.fullmatch(r"[+-]?\d+", value.strip()):
-        return int(value)
-    raise SourceError(path, line, f"score must be a whole number, not {value!r}")
+    whole_float = isinstance(value, float) and value.is_integer()
+    digits = isinstance(value, str) and re.fullmatch(r"[+-]?\d{1,19}", value.strip())
+    score = value if isinstance(value, int) else int(value) if whole_float or digits else None
+    if score is None:
+        raise SourceError(path, line, f"score must be a whole number, not {str(value)[:40]!r}")
+    if abs(score) > MAX_SCORE:
+        raise SourceError(path, line, f"score {str(value)[:40]} is out of range (at most {MAX_SCORE:,} either way)")
+    return score
 
 
 def optional_text(value: Any, path: str, line: int, what: str) -> str | None:
@@ -129,3 +135,63 @@ def assign_missing_ids(comments: list[tuple[Comment, int]], path: str) -> None:
                 hint="ids must be unique within a thread",
             )
         seen[comment.id] = line
+
+
+_NOT_TEXT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+"""Characters XML 1.0 forbids (C0 controls but tab and newlines, lone surrogates from JSON escapes, U+FFFE/FFFF)."""
+
+
+def clean_text(value: str) -> str:
+    """`value` with characters no page or feed can carry replaced by U+FFFD."""
+    return _NOT_TEXT.sub("\ufffd", value) if _NOT_TEXT.search(value) else value
+
+
+def _clean_value(value: Any) -> Any:
+    """Strings inside `extra` values (dicts and lists, any depth, without recursion) cleaned in place."""
+    if isinstance(value, str):
+        return clean_text(value)
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            for key in list(item):
+                inner = item.pop(key)
+                item[clean_text(key) if isinstance(key, str) else key] = (
+                    clean_text(inner) if isinstance(inner, str) else inner
+                )
+                stack.append(inner)
+        elif isinstance(item, list):
+            for index, inner in enumerate(item):
+                if isinstance(inner, str):
+                    item[index] = clean_text(inner)
+                else:
+                    stack.append(inner)
+    return value
+
+
+def clean_thread(thread: Thread) -> Thread:
+    """Every text of a thread made safe to write as UTF-8 HTML and XML: a JSON `\\ud800` or `\\u0001` escape
+    would otherwise stop the whole build (UnicodeEncodeError) or make every feed it reaches invalid XML."""
+    thread.title = clean_text(thread.title)
+    for name in ("source", "author", "summary", "slug"):
+        value = getattr(thread, name)
+        if value is not None:
+            setattr(thread, name, clean_text(value))
+    thread.body = clean_text(thread.body)
+    thread.tags = [clean_text(tag) for tag in thread.tags]
+    thread.extra = _clean_value(thread.extra)
+    seen: dict[str, int] = {}
+    for comment, _depth in thread.walk():
+        comment.id = clean_text(comment.id)
+        comment.body = clean_text(comment.body)
+        comment.author = clean_text(comment.author) if comment.author is not None else None
+        comment.extra = _clean_value(comment.extra)
+        if comment.id in seen:
+            raise SourceError(
+                thread.path,
+                comment.line,
+                f"comment id {comment.id!r} is used twice once control characters are replaced "
+                f"(first at line {seen[comment.id]})",
+            )
+        seen[comment.id] = comment.line
+    return thread

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import json
 import re
-import sys
+from json.decoder import scanstring
+from json.scanner import NUMBER_RE
 from typing import Any
 
 from ..diagnostics import Problem, SourceError
@@ -58,9 +59,16 @@ def parse(source: SourceText, warnings: list[Problem]) -> Thread:
 
 
 def load_json(path: str, text: str) -> Any:
-    """json.loads with errors as SourceError at the right line."""
+    """json.loads with errors as SourceError at the right line; any nesting depth works.
+
+    The C parser recurses, so past about a thousand levels it raises RecursionError;
+    such a file is parsed again by `loads_iterative`, which keeps its own stack.
+    """
     try:
-        return json.loads(text)
+        try:
+            return json.loads(text)
+        except RecursionError:
+            return loads_iterative(text)
     except json.JSONDecodeError as exc:
         raise SourceError(
             path,
@@ -68,10 +76,100 @@ def load_json(path: str, text: str) -> Any:
             f"invalid JSON: {exc.msg} (column {exc.colno})",
             excerpt=text.split("\n")[exc.lineno - 1][:200],
         ) from exc
-    except RecursionError as exc:
-        raise SourceError(
-            path, 0, f"JSON nested too deeply (more than about {sys.getrecursionlimit()} levels)"
-        ) from exc
+    except ValueError as exc:  # a number too long to convert (int_max_str_digits)
+        match = _LONG_NUMBER.search(text)
+        line = text.count("\n", 0, match.start()) + 1 if match else 0
+        raise SourceError(path, line, f"invalid JSON: {exc}".split(";")[0]) from exc
+
+
+_LONG_NUMBER = re.compile(r"\d{4000,}")
+_WHITESPACE = re.compile(r"[ \t\n\r]*")
+_CONSTANTS = {"null": None, "true": True, "false": False, "NaN": float("nan"), "Infinity": float("inf")}
+_CONSTANTS["-Infinity"] = float("-inf")
+
+
+def loads_iterative(text: str) -> Any:
+    """A JSON document -> Python values like `json.loads`, with an explicit stack instead of recursion.
+
+    Slower than `json.loads`; used only for documents nested too deeply for it.
+    Raises `json.JSONDecodeError` with the position of the first error.
+    """
+    end = len(text)
+    containers: list[Any] = []
+    keys: list[str] = []
+    pos = 0
+    while True:  # read one value; text[pos] starts it (after white space)
+        pos = _skip(text, pos)
+        char = text[pos : pos + 1]
+        value: Any
+        if char in ("{", "["):
+            pos = _skip(text, pos + 1)
+            if text[pos : pos + 1] == ("}" if char == "{" else "]"):
+                value, pos = ({} if char == "{" else []), pos + 1
+            else:
+                containers.append({} if char == "{" else [])
+                if char == "{":
+                    key, pos = _key(text, pos)
+                    keys.append(key)
+                continue
+        elif char == '"':
+            value, pos = scanstring(text, pos + 1, True)
+        else:
+            value, pos = _scalar(text, pos)
+        while True:  # place the value; close containers until one wants another value
+            if not containers:
+                pos = _skip(text, pos)
+                if pos != end:
+                    raise json.JSONDecodeError("Extra data", text, pos)
+                return value
+            top = containers[-1]
+            if isinstance(top, dict):
+                top[keys[-1]] = value
+            else:
+                top.append(value)
+            pos = _skip(text, pos)
+            char = text[pos : pos + 1]
+            if char == ",":
+                if isinstance(top, dict):
+                    keys[-1], pos = _key(text, _skip(text, pos + 1))
+                else:
+                    pos += 1
+                break
+            if char != ("}" if isinstance(top, dict) else "]"):
+                raise json.JSONDecodeError("Expecting ',' delimiter", text, pos)
+            value, pos = containers.pop(), pos + 1
+            if isinstance(value, dict):
+                keys.pop()
+
+
+def _skip(text: str, pos: int) -> int:
+    """The position after any JSON white space at `pos`."""
+    match = _WHITESPACE.match(text, pos)
+    return match.end() if match else pos
+
+
+def _key(text: str, pos: int) -> tuple[str, int]:
+    """`"name" :` at `pos` -> the name and the position after the colon."""
+    if text[pos : pos + 1] != '"':
+        raise json.JSONDecodeError("Expecting property name enclosed in double quotes", text, pos)
+    key, pos = scanstring(text, pos + 1, True)
+    pos = _skip(text, pos)
+    if text[pos : pos + 1] != ":":
+        raise json.JSONDecodeError("Expecting ':' delimiter", text, pos)
+    return key, pos + 1
+
+
+def _scalar(text: str, pos: int) -> tuple[Any, int]:
+    for word, value in _CONSTANTS.items():
+        if text.startswith(word, pos):
+            return value, pos + len(word)
+    match = NUMBER_RE.match(text, pos)
+    if match is None:
+        raise json.JSONDecodeError("Expecting value", text, pos)
+    integer, fraction, exponent = match.groups()
+    if fraction or exponent:
+        return float(integer + (fraction or "") + (exponent or "")), match.end()
+    return int(integer), match.end()
 
 
 def _comments(path: str, text: str, raw: Any) -> list[Comment]:
@@ -80,12 +178,13 @@ def _comments(path: str, text: str, raw: Any) -> list[Comment]:
         raise SourceError(path, _line_of_key(text, "comments"), "'comments' must be a list")
     top: list[Comment] = []
     ordered: list[tuple[Comment, int]] = []
+    lines = _lines_of_ids(text)
     stack: list[tuple[Any, str, list[Comment]]] = [
         (item, f"comments[{i}]", top) for i, item in reversed(list(enumerate(raw)))
     ]
     while stack:
         item, where, siblings = stack.pop()
-        comment, replies = _comment(path, text, item, where)
+        comment, replies = _comment(path, lines, item, where)
         siblings.append(comment)
         ordered.append((comment, comment.line))
         stack.extend(
@@ -95,14 +194,14 @@ def _comments(path: str, text: str, raw: Any) -> list[Comment]:
     return top
 
 
-def _comment(path: str, text: str, item: Any, where: str) -> tuple[Comment, list[Any]]:
+def _comment(path: str, lines: dict[str, int], item: Any, where: str) -> tuple[Comment, list[Any]]:
     if not isinstance(item, dict):
         raise SourceError(path, 0, f"{where}: a comment must be an object, found {type(item).__name__}")
     raw_id = item.get("id")
     if raw_id is not None and (not isinstance(raw_id, str | int) or isinstance(raw_id, bool)):
         raise SourceError(path, 0, f"{where}: 'id' must be a string or number")
     comment_id = str(raw_id) if raw_id is not None else ""
-    line = _line_of_id(text, comment_id) if comment_id else 0
+    line = lines.get(comment_id, 0) if comment_id else 0
     body = item.get("body")
     if not isinstance(body, str):
         problem = "has no 'body'" if body is None else "'body' must be a string of Markdown"
@@ -134,6 +233,21 @@ def _line_of_key(text: str, key: str) -> int:
     return text.count("\n", 0, match.start()) + 1 if match else 1
 
 
-def _line_of_id(text: str, comment_id: str) -> int:
-    match = re.search(rf'"id"\s*:\s*"?{re.escape(comment_id)}"?\s*[,}}]', text)
-    return text.count("\n", 0, match.start()) + 1 if match else 0
+_ID_VALUE = re.compile(r'"id"\s*:\s*("(?:[^"\\]|\\.)*"|-?\d+)')
+
+
+def _lines_of_ids(text: str) -> dict[str, int]:
+    """Line of the first `"id": value` for every id in the text, in one pass (a search per comment was
+    quadratic: minutes for 10,000 comments)."""
+    lines: dict[str, int] = {}
+    line, counted = 1, 0
+    for match in _ID_VALUE.finditer(text):
+        raw = match.group(1)
+        try:
+            value = str(json.loads(raw)) if raw.startswith('"') else raw
+        except ValueError:
+            continue
+        line += text.count("\n", counted, match.start())
+        counted = match.start()
+        lines.setdefault(value, line)
+    return lines

@@ -61,11 +61,54 @@ def _front_matter(path: str, text: str) -> tuple[dict[str, Any], int]:
         line = mark.line + 2 if mark is not None else 1
         problem = getattr(exc, "problem", None) or str(exc)
         raise SourceError(path, line, f"invalid YAML in front matter: {problem}", excerpt=lines[line - 1]) from exc
+    except (ValueError, OverflowError, RecursionError) as exc:  # 2025-13-45, a 5,000-digit number, [[[[...
+        line = _line_of_bad_value(lines[1:end])
+        raise SourceError(
+            path, line, f"invalid value in front matter: {exc}".split(";")[0][:200], excerpt=lines[line - 1]
+        ) from exc
     if meta is None:
         meta = {}
     if not isinstance(meta, dict):
         raise SourceError(path, 2, "front matter must be a mapping of keys to values (title: ...)")
+    _check_size(path, meta)
     return meta, end + 1
+
+
+MAX_FRONT_MATTER_NODES = 10_000
+"""Values (counting every reuse of a YAML alias) allowed in front matter: stops alias bombs and cycles."""
+MAX_FRONT_MATTER_DEPTH = 50
+
+
+def _check_size(path: str, meta: dict[Any, Any]) -> None:
+    """Refuse front matter whose values nest too deeply or expand too far (`&a [*a]`, billion laughs)."""
+    stack: list[tuple[Any, int]] = [(meta, 1)]
+    seen = 0
+    while stack:
+        value, depth = stack.pop()
+        seen += 1
+        if seen > MAX_FRONT_MATTER_NODES or depth > MAX_FRONT_MATTER_DEPTH:
+            raise SourceError(
+                path,
+                1,
+                "front matter is too large or nested too deeply (a YAML alias that refers to itself?)",
+                hint=f"at most {MAX_FRONT_MATTER_NODES:,} values, {MAX_FRONT_MATTER_DEPTH} levels deep",
+            )
+        if isinstance(value, dict):
+            stack.extend((item, depth + 1) for pair in value.items() for item in pair)
+        elif isinstance(value, list | tuple | set | frozenset):
+            stack.extend((item, depth + 1) for item in value)
+
+
+def _line_of_bad_value(front_lines: list[str]) -> int:
+    """The file line of the first front matter line that YAML cannot turn into a value on its own."""
+    for number, line in enumerate(front_lines, start=2):
+        try:
+            yaml.safe_load(line)
+        except (ValueError, OverflowError, RecursionError):
+            return number
+        except yaml.YAMLError:
+            continue
+    return 1
 
 
 def _thread_from_meta(path: str, meta: dict[Any, Any], front_lines: list[str]) -> Thread:
@@ -99,8 +142,12 @@ def _plain(value: Any) -> Any:
         return format_moment(value)
     if isinstance(value, dict):
         return {str(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, list):
+    if isinstance(value, list | tuple):
         return [_plain(v) for v in value]
+    if isinstance(value, set | frozenset):
+        return sorted((_plain(v) for v in value), key=str)
+    if isinstance(value, bytes):
+        return value.decode("utf-8", "replace")
     return value
 
 
@@ -231,7 +278,7 @@ def _value(raw: str) -> Any:
         return raw == "true"
     if raw == "null":
         return None
-    if re.fullmatch(r"[+-]?\d+", raw):
+    if re.fullmatch(r"[+-]?\d{1,19}", raw):
         return int(raw)
     if re.fullmatch(r"[+-]?\d+\.\d*([eE][+-]?\d+)?|[+-]?\d+[eE][+-]?\d+", raw):
         return float(raw)

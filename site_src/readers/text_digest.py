@@ -16,10 +16,10 @@ from ..load import SourceText
 from ..model import Comment, Thread
 from .fields import assign_missing_ids, date_from_url, parse_moment, parse_tags
 
-_COMMENT_START = re.compile(r"^ {1,3}(\d+)\. ?(.*)$")
+_COMMENT_START = re.compile(r"^ {1,3}(\d{1,9})\. ?(.*)$")  # longer numbers are text, not comments
 _URL_LINE = re.compile(r"^https?://\S+$")
 _POSTED_BY = re.compile(r"^Posted by\s+(.+?)\s*$", re.IGNORECASE)
-_COUNT = re.compile(r"^(\d[\d,]*)\s+comments?\s*$", re.IGNORECASE)
+_COUNT = re.compile(r"^(\d[\d,]{0,14})\s+comments?\s*$", re.IGNORECASE)
 _HEADER_FIELD = re.compile(r"^(Tags|Date|Summary):\s*(.*?)\s*$", re.IGNORECASE)
 _FOOTER = re.compile(r"^Comments are closed\.?\s*$", re.IGNORECASE)
 _CONTINUATION_INDENT = 4
