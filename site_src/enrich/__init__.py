@@ -13,7 +13,7 @@ from pathlib import PurePosixPath
 from ..config import SiteConfig
 from ..model import Thread
 from ..text import slugify
-from .keywords import DocumentFrequencies, keyword_vector, keywords, suggest_tags
+from .keywords import DocumentFrequencies, analyse_terms
 from .related import RelatedItem, related_threads
 from .stats import ThreadStats
 from .summaries import KeyPoint, analyse
@@ -98,17 +98,28 @@ def enrich_thread(thread: Thread, config: SiteConfig) -> EnrichedThread:
 
 
 def enrich_site(items: list[EnrichedThread], config: SiteConfig) -> None:
-    """Keywords against the whole site, automatic tags, related threads: set on each item in place."""
+    """Keywords against the whole site, automatic tags, related threads: set on each item in place.
+
+    One TF-IDF pass per thread gives its keywords, its suggested tags and its keyword vector; related
+    threads then come from a pruned index over tags and keyword vectors (`related.related_threads`).
+    """
     frequencies = DocumentFrequencies.from_counts(item.terms for item in items)
+    vectors: list[RelatedItem[str]] = []
     for item in items:
-        item.keywords = keywords(item.terms, frequencies, KEYWORD_COUNT)
+        terms = analyse_terms(
+            item.terms,
+            frequencies,
+            keyword_count=KEYWORD_COUNT,
+            existing_tags=item.tag_names,
+            suggestions=config.auto_tags,
+        )
+        item.keywords = terms.keywords
         if config.auto_tags:
-            suggested = suggest_tags(item.terms, frequencies, item.tag_names, config.auto_tags)
-            fresh = [tag for tag in suggested if slugify(tag) not in item.tag_slugs]
+            fresh = [tag for tag in terms.suggested_tags if slugify(tag) not in item.tag_slugs]
             item.auto_tags = fresh
             item.tag_names = item.tag_names + fresh
             item.tag_slugs = item.tag_slugs + [slugify(tag) for tag in fresh]
-    vectors = (RelatedItem(item.slug, item.tag_slugs, keyword_vector(item.terms, frequencies)) for item in items)
+        vectors.append(RelatedItem(item.slug, item.tag_slugs, terms.vector))
     related = related_threads(vectors, k=RELATED_COUNT)
     for item in items:
         item.related = related.get(item.slug, [])
@@ -117,4 +128,9 @@ def enrich_site(items: list[EnrichedThread], config: SiteConfig) -> None:
 def suggested_tags(items: list[EnrichedThread], count: int) -> dict[str, list[str]]:
     """For `digest tags --suggest`: thread path -> tags a person might add."""
     frequencies = DocumentFrequencies.from_counts(item.terms for item in items)
-    return {item.thread.path: suggest_tags(item.terms, frequencies, item.tag_names, count) for item in items}
+    return {
+        item.thread.path: analyse_terms(
+            item.terms, frequencies, vector_size=0, existing_tags=item.tag_names, suggestions=count
+        ).suggested_tags
+        for item in items
+    }

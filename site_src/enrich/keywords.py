@@ -16,6 +16,7 @@ import math
 import re
 from collections import Counter
 from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from itertools import chain, islice
 from operator import itemgetter
@@ -77,16 +78,18 @@ class DocumentFrequencies:
     """Threads counted."""
     counts: Mapping[str, int] = field(default_factory=dict)
     """Term -> number of threads using it. Treat as read-only."""
+    _weights: _Weights = field(default_factory=lambda: _Weights(), init=False, repr=False, compare=False)
+    """Cache of `weights()`, filled on first use."""
 
     @classmethod
     def from_counts(cls, per_thread: Iterable[Mapping[str, int] | Collection[str]]) -> DocumentFrequencies:
         """Count each thread's terms once (from `term_counts` results or plain term sets)."""
-        df: Counter[str] = Counter()
-        documents = 0
-        for terms in per_thread:
-            documents += 1
-            df.update(set(terms))
-        return cls(documents, dict(sorted(df.items())))
+        term_sets = [
+            terms.keys() if isinstance(terms, Mapping) else terms if isinstance(terms, AbstractSet) else set(terms)
+            for terms in per_thread
+        ]
+        df = Counter(chain.from_iterable(term_sets))  # one C-level pass over every term of every thread
+        return cls(len(term_sets), dict(sorted(df.items())))
 
     @classmethod
     def merge(cls, parts: Iterable[DocumentFrequencies]) -> DocumentFrequencies:
@@ -106,18 +109,109 @@ class DocumentFrequencies:
         """Share (0..1) of threads using the term."""
         return self.counts.get(term, 0) / self.documents if self.documents else 0.0
 
+    def weights(self) -> dict[str, float]:
+        """Term -> IDF times the phrase boost, 0.0 for a term too common to score (computed once, then cached).
+
+        Too common: in over half the threads of a site of ten threads or more. Looking up a term the site
+        does not know (`weights()[term]`) gives, and caches, its weight as if it were in no thread.
+        """
+        if not self._weights:
+            self._weights.documents = self.documents
+            documents = self.documents
+            limit = documents / 2 if documents >= 10 else math.inf
+            self._weights.update(
+                (term, _weight(documents, term, n) if n <= limit else 0.0) for term, n in self.counts.items()
+            )
+        return self._weights
+
+
+class _Weights(dict[str, float]):
+    """`DocumentFrequencies.weights()`: a term missing from the site gets the weight of a term in no thread."""
+
+    documents: int = 0
+
+    def __missing__(self, term: str) -> float:
+        weight = self[term] = _weight(self.documents, term, 0)
+        return weight
+
+
+def _weight(documents: int, term: str, n: int) -> float:
+    """Smoothed IDF of a term in `n` of `documents` threads, times the phrase boost."""
+    return (math.log((1 + documents) / (1 + n)) + 1.0) * (_PHRASE_BOOST if " " in term else 1.0)
+
+
+_PHRASE_BOOST = 1.25
+"""A two-word phrase says more than either word: its score is multiplied by this."""
+_TF = tuple(1.0 + math.log(n) if n else 0.0 for n in range(256))
+"""`1 + log(n)` for small counts."""
+_SLACK = 2e-9
+"""Scores are ranked rounded to 9 decimals: a raw score this far below the m-th best cannot round into the top m."""
+
+
+def _raw_scores(counts: Mapping[str, int], df: DocumentFrequencies) -> list[tuple[float, str]]:
+    """(TF-IDF score, term) of every term that may score, unrounded, in `counts` order."""
+    weights = df.weights()
+    tf = _TF
+    return [
+        ((tf[n] if n < 256 else 1.0 + math.log(n)) * w, term)
+        for term, n in counts.items()
+        if n > 0 and (w := weights[term])
+    ]
+
+
+def _ranked(scored: list[tuple[float, str]], m: int | None) -> list[tuple[str, float]]:
+    """The best `m` (all when None) of `scored` as (term, score rounded to 9 decimals), ties by term.
+
+    Only the terms that can reach the top `m` are rounded and sorted; the result is what ranking all would give.
+    """
+    if m is not None and len(scored) > m:
+        floor = sorted([s for s, _ in scored], reverse=True)[m - 1] - _SLACK
+        scored = [pair for pair in scored if pair[0] >= floor]
+    ranked = sorted([(-round(s, 9), term) for s, term in scored])
+    return [(term, -s) for s, term in ranked[:m]]
+
 
 def _scores(counts: Mapping[str, int], df: DocumentFrequencies) -> list[tuple[str, float]]:
     """TF-IDF score of every term, best first, ties by term; terms in over half the threads are skipped."""
-    common = df.documents >= 10
-    scored = []
-    for term, n in counts.items():
-        if n <= 0 or (common and df.share(term) > 0.5):
-            continue
-        boost = 1.25 if " " in term else 1.0
-        scored.append((term, round((1 + math.log(n)) * df.idf(term) * boost, 9)))
-    scored.sort(key=lambda item: (-item[1], item[0]))
-    return scored
+    return _ranked(_raw_scores(counts, df), None)
+
+
+@dataclass(frozen=True, slots=True)
+class TermAnalysis:
+    """Everything `analyse_terms` learns about one thread's terms against the site."""
+
+    keywords: list[str]
+    """As `keywords(counts, df, n)`."""
+    vector: dict[str, float]
+    """As `keyword_vector(counts, df, n)`."""
+    suggested_tags: list[str]
+    """As `suggest_tags(counts, df, existing_tags, n)`; empty when none were asked for."""
+
+
+def analyse_terms(
+    counts: Mapping[str, int],
+    df: DocumentFrequencies,
+    *,
+    keyword_count: int = 8,
+    vector_size: int = 20,
+    existing_tags: Collection[str] = (),
+    suggestions: int = 0,
+) -> TermAnalysis:
+    """Keywords, keyword vector and suggested tags from one TF-IDF pass over the thread's terms.
+
+    Equal to calling `keywords`, `keyword_vector` and `suggest_tags` (when `suggestions` > 0) one by one.
+    """
+    scored = _raw_scores(counts, df)
+    wanted = max(keyword_count, _suggestion_pool(suggestions) if suggestions > 0 else 0)
+    ranked = _ranked(scored, max(vector_size, 2 * wanted))
+    chosen = _choose(ranked, scored, wanted, counts)
+    return TermAnalysis(
+        keywords=chosen[:keyword_count],
+        vector=_vector(ranked[:vector_size]),
+        suggested_tags=_suggest(chosen[: _suggestion_pool(suggestions)], df, existing_tags, suggestions)
+        if suggestions > 0
+        else [],
+    )
 
 
 def keywords(counts: Mapping[str, int], df: DocumentFrequencies, n: int = 8) -> list[str]:
@@ -126,13 +220,22 @@ def keywords(counts: Mapping[str, int], df: DocumentFrequencies, n: int = 8) -> 
     A word already inside a chosen phrase is skipped unless it stands on its own much
     more often (`supply chain` makes `chain` redundant, not `china`).
     """
+    scored = _raw_scores(counts, df)
+    return _choose(_ranked(scored, 2 * n), scored, n, counts)
+
+
+def _choose(
+    ranked: list[tuple[str, float]], scored: list[tuple[float, str]], n: int, counts: Mapping[str, int]
+) -> list[str]:
+    """The first `n` terms of the ranking that are not redundant; ranks all of `scored` if `ranked` runs out."""
     chosen: list[str] = []
-    for term, _score in _scores(counts, df):
+    for term, _score in ranked:
         if len(chosen) >= n:
-            break
-        if _redundant(term, chosen, counts):
-            continue
-        chosen.append(term)
+            return chosen
+        if not _redundant(term, chosen, counts):
+            chosen.append(term)
+    if len(chosen) < n and len(ranked) < len(scored):
+        return _choose(_ranked(scored, None), scored, n, counts)
     return chosen
 
 
@@ -147,13 +250,21 @@ def _redundant(term: str, chosen: list[str], counts: Mapping[str, int]) -> bool:
 
 def keyword_vector(counts: Mapping[str, int], df: DocumentFrequencies, n: int = 20) -> dict[str, float]:
     """The top `n` TF-IDF terms as a unit-length vector (for related threads), weights rounded."""
-    top = _scores(counts, df)[:n]
+    return _vector(_ranked(_raw_scores(counts, df), n))
+
+
+def _vector(top: list[tuple[str, float]]) -> dict[str, float]:
     norm = math.sqrt(sum(w * w for _, w in top)) or 1.0
     return {term: round(w / norm, 6) for term, w in sorted(top)}
 
 
 def _slug(term: str) -> str:
     return re.sub(r"[^\w]+", "-", term.casefold()).strip("-_")
+
+
+def _suggestion_pool(n: int) -> int:
+    """How many keywords `suggest_tags` draws `n` suggestions from."""
+    return max(4 * n, 12)
 
 
 def suggest_tags(
@@ -165,10 +276,14 @@ def suggest_tags(
     singular/plural form). On a site of ten threads or more a tag must fit at least two
     threads: a tag only one thread could carry groups nothing.
     """
+    return _suggest(keywords(counts, df, n=_suggestion_pool(n)), df, existing_tags, n)
+
+
+def _suggest(candidates: list[str], df: DocumentFrequencies, existing_tags: Collection[str], n: int) -> list[str]:
     have = {_slug(tag) for tag in existing_tags}
     have |= {t[:-1] for t in have if t.endswith("s")} | {t + "s" for t in have}
     suggestions: list[str] = []
-    for term in keywords(counts, df, n=max(4 * n, 12)):
+    for term in candidates:
         if len(suggestions) >= n:
             break
         slug = _slug(term)

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import math
 import random
 import time
+from collections import Counter
 
-from site_src.enrich.related import RelatedItem, related_threads
+import pytest
+
+from site_src.enrich import related as related_module
+from site_src.enrich.related import POSTING_CAP, RelatedItem, related_threads
 
 
 def test_shared_tags_and_terms_relate_threads() -> None:
@@ -21,6 +26,70 @@ def test_shared_tags_and_terms_relate_threads() -> None:
     assert related_threads(list(reversed(items))) == related
 
 
+def _random_items(seed: int, n: int, tags: int = 12, words: int = 200) -> list[RelatedItem[str]]:
+    rng = random.Random(seed)
+    tag_names = [f"tag{i}" for i in range(tags)]
+    word_names = [f"w{i}" for i in range(words)]
+    return [
+        RelatedItem(
+            f"t{i:05d}",
+            tuple(rng.sample(tag_names, rng.randint(0, 3))),
+            {w: round(rng.random(), 6) for w in rng.sample(word_names, rng.randint(0, 20))},
+        )
+        for i in range(n)
+    ]
+
+
+def _brute_force(items: list[RelatedItem[str]], k: int = 5) -> dict[str, list[str]]:
+    """Every pair's full cosine over the features `POSTING_CAP` lets through, ranked with ties by key."""
+    n = len(items)
+    tag_df = Counter(t for item in items for t in set(item.tags))
+    vectors = {}
+    for item in items:
+        parts = []
+        for vec in ({t: math.log((1 + n) / tag_df[t]) + 1.0 for t in set(item.tags)}, dict(item.terms)):
+            norm = math.sqrt(sum(w * w for w in vec.values() if w > 0))
+            parts.append({f: w / norm * math.sqrt(0.5) for f, w in vec.items() if w > 0} if norm else {})
+        vectors[item.key] = {("#", f): w for f, w in parts[0].items()} | {("=", f): w for f, w in parts[1].items()}
+    df = Counter(f for vec in vectors.values() for f in vec)
+    result = {}
+    for a, va in vectors.items():
+        scores = []
+        for b, vb in vectors.items():
+            s = sum(w * vb[f] for f, w in va.items() if f in vb and df[f] <= POSTING_CAP)
+            if b != a and s >= related_module.MIN_SCORE:
+                scores.append((-round(s, 4), b))
+        result[a] = [b for _, b in sorted(scores)[:k]]
+    return result
+
+
+def test_unpruned_index_gives_the_exact_ranking(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(related_module, "POSTING_KEEP", 10**6)
+    monkeypatch.setattr(related_module, "QUERY_FEATURES", 10**6)
+    items = _random_items(3, 150)
+    got, want = related_threads(items), _brute_force(items)
+    # scores are integers of 2**-30: near-ties (< 1e-4 apart) may order differently from rounded floats
+    assert sum(got[key] == want[key] for key in want) >= 0.97 * len(want)
+    assert sum(len(set(got[key]) & set(want[key])) for key in want) >= 0.99 * sum(len(v) for v in want.values())
+
+
+def test_pruned_index_keeps_most_of_the_similarity() -> None:
+    items = _random_items(4, 600, tags=30, words=400)
+    got, want = related_threads(items), _brute_force(items)
+    found = sum(len(set(got[key]) & set(want[key])) for key in want)
+    assert found >= 0.6 * sum(len(v) for v in want.values())
+    assert sum(bool(v) for v in got.values()) >= 0.95 * sum(bool(v) for v in want.values())
+
+
+def test_order_and_tag_repetition_do_not_matter() -> None:
+    items = _random_items(5, 300)
+    shuffled = items[:]
+    random.Random(1).shuffle(shuffled)
+    doubled = [RelatedItem(i.key, tuple(i.tags) * 2, dict(reversed(list(i.terms.items())))) for i in shuffled]
+    assert related_threads(doubled) == related_threads(items)
+
+
+@pytest.mark.slow
 def test_ten_thousand_threads_are_fast() -> None:
     rng = random.Random(5)
     tags = [f"tag{i}" for i in range(60)]
