@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import re
-from json.decoder import scanstring
+from collections.abc import Callable
 from json.scanner import NUMBER_RE
 from typing import Any
 
@@ -82,6 +82,8 @@ def load_json(path: str, text: str) -> Any:
         raise SourceError(path, line, f"invalid JSON: {exc}".split(";")[0]) from exc
 
 
+scanstring: Callable[[str, int, bool], tuple[str, int]] = json.decoder.scanstring  # type: ignore[attr-defined]
+"""The C string scanner `json` itself uses (not in the type stubs)."""
 _LONG_NUMBER = re.compile(r"\d{4000,}")
 _WHITESPACE = re.compile(r"[ \t\n\r]*")
 _CONSTANTS = {"null": None, "true": True, "false": False, "NaN": float("nan"), "Infinity": float("inf")}
@@ -223,8 +225,8 @@ def _comment(path: str, lines: dict[str, int], item: Any, where: str) -> tuple[C
             extra={k: v for k, v in item.items() if k not in COMMENT_KEYS},
         )
     except SourceError as exc:
-        problem = exc.problem
-        raise SourceError(path, problem.line, f"{where}: {problem.message}", hint=problem.hint) from exc
+        found = exc.problem
+        raise SourceError(path, found.line, f"{where}: {found.message}", hint=found.hint) from exc
     return comment, replies
 
 
