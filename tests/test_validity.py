@@ -60,24 +60,6 @@ def tools() -> Path:
 
 
 @pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    """Headless Debian Chromium, as tests/browser/conftest.py starts it (that fixture is not visible here)."""
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        _unavailable("playwright is not installed (pip install playwright; never `playwright install`)")
-    executable = shutil.which("chromium")
-    if executable is None:
-        _unavailable("chromium is not installed (apt-get install -y --no-install-recommends chromium)")
-    flags = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking"]
-    flags += ["--disable-component-update", "--disable-sync"]
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=executable, headless=True, args=flags)
-        yield launched
-        launched.close()
-
-
-@pytest.fixture(scope="module")
 def sites(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     """The example site built with each bundled theme (relative URLs, opened from file://)."""
     built: dict[str, Path] = {}
