@@ -79,8 +79,44 @@ def thread_to_dict(thread: Thread) -> dict[str, Any]:
 
 
 def format_json(thread: Thread) -> str:
-    """A `.json` thread file."""
-    return json.dumps(thread_to_dict(thread), ensure_ascii=False, indent=2) + "\n"
+    """A `.json` thread file, written without recursion so a reply chain of any depth works.
+
+    The same text as `json.dumps(thread_to_dict(thread), ensure_ascii=False, indent=2)`, which would hit
+    Python's recursion limit on chains a few thousand replies deep.
+    """
+    data = thread_to_dict(thread)
+    comments = data.pop("comments")
+    head = json.dumps(data, ensure_ascii=False, indent=2)
+    out = [head[:-2], ',\n  "comments": ']
+    _write_comments(out, comments, 1)
+    out.append("\n}\n")
+    return "".join(out)
+
+
+def _write_comments(out: list[str], comments: list[dict[str, Any]], level: int) -> None:
+    """Append a list of comment objects, as json.dumps(indent=2) lays them out at nesting `level`."""
+    # Each stack entry is a piece of work: a list to open, or text to append when its children are done.
+    stack: list[tuple[list[dict[str, Any]], int] | str] = [(comments, level)]
+    while stack:
+        work = stack.pop()
+        if isinstance(work, str):
+            out.append(work)
+            continue
+        items, depth = work
+        if not items:
+            out.append("[]")
+            continue
+        pad, inner = "  " * depth, "  " * (depth + 1)
+        out.append("[")
+        pending: list[tuple[list[dict[str, Any]], int] | str] = []
+        for index, item in enumerate(items):
+            fields = {key: value for key, value in item.items() if key != "replies"}
+            opened = json.dumps(fields, ensure_ascii=False, indent=2)[:-2]  # without the closing "\n}"
+            pending.append("\n" + inner + opened.replace("\n", "\n" + inner) + f',\n{inner}  "replies": ')
+            pending.append((item["replies"], depth + 2))
+            pending.append("\n" + inner + "}" + ("," if index < len(items) - 1 else ""))
+        pending.append("\n" + pad + "]")
+        stack.extend(reversed(pending))
 
 
 def format_markdown(thread: Thread) -> str:

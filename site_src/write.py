@@ -16,6 +16,8 @@ import logging
 import os
 import shutil
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
@@ -50,23 +52,45 @@ def write_site(files: dict[str, bytes], out: Path) -> WriteStats:
         parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise OutputError(f"cannot create {parent}: {exc.strerror}") from exc
-    recover_interrupted(out)
-    _refuse_foreign(out)
-    try:
-        staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=parent))
-    except OSError as exc:
-        raise OutputError(f"cannot write beside {out}: {exc.strerror}") from exc
-    try:
-        written, unchanged = _fill(staging, files, out)
-        removed = _count_removed(out, files) if out.is_dir() else 0
-        _swap_in(staging, out)
-    except OSError as exc:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise OutputError(f"cannot write {out}: {exc.strerror or exc}; the previous site is unchanged") from exc
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
+    with _exclusive(parent):
+        recover_interrupted(out)
+        _refuse_foreign(out)
+        try:
+            staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=parent))
+        except OSError as exc:
+            raise OutputError(f"cannot write beside {out}: {exc.strerror}") from exc
+        try:
+            written, unchanged = _fill(staging, files, out)
+            removed = _count_removed(out, files) if out.is_dir() else 0
+            _swap_in(staging, out)
+        except OSError as exc:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise OutputError(f"cannot write {out}: {exc.strerror or exc}; the previous site is unchanged") from exc
+        except BaseException:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise
     return WriteStats(written=written, unchanged=unchanged, removed=removed)
+
+
+@contextmanager
+def _exclusive(folder: Path) -> Iterator[None]:
+    """One writer at a time per parent folder: a second build waits instead of removing the first one's files.
+
+    An advisory `flock` on the folder itself (no lock file is left anywhere); the OS releases it when a process
+    dies, so a killed build never leaves a stale lock. Where `fcntl` does not exist (Windows), builds are not
+    serialised.
+    """
+    try:
+        import fcntl
+    except ImportError:
+        yield
+        return
+    descriptor = os.open(folder, os.O_RDONLY)
+    try:
+        fcntl.flock(descriptor, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(descriptor)  # closing releases the lock
 
 
 def safe_relative(name: str) -> PurePosixPath:

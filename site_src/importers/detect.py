@@ -58,7 +58,7 @@ def detect_source(path: str, text: str) -> str | None:
         first = next((line for line in stripped.splitlines() if line.strip()), "")
         try:
             record = json.loads(first)
-        except json.JSONDecodeError:
+        except (ValueError, RecursionError):  # not JSON, absurd numbers, nested too deep: not an export
             return None
         if isinstance(record, dict) and "subreddit" in record and ("link_id" in record or "title" in record):
             return "reddit-dump"
@@ -66,7 +66,7 @@ def detect_source(path: str, text: str) -> str | None:
     if suffix == ".json":
         try:
             return _json_source(json.loads(stripped))
-        except json.JSONDecodeError:
+        except (ValueError, RecursionError):  # not JSON, absurd numbers, nested too deep: not an export
             return None
     return None
 

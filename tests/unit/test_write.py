@@ -58,3 +58,28 @@ def test_unwritable_output_gives_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(OutputError, match="cannot create"):
         write_site({"index.html": b"x"}, blocker / "public")
     assert blocker.read_text() == "not a folder"
+
+
+def test_concurrent_writers_take_turns(tmp_path: Path) -> None:
+    """Two builds writing the same folder at once: each waits for the other, neither loses its files."""
+    import threading
+
+    out = tmp_path / "public"
+    errors: list[BaseException] = []
+
+    def write(n: int) -> None:
+        try:
+            for _ in range(5):
+                write_site({f"f{i}.html": f"{n}".encode() for i in range(200)}, out)
+        except BaseException as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=write, args=(n,)) for n in (1, 2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    contents = {p.read_bytes() for p in out.glob("f*.html")}
+    assert len(contents) == 1 and len(list(out.glob("f*.html"))) == 200
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["public"]
