@@ -226,7 +226,14 @@ def thread_pages(item: EnrichedThread, config: SiteConfig, related: list[ThreadC
             variables = {"thread": view, "comments": part.roots, "fold_depth": config.fold_depth}
             yield Page(part.path, "thread.html", "thread", item.thread.title, variables)
         else:
-            variables = {"thread": view, "comments": part.roots, "parent": part.parent, "fold_depth": config.fold_depth}
+            parent = part.parent
+            variables = {
+                "thread": view,
+                "comments": part.roots,
+                "parent": parent,
+                "parent_url": f"{page_of.get(parent.id, item.url)}#{parent.anchor}",
+                "fold_depth": config.fold_depth,
+            }
             yield Page(part.path, "comments.html", "comments", f"{item.thread.title} (continued)", variables)
     feed = thread_feed(item, page_of, config.feed_items)
     yield Page(feed["feed_path"], "feed.xml", "feed", item.thread.title, feed)
