@@ -54,8 +54,12 @@ def _front_matter(path: str, text: str) -> tuple[dict[str, Any], int]:
     end = next((i for i in range(1, len(lines)) if lines[i].rstrip() in ("---", "...")), None)
     if end is None:
         raise SourceError(path, 1, "front matter is never closed", hint="did you forget the closing '---' line?")
+    front = "\n".join(lines[1:end])
     try:
-        meta = yaml.safe_load("\n".join(lines[1:end]))
+        try:
+            meta = yaml.load(front, Loader=_YAML_LOADER)  # a safe loader: C or pure-Python SafeLoader
+        except yaml.YAMLError:
+            meta = yaml.safe_load(front)  # the pure-Python parser points at the faulty line more precisely
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 2 if mark is not None else 1
@@ -271,15 +275,25 @@ def _attributes(path: str, line: int, text: str) -> dict[str, Any]:
     return attrs
 
 
+_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+"""libyaml's safe loader where PyYAML was built with it (several times faster), else the pure-Python one."""
+_ESCAPE = re.compile(r"\\(.)")
+_INTEGER = re.compile(r"[+-]?\d{1,19}")
+_FLOAT = re.compile(r"[+-]?\d+\.\d*([eE][+-]?\d+)?|[+-]?\d+[eE][+-]?\d+")
+
+
 def _value(raw: str) -> Any:
     if raw.startswith('"'):
-        return re.sub(r"\\(.)", lambda m: _ESCAPES.get(m.group(1), m.group(1)), raw[1:-1])
+        inner = raw[1:-1]
+        return _ESCAPE.sub(lambda m: _ESCAPES.get(m.group(1), m.group(1)), inner) if "\\" in inner else inner
     if raw in ("true", "false"):
         return raw == "true"
     if raw == "null":
         return None
-    if re.fullmatch(r"[+-]?\d{1,19}", raw):
+    if not raw[0].isdigit() and raw[0] not in "+-":
+        return raw
+    if _INTEGER.fullmatch(raw):
         return int(raw)
-    if re.fullmatch(r"[+-]?\d+\.\d*([eE][+-]?\d+)?|[+-]?\d+[eE][+-]?\d+", raw):
+    if _FLOAT.fullmatch(raw):
         return float(raw)
     return raw
