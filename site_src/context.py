@@ -21,6 +21,7 @@ from .enrich.charts import activity_svg
 from .markup import is_safe_url, render_markdown
 from .model import Comment, Moment
 from .site import Month, Site, Tag
+from .text import WINDOWS_RESERVED
 from .thread_files import format_moment
 
 _SAFE_SEGMENT = re.compile(r"(?!x[0-9a-f]{10}$)[a-z0-9_-]{1,64}")
@@ -53,7 +54,7 @@ def anchor(comment_id: str) -> str:
 
 def comment_segment(comment_id: str) -> str:
     """A comment id as a URL segment (continuation pages): itself when plain, else a short hash."""
-    if _SAFE_SEGMENT.fullmatch(comment_id):
+    if _SAFE_SEGMENT.fullmatch(comment_id) and comment_id not in WINDOWS_RESERVED:
         return comment_id
     return _hashed(comment_id)
 

@@ -12,7 +12,7 @@ _SPELLED = {"+": "plus", "#": "sharp", "&": "and", "@": "at"}
 MAX_SLUG = 80
 MAX_SLUG_BYTES = 200
 """File systems allow 255 bytes per name: 80 four-byte letters would not fit."""
-_WINDOWS_RESERVED = {"con", "prn", "aux", "nul", *(f"com{i}" for i in range(1, 10)), *(f"lpt{i}" for i in range(1, 10))}
+WINDOWS_RESERVED = {"con", "prn", "aux", "nul", *(f"com{i}" for i in range(1, 10)), *(f"lpt{i}" for i in range(1, 10))}
 
 
 def slugify(text: str, fallback_seed: str = "") -> str:
@@ -33,7 +33,7 @@ def slugify(text: str, fallback_seed: str = "") -> str:
     if not slug:
         digest = hashlib.sha1((fallback_seed or text).encode("utf-8")).hexdigest()[:8]
         return f"x-{digest}"
-    if slug in _WINDOWS_RESERVED:
+    if slug in WINDOWS_RESERVED:
         slug += "-"
     return slug
 

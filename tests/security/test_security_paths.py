@@ -322,3 +322,9 @@ def test_output_paths_are_plain_relative_posix_names(tmp_path: Path) -> None:
         assert not rel.is_absolute() and ".." not in rel.parts and "\x00" not in name and "\\" not in name
         assert all(len(part.encode()) <= 255 for part in rel.parts), name
         assert os.sep == "/" or os.sep not in name
+
+
+@pytest.mark.parametrize("comment_id", ["prn", "con", "aux", "nul", "com1", "lpt9"])
+def test_fix_comment_ids_that_windows_reserves_are_hashed_in_urls(comment_id: str) -> None:
+    """Found by the derandomized CI run: a comment id `prn` became the folder `/t/<slug>/c/prn/`."""
+    assert _is_safe_segment(comment_segment(comment_id))
