@@ -54,8 +54,8 @@ def _comment_fields(comment: Comment) -> dict[str, Any]:
     return data
 
 
-def thread_to_dict(thread: Thread) -> dict[str, Any]:
-    """The thread in the JSON interchange format of thread-format.md."""
+def _header_fields(thread: Thread) -> dict[str, Any]:
+    """The thread-level fields both file formats write, in their documented order, unset ones left out."""
     data: dict[str, Any] = {"title": thread.title}
     if thread.source:
         data["source"] = thread.source
@@ -71,6 +71,12 @@ def thread_to_dict(thread: Thread) -> dict[str, Any]:
         data["slug"] = thread.slug
     if thread.draft:
         data["draft"] = True
+    return data
+
+
+def thread_to_dict(thread: Thread) -> dict[str, Any]:
+    """The thread in the JSON interchange format of thread-format.md."""
+    data = _header_fields(thread)
     data["locked"] = thread.locked
     data.update(thread.extra)
     data["body"] = thread.body
@@ -121,21 +127,7 @@ def _write_comments(out: list[str], comments: list[dict[str, Any]], level: int) 
 
 def format_markdown(thread: Thread) -> str:
     """A `.md` thread file: YAML front matter, the post, then one `--- comment` block per comment."""
-    meta: dict[str, Any] = {"title": thread.title}
-    if thread.source:
-        meta["source"] = thread.source
-    if thread.author is not None:
-        meta["author"] = thread.author
-    if thread.date is not None:
-        meta["date"] = format_moment(thread.date)
-    if thread.tags:
-        meta["tags"] = list(thread.tags)
-    if thread.summary:
-        meta["summary"] = thread.summary
-    if thread.slug:
-        meta["slug"] = thread.slug
-    if thread.draft:
-        meta["draft"] = True
+    meta = _header_fields(thread)
     if thread.locked:
         meta["locked"] = True
     meta.update(thread.extra)

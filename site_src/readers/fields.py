@@ -7,6 +7,7 @@ value or raises `SourceError` saying what was found and what was expected.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -195,3 +196,23 @@ def clean_thread(thread: Thread) -> Thread:
             )
         seen[comment.id] = comment.line
     return thread
+
+
+def thread_header(path: str, data: dict[str, Any], title: str, line_of: Callable[[str], int]) -> Thread:
+    """A Thread from the header fields the `.md` front matter and the `.json` object share.
+
+    `line_of(key)` gives the line a key is on, for messages; comments and body are the caller's.
+    """
+    raw_date = data.get("date")
+    return Thread(
+        title=title,
+        path=path,
+        source=optional_text(data.get("source"), path, line_of("source"), "source"),
+        author=optional_text(data.get("author"), path, line_of("author"), "author"),
+        date=parse_moment(raw_date, path, line_of("date")) if raw_date is not None else None,
+        tags=parse_tags(data.get("tags"), path, line_of("tags")),
+        summary=optional_text(data.get("summary"), path, line_of("summary"), "summary") or None,
+        slug=optional_text(data.get("slug"), path, line_of("slug"), "slug") or None,
+        draft=optional_bool(data.get("draft"), path, line_of("draft"), "draft"),
+        locked=optional_bool(data.get("locked"), path, line_of("locked"), "locked"),
+    )

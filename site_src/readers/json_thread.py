@@ -17,7 +17,7 @@ from typing import Any
 from ..diagnostics import Problem, SourceError
 from ..load import SourceText
 from ..model import Comment, Thread
-from .fields import assign_missing_ids, optional_bool, optional_text, parse_moment, parse_score, parse_tags
+from .fields import assign_missing_ids, optional_text, parse_moment, parse_score, thread_header
 
 THREAD_KEYS = ("title", "source", "author", "date", "tags", "summary", "slug", "draft", "locked", "body", "comments")
 COMMENT_KEYS = ("id", "author", "date", "score", "body", "replies")
@@ -39,21 +39,9 @@ def parse(source: SourceText, warnings: list[Problem]) -> Thread:
     body = data.get("body", "")
     if not isinstance(body, str):
         raise SourceError(path, line_of("body"), "'body' must be a string of Markdown")
-    raw_date = data.get("date")
-    thread = Thread(
-        title=title.strip(),
-        path=path,
-        source=optional_text(data.get("source"), path, line_of("source"), "source"),
-        author=optional_text(data.get("author"), path, line_of("author"), "author"),
-        date=parse_moment(raw_date, path, line_of("date")) if raw_date is not None else None,
-        tags=parse_tags(data.get("tags"), path, line_of("tags")),
-        summary=optional_text(data.get("summary"), path, line_of("summary"), "summary") or None,
-        slug=optional_text(data.get("slug"), path, line_of("slug"), "slug") or None,
-        draft=optional_bool(data.get("draft"), path, line_of("draft"), "draft"),
-        locked=optional_bool(data.get("locked"), path, line_of("locked"), "locked"),
-        body=body,
-        extra={k: v for k, v in data.items() if k not in THREAD_KEYS},
-    )
+    thread = thread_header(path, data, title.strip(), line_of)
+    thread.body = body
+    thread.extra = {k: v for k, v in data.items() if k not in THREAD_KEYS}
     thread.comments = _comments(path, text, data.get("comments", []))
     return thread
 

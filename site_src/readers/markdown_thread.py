@@ -18,7 +18,7 @@ from ..diagnostics import Problem, SourceError
 from ..load import SourceText
 from ..model import Comment, Thread
 from ..thread_files import COMMENT_MARKER, format_moment
-from .fields import optional_bool, optional_text, parse_moment, parse_score, parse_tags
+from .fields import optional_text, parse_moment, parse_score, thread_header
 
 FRONT_MATTER_KEYS = ("title", "source", "author", "date", "tags", "summary", "slug", "draft", "locked")
 COMMENT_KEYS = ("id", "parent", "author", "date", "score")
@@ -123,21 +123,9 @@ def _thread_from_meta(path: str, meta: dict[Any, Any], front_lines: list[str]) -
     title = meta.get("title")
     if not isinstance(title, str | int | float) or isinstance(title, bool) or not str(title).strip():
         raise SourceError(path, 1, "front matter has no 'title'", hint="add a line 'title: ...' to the front matter")
-    extra = {str(k): _plain(v) for k, v in meta.items() if k not in FRONT_MATTER_KEYS}
-    raw_date = meta.get("date")
-    return Thread(
-        title=str(title).strip(),
-        path=path,
-        source=optional_text(meta.get("source"), path, line_of("source"), "source"),
-        author=optional_text(meta.get("author"), path, line_of("author"), "author"),
-        date=parse_moment(raw_date, path, line_of("date")) if raw_date is not None else None,
-        tags=parse_tags(meta.get("tags"), path, line_of("tags")),
-        summary=optional_text(meta.get("summary"), path, line_of("summary"), "summary") or None,
-        slug=optional_text(meta.get("slug"), path, line_of("slug"), "slug") or None,
-        draft=optional_bool(meta.get("draft"), path, line_of("draft"), "draft"),
-        locked=optional_bool(meta.get("locked"), path, line_of("locked"), "locked"),
-        extra=extra,
-    )
+    thread = thread_header(path, meta, str(title).strip(), line_of)
+    thread.extra = {str(k): _plain(v) for k, v in meta.items() if k not in FRONT_MATTER_KEYS}
+    return thread
 
 
 def _plain(value: Any) -> Any:

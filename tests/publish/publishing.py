@@ -32,16 +32,6 @@ MODES: dict[str, dict[str, Any]] = {
 """The three ways a site is published: at a domain root (the example's own base_url), under a sub-path,
 and opened straight from disk."""
 
-CHROMIUM_FLAGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-
 
 @dataclass(frozen=True)
 class Built:

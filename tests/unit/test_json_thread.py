@@ -22,7 +22,11 @@ EXAMPLE = {
     "colour": "blue",
     "comments": [
         {
-            "id": "c1", "author": "surveyor", "date": "2025-07-10T15:00:00Z", "score": 42, "body": "Markdown text",
+            "id": "c1",
+            "author": "surveyor",
+            "date": "2025-07-10T15:00:00Z",
+            "score": 42,
+            "body": "Markdown text",
             "flair": "mod",
             "replies": [{"id": "c2", "author": "ferrywoman", "body": "Markdown text", "replies": []}],
         },
@@ -59,14 +63,22 @@ def test_zone_offsets_become_utc() -> None:
         ('{"title": "t",\n "comments": [}', "content/x.json:2: error: invalid JSON: Expecting value (column 15)"),
         ("[1, 2]", "content/x.json:1: error: a JSON thread must be an object {...}, found list"),
         ('{"body": "x"}', "content/x.json:1: error: the thread has no 'title'"),
-        ('{"title": "t", "comments": [{"id": "a", "body": "x"},\n {"id": "a", "body": "y"}]}',
-         "content/x.json:1: error: duplicate comment id 'a'"),
-        ('{"title": "t", "comments": [{"id": "a", "replies": [\n{"id": "b"}]}]}',
-         "content/x.json:1: error: comments[0]: comment has no 'body'"),
-        ('{"title": "t", "comments": [{"id": "a", "body": "x", "replies": [\n{"id": "b"}]}]}',
-         "content/x.json:2: error: comments[0].replies[0]: comment has no 'body'"),
-        ('{"title": "t", "comments": [{"body": "x", "score": "many"}]}',
-         "content/x.json: error: comments[0]: score must be a whole number"),
+        (
+            '{"title": "t", "comments": [{"id": "a", "body": "x"},\n {"id": "a", "body": "y"}]}',
+            "content/x.json:1: error: duplicate comment id 'a'",
+        ),
+        (
+            '{"title": "t", "comments": [{"id": "a", "replies": [\n{"id": "b"}]}]}',
+            "content/x.json:1: error: comments[0]: comment has no 'body'",
+        ),
+        (
+            '{"title": "t", "comments": [{"id": "a", "body": "x", "replies": [\n{"id": "b"}]}]}',
+            "content/x.json:2: error: comments[0].replies[0]: comment has no 'body'",
+        ),
+        (
+            '{"title": "t", "comments": [{"body": "x", "score": "many"}]}',
+            "content/x.json: error: comments[0]: score must be a whole number",
+        ),
         ('{"title": "t", "date": "10/07/2025"}', "content/x.json:1: error: date '10/07/2025' is not an ISO 8601 date"),
     ],
 )
