@@ -87,20 +87,34 @@ def test_deep_nesting_any_depth() -> None:
         ("---\ntitle: [unclosed\n---\n", "content/x.md:2: error: invalid YAML in front matter"),
         ("---\nauthor: a\n---\n", "content/x.md:1: error: front matter has no 'title'"),
         ("---\ntitle: t\ndate: yesterday\n---\n", "content/x.md:3: error: date 'yesterday' is not an ISO 8601 date"),
-        ("---\ntitle: t\n---\n--- comment id=a\nx\n--- comment id=b parent=c9\ny\n",
-         "content/x.md:6: error: reply to unknown comment id 'c9' (ids above it: a)"),
-        ("---\ntitle: t\n---\n--- comment id=a parent=b\nx\n--- comment id=b\ny\n",
-         "content/x.md:4: error: reply to comment 'b', which comes later (line 6)"),
-        ("---\ntitle: t\n---\n--- comment id=a parent=a\nx\n",
-         "content/x.md:4: error: comment 'a' replies to itself (a cycle)"),
-        ("---\ntitle: t\n---\n--- comment id=a\nx\n--- comment id=a\ny\n",
-         "content/x.md:6: error: duplicate comment id 'a' (first used at line 4)"),
-        ("---\ntitle: t\n---\n--- comment id=a parnet=b\nx\n",
-         "content/x.md:4: error: unknown comment attribute 'parnet'\n    hint: did you mean 'parent'?"),
-        ("---\ntitle: t\n---\n--- comment id=a score=lots\nx\n",
-         "content/x.md:4: error: score must be a whole number, not 'lots'"),
-        ('---\ntitle: t\n---\n--- comment author="unterminated\nx\n',
-         "content/x.md:4: error: cannot read comment attribute"),
+        (
+            "---\ntitle: t\n---\n--- comment id=a\nx\n--- comment id=b parent=c9\ny\n",
+            "content/x.md:6: error: reply to unknown comment id 'c9' (ids above it: a)",
+        ),
+        (
+            "---\ntitle: t\n---\n--- comment id=a parent=b\nx\n--- comment id=b\ny\n",
+            "content/x.md:4: error: reply to comment 'b', which comes later (line 6)",
+        ),
+        (
+            "---\ntitle: t\n---\n--- comment id=a parent=a\nx\n",
+            "content/x.md:4: error: comment 'a' replies to itself (a cycle)",
+        ),
+        (
+            "---\ntitle: t\n---\n--- comment id=a\nx\n--- comment id=a\ny\n",
+            "content/x.md:6: error: duplicate comment id 'a' (first used at line 4)",
+        ),
+        (
+            "---\ntitle: t\n---\n--- comment id=a parnet=b\nx\n",
+            "content/x.md:4: error: unknown comment attribute 'parnet'\n    hint: did you mean 'parent'?",
+        ),
+        (
+            "---\ntitle: t\n---\n--- comment id=a score=lots\nx\n",
+            "content/x.md:4: error: score must be a whole number, not 'lots'",
+        ),
+        (
+            '---\ntitle: t\n---\n--- comment author="unterminated\nx\n',
+            "content/x.md:4: error: cannot read comment attribute",
+        ),
     ],
 )
 def test_structural_errors_name_file_and_line(text: str, expected: str) -> None:
@@ -116,7 +130,12 @@ def test_round_trip_through_both_writers() -> None:
             (c.id, c.author, c.date, c.score, c.body, c.extra, d) for c, d in thread.walk()
         ]
         assert (other.title, other.tags, other.date, other.locked, other.body, other.extra) == (
-            thread.title, thread.tags, thread.date, thread.locked, thread.body, thread.extra,
+            thread.title,
+            thread.tags,
+            thread.date,
+            thread.locked,
+            thread.body,
+            thread.extra,
         )
 
 
