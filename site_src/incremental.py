@@ -43,7 +43,7 @@ from .diagnostics import Problem, Report, SourceError
 from .enrich import EnrichedThread
 from .load import discover
 from .pipeline import process_file
-from .render import Page, Renderer, list_pages, related_cards, site_view, thread_pages
+from .render import Page, Renderer, list_pages, related_cards, thread_pages
 from .site import Site, assemble_site
 from .themes import Theme, collect_static, load_theme
 from .urls import output_file
@@ -226,7 +226,7 @@ class WarmSite:
             touched = None
         shared_key = render_key(config, theme)
         if shared_key != self._shared_key or self._renderer is None:
-            self._renderer = Renderer(site_view(config), config, theme)
+            self._renderer = Renderer(config, theme)
             self._shared_key = shared_key
 
         items, fresh, parsed = self._refresh_sources(config, touched, report)

@@ -26,7 +26,7 @@ from .diagnostics import Problem, Report, SourceError
 from .enrich import EnrichedThread, enrich_thread, thread_slug
 from .load import discover, display_path, read_source
 from .readers import parse_file
-from .render import Renderer, list_pages, related_cards, site_view, thread_pages
+from .render import Renderer, list_pages, related_cards, thread_pages
 from .search import search_bundle
 from .site import Site, assemble_site
 from .themes import Theme, collect_static, load_theme
@@ -222,7 +222,7 @@ def _renderer(config: SiteConfig, theme: Theme) -> Renderer:
     key = (config, theme)
     if key not in _RENDERERS:
         _RENDERERS.clear()
-        _RENDERERS[key] = Renderer(site_view(config), config, theme)
+        _RENDERERS[key] = Renderer(config, theme)
     return _RENDERERS[key]
 
 
@@ -231,7 +231,7 @@ def render_all(
 ) -> dict[str, bytes]:
     """Render every page; a page that fails is reported (once per distinct problem) and left out."""
     config = site.config
-    renderer = Renderer(site_view(config), config, theme)
+    renderer = Renderer(config, theme)
     files: dict[str, bytes] = {}
     seen: set[tuple[str, int, str]] = set()
 

@@ -1,7 +1,7 @@
-"""[render] Site -> {output file: bytes}, in memory, through the Jinja theme.
+"""[render] Site -> pages -> bytes, in memory, through the Jinja theme.
 
-`plan_pages()` lists every page (path, template, variables); `render_site()`
-renders them. Templates get views from `context.py`, `url()` to write links
+`plan_pages()` lists every page (path, template, variables); a `Renderer`
+renders one page to bytes. Templates get views from `context.py`, `url()` to write links
 for the page they are on, and autoescaping everywhere: content is untrusted.
 """
 
@@ -36,7 +36,7 @@ from .enrich.charts import bar_chart_svg, column_chart_svg
 from .feeds import thread_feed
 from .site import Site
 from .themes import Theme
-from .urls import Linker, output_file
+from .urls import Linker
 
 
 @dataclass(slots=True)
@@ -290,9 +290,9 @@ def _newest(items: list[EnrichedThread]) -> str:
 class Renderer:
     """Renders pages of one site with one theme."""
 
-    def __init__(self, site_view: SiteView, config: SiteConfig, theme: Theme) -> None:
+    def __init__(self, config: SiteConfig, theme: Theme) -> None:
         self.config = config
-        self.site_view = site_view
+        self.site_view = site_view(config)
         self.env = make_environment(theme, config.site_dir)
         self.env.globals["uuid5"] = lambda text: str(uuid.uuid5(uuid.NAMESPACE_URL, text))
 
@@ -331,12 +331,6 @@ def site_view(config: SiteConfig) -> SiteView:
         base_url=config.base_url,
         search=config.search,
     )
-
-
-def render_site(site: Site, theme: Theme) -> dict[str, bytes]:
-    """Every page of the site: output file -> bytes."""
-    renderer = Renderer(site_view(site.config), site.config, theme)
-    return {output_file(page.path): renderer.render(page) for page in plan_pages(site)}
 
 
 def _template_frame(exc: BaseException) -> tuple[str, int]:
