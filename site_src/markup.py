@@ -26,6 +26,7 @@ import os
 import re
 import unicodedata
 from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from markdown_it import MarkdownIt
@@ -33,6 +34,10 @@ from markdown_it.renderer import RendererHTML
 from markdown_it.token import Token
 from markdown_it.utils import EnvType, OptionsDict
 from markupsafe import Markup, escape
+
+if TYPE_CHECKING:
+    # the stub's name for the rule names `MarkdownIt.enable_many` accepts (a Literal); stubs only, no runtime import
+    from markdown_it_pyrs.markdown_it_pyrs import _PLUGIN_NAME as NativeRule
 
 SAFE_SCHEMES = frozenset({"http", "https", "mailto"})
 EXTERNAL_REL = "nofollow ugc noopener"
@@ -112,7 +117,7 @@ def render_reference(text: str) -> str:
 
 # --------------------------------------------------------------------------- native backend (markdown-it-pyrs)
 
-NATIVE_RULES = (
+NATIVE_RULES: tuple[NativeRule, ...] = (
     # block rules of js-default, minus html_block (raw HTML is off)
     "blockquote",
     "code",
@@ -139,8 +144,10 @@ NATIVE_RULES = (
 )
 """markdown-it-pyrs rules giving what `MarkdownIt("js-default", {"linkify": True})` gives (typographer is off there)."""
 
-_LINKIFY = _MARKDOWN.linkify
-assert _LINKIFY is not None
+_linkify = _MARKDOWN.linkify
+assert _linkify is not None
+_LINKIFY: Any = _linkify
+"""The reference's `linkify_it.LinkifyIt` (linkify-it-py ships no types); bound here so functions see it non-None."""
 
 # Bare URLs are linked by linkify-it-py in the reference and by the Rust linkifier natively; they agree on plain
 # `http(s)://host/path` runs between spaces or ordinary punctuation, and differ on the edges (odd characters after

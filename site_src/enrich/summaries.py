@@ -227,7 +227,7 @@ class _Scored:
             for group in groups:
                 df.update(group)
             table, idf = self._tables(df, len(groups))
-            expand = range(len(units))
+            expand: Iterable[int] = range(len(units))
             if len(units) > UNIT_CAP + 1:
                 expand = self._best_units(groups, df, table, idf, title)
             self._split(expand)
