@@ -41,6 +41,7 @@ from .config import ConfigError, SiteConfig
 from .context import thread_card
 from .diagnostics import Problem, Report, SourceError
 from .enrich import EnrichedThread
+from .enrich.incremental import SiteEnrichment
 from .load import discover
 from .pipeline import process_file
 from .render import Page, Renderer, list_pages, related_cards, thread_pages
@@ -193,6 +194,8 @@ class WarmSite:
         """Thread url -> (thread page key, output files it made)."""
         self._list_key = ""
         self._list_outputs: list[str] = []
+        self._enrichment = SiteEnrichment()
+        """Site-wide enrichment kept between rebuilds."""
         self._current: dict[int, tuple[Path, SourceEntry]] = {}
         """id of each item given to `assemble_site` in this rebuild -> its file and cache entry."""
         self.files: dict[str, bytes] = {}
@@ -230,7 +233,7 @@ class WarmSite:
             self._shared_key = shared_key
 
         items, fresh, parsed = self._refresh_sources(config, touched, report)
-        site = assemble_site(items, config, report)
+        site = assemble_site(items, config, report, self._enrichment)
         files, rendered = self._render(site, fresh, report)
         files.update(collect_static(theme, config.site_dir))
 

@@ -10,11 +10,15 @@ from __future__ import annotations
 import calendar
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from .config import SiteConfig
 from .diagnostics import Report
 from .enrich import EnrichedThread, enrich_site
 from .model import Moment
+
+if TYPE_CHECKING:
+    from .enrich.incremental import SiteEnrichment
 
 
 @dataclass(slots=True)
@@ -84,8 +88,13 @@ def newest_first(item: EnrichedThread) -> tuple[float, str, str]:
     return (-moment_key(item.thread.date), item.thread.title.casefold(), item.slug)
 
 
-def assemble_site(items: list[EnrichedThread], config: SiteConfig, report: Report) -> Site:
-    """Check whole-site rules and group threads; problems go to `report`."""
+def assemble_site(
+    items: list[EnrichedThread], config: SiteConfig, report: Report, enrichment: SiteEnrichment | None = None
+) -> Site:
+    """Check whole-site rules and group threads; problems go to `report`.
+
+    `enrichment` (a warm build's): state that gives the same site-wide enrichment as `enrich_site`, faster.
+    """
     published: list[EnrichedThread] = []
     by_slug: dict[str, EnrichedThread] = {}
     for item in sorted(items, key=lambda i: i.thread.path):
@@ -103,7 +112,10 @@ def assemble_site(items: list[EnrichedThread], config: SiteConfig, report: Repor
         by_slug[item.slug] = item
         published.append(item)
     published.sort(key=newest_first)
-    enrich_site(published, config)
+    if enrichment is None:
+        enrich_site(published, config)
+    else:
+        enrichment.apply(published, config)
     return Site(
         config=config,
         threads=published,

@@ -27,6 +27,7 @@ from .text import PreparedThread, prepare
 __all__ = [
     "TERM_LIMIT",
     "DocumentFrequencies",
+    "FrequencyTracker",
     "keyword_vector",
     "keywords",
     "suggest_tags",
@@ -118,11 +119,74 @@ class DocumentFrequencies:
         if not self._weights:
             self._weights.documents = self.documents
             documents = self.documents
-            limit = documents / 2 if documents >= 10 else math.inf
+            limit = _common_limit(documents)
             self._weights.update(
                 (term, _weight(documents, term, n) if n <= limit else 0.0) for term, n in self.counts.items()
             )
         return self._weights
+
+
+class FrequencyTracker:
+    """Document frequencies kept up to date while threads come, change and go (for a warm rebuild).
+
+    `add` and `remove` take a thread's terms (its `term_counts` keys); `frequencies(documents)` then gives a
+    `DocumentFrequencies` equal to `from_counts` over the current threads, with its weights already filled:
+    only the weights of terms whose count changed are computed again (all of them when `documents` changed).
+    """
+
+    __slots__ = ("_weights", "changed", "counts")
+
+    def __init__(self) -> None:
+        self.counts: dict[str, int] = {}
+        """Term -> number of threads using it."""
+        self.changed: set[str] = set()
+        """Terms whose count changed since the last `frequencies()`."""
+        self._weights = _Weights()
+
+    def add(self, terms: Collection[str]) -> None:
+        """Count one more thread using each of `terms` (distinct terms)."""
+        counts = self.counts
+        for term in terms:
+            counts[term] = counts.get(term, 0) + 1
+        self.changed.update(terms)
+
+    def remove(self, terms: Collection[str]) -> None:
+        """Count one thread fewer using each of `terms` (a thread `add` counted)."""
+        counts = self.counts
+        for term in terms:
+            n = counts[term] - 1
+            if n:
+                counts[term] = n
+            else:
+                del counts[term]
+        self.changed.update(terms)
+
+    def frequencies(self, documents: int) -> DocumentFrequencies:
+        """The site's frequencies over `documents` threads (the number of threads counted now)."""
+        weights = self._weights
+        counts = self.counts
+        if weights.documents != documents or not weights:
+            weights.clear()
+            weights.documents = documents
+            limit = _common_limit(documents)
+            weights.update((term, _weight(documents, term, n) if n <= limit else 0.0) for term, n in counts.items())
+        else:
+            limit = _common_limit(documents)
+            for term in self.changed:
+                n = counts.get(term)
+                if n is None:
+                    weights.pop(term, None)
+                else:
+                    weights[term] = _weight(documents, term, n) if n <= limit else 0.0
+        self.changed.clear()
+        df = DocumentFrequencies(documents, counts)
+        object.__setattr__(df, "_weights", weights)  # frozen: set once, as `__init__` would
+        return df
+
+
+def _common_limit(documents: int) -> float:
+    """A term in more threads than this is too common to score."""
+    return documents / 2 if documents >= 10 else math.inf
 
 
 class _Weights(dict[str, float]):

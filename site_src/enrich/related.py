@@ -26,11 +26,11 @@ import math
 from collections import Counter
 from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from heapq import nlargest
+from heapq import nlargest, nsmallest
 from operator import itemgetter
 from typing import Generic, TypeVar
 
-__all__ = ["POSTING_CAP", "POSTING_KEEP", "QUERY_FEATURES", "RelatedItem", "related_threads"]
+__all__ = ["POSTING_CAP", "POSTING_KEEP", "QUERY_FEATURES", "RelatedIndex", "RelatedItem", "related_threads"]
 
 K = TypeVar("K", bound=Hashable)
 
@@ -123,3 +123,164 @@ def _index(vectors: list[list[tuple[str, int]]], df: Counter[str]) -> dict[str, 
             plist.sort(key=itemgetter(0), reverse=True)  # stable: equal weights stay in index order
             del plist[POSTING_KEEP:]
     return postings
+
+
+_Posting = tuple[tuple[int, K], ...]
+
+
+class _Features(Generic[K]):
+    """One kind of feature (tags or terms) of a `RelatedIndex`: each thread's vector, carriers, postings."""
+
+    __slots__ = ("carriers", "postings", "vectors", "weights")
+
+    def __init__(self) -> None:
+        self.vectors: dict[K, list[tuple[str, int]]] = {}
+        """Key -> its scaled vector, in `related_threads` order."""
+        self.weights: dict[K, dict[str, int]] = {}
+        """Key -> its vector as a mapping."""
+        self.carriers: dict[str, set[K]] = {}
+        """Feature -> keys whose vector has it (its frequency is the set's size)."""
+        self.postings: dict[str, _Posting[K]] = {}
+        """Feature -> the `POSTING_KEEP` strongest (weight, key), strongest first, ties by key; only for features
+        carried by more than one and at most `POSTING_CAP` threads."""
+
+    def set(self, key: K, vector: list[tuple[str, int]] | None, touched: set[str]) -> bool:
+        """Give `key` this vector (None: drop it); features whose carriers or weights changed go to `touched`.
+        True when the vector changed."""
+        old = self.vectors.get(key)
+        if old == vector:
+            return False
+        old_weights = self.weights.pop(key, {})
+        new_weights = dict(vector) if vector is not None else {}
+        for f in old_weights.keys() - new_weights.keys():
+            members = self.carriers[f]
+            members.discard(key)
+            if not members:
+                del self.carriers[f]
+        for f in new_weights.keys() - old_weights.keys():
+            self.carriers.setdefault(f, set()).add(key)
+        touched.update(f for f in old_weights.keys() | new_weights.keys() if old_weights.get(f) != new_weights.get(f))
+        if vector is None:
+            del self.vectors[key]
+        else:
+            self.vectors[key] = vector
+            self.weights[key] = new_weights
+        return True
+
+    def repost(self, features: Iterable[str]) -> set[str]:
+        """Rebuild the postings of `features`; return those whose posting changed (or appeared, or went)."""
+        changed: set[str] = set()
+        weights = self.weights
+        for f in features:
+            members = self.carriers.get(f, ())
+            posting: _Posting[K] | None = None
+            if 1 < len(members) <= POSTING_CAP:
+                ranked = sorted(members, key=lambda key: (-weights[key][f], key))  # type: ignore[arg-type, return-value]
+                posting = tuple((weights[key][f], key) for key in ranked[:POSTING_KEEP])
+            if self.postings.get(f) != posting:
+                changed.add(f)
+                if posting is None:
+                    del self.postings[f]
+                else:
+                    self.postings[f] = posting
+        return changed
+
+
+class RelatedIndex(Generic[K]):
+    """`related_threads` kept warm: each `update` gives what `related_threads` would, redoing only what changed.
+
+    Between calls it keeps every thread's tag and keyword vectors, who carries each feature and the pruned
+    postings. An update recomputes the vectors of the threads that changed (and, when a tag's frequency changed,
+    of every thread with that tag), the postings of the features those vectors touch, and the related lists of
+    the threads whose vectors or whose features' postings changed. When the number of threads changes, every
+    tag weight does, and everything is computed again.
+    """
+
+    def __init__(self, k: int = 5) -> None:
+        self.k = k
+        self._reset()
+
+    def _reset(self) -> None:
+        """Forget everything: the next update computes every list."""
+        self._items: dict[K, tuple[tuple[str, ...], Mapping[str, float]]] = {}
+        self._tags: _Features[K] = _Features()
+        self._terms: _Features[K] = _Features()
+        self._related: dict[K, list[K]] = {}
+
+    def update(self, items: Iterable[RelatedItem[K]]) -> dict[K, list[K]]:
+        """For every item, up to `k` others sharing tags or distinctive terms, most related first."""
+        new = {item.key: item for item in items}
+        n = len(new)
+        if n != len(self._items):
+            self._reset()  # every tag weight depends on the number of threads
+        old = self._items
+        tags, terms = self._tags, self._terms
+        dirty: set[K] = set()  # keys whose related list must be computed again
+        tags_touched: set[str] = set()
+        terms_touched: set[str] = set()
+        tag_df_changed: set[str] = set()
+
+        for key in old.keys() - new.keys():
+            old_tags = old.pop(key)[0]
+            tag_df_changed.update(old_tags)
+            tags.set(key, None, tags_touched)
+            terms.set(key, None, terms_touched)
+            self._related.pop(key, None)
+        tag_members: dict[K, tuple[str, ...]] = {}
+        for key, item in new.items():
+            tag_set = tuple(sorted(set(item.tags)))
+            previous = old.get(key)
+            if (
+                previous is not None
+                and previous[0] == tag_set
+                and (previous[1] is item.terms or previous[1] == item.terms)
+            ):
+                continue
+            if previous is None or previous[0] != tag_set:
+                tag_df_changed.update(set(tag_set).symmetric_difference(previous[0] if previous else ()))
+                tag_members[key] = tag_set
+            old[key] = (tag_set, item.terms)
+            vector = _scaled(sorted([(t, w) for t, w in item.terms.items() if w > 0]))
+            if terms.set(key, vector, terms_touched):
+                dirty.add(key)
+            if previous is None:
+                dirty.add(key)
+        # tag carriers first (frequencies), then the tag vectors of every thread a frequency change reaches
+        for key, tag_set in tag_members.items():
+            tags.set(key, [(tag, 0) for tag in tag_set], set())  # placeholder weights: carriers only
+            dirty.add(key)  # its tag set changed
+        reach: set[K] = set(tag_members)
+        for tag in tag_df_changed:
+            reach.update(tags.carriers.get(tag, ()))
+        for key in reach:
+            tag_set = old[key][0]
+            vector = _scaled([(tag, math.log((1 + n) / len(tags.carriers[tag])) + 1.0) for tag in tag_set])
+            if tags.set(key, vector, tags_touched):
+                dirty.add(key)
+        tags_touched |= tag_df_changed  # tags gained or lost by some thread: their postings too
+
+        for features, touched in ((tags, tags_touched), (terms, terms_touched)):
+            for f in features.repost(touched):
+                dirty.update(features.carriers.get(f, ()))
+        for key in dirty:
+            if key in new:
+                self._related[key] = self._query(key)
+        return {key: list(self._related[key]) for key in new}
+
+    def _query(self, key: K) -> list[K]:
+        """`related_threads`' list for one thread, from the current vectors and postings."""
+        tag_index, term_index = self._tags.postings, self._terms.postings
+        query = [(w, 0, f) for f, w in self._tags.vectors.get(key, ()) if f in tag_index]
+        query += [(w, 1, f) for f, w in self._terms.vectors.get(key, ()) if f in term_index]
+        if len(query) > QUERY_FEATURES:
+            query.sort(key=itemgetter(0), reverse=True)  # stable: equal weights stay tags first, then by name
+            del query[QUERY_FEATURES:]
+        scores: dict[K, int] = {}
+        get = scores.get
+        for w, kind, f in query:
+            for wj, j in (term_index if kind else tag_index)[f]:
+                scores[j] = get(j, 0) + w * wj
+        scores.pop(key, None)
+        floor = math.ceil(MIN_SCORE * SCALE * SCALE - 1e-6)
+        best = nsmallest(self.k, [(-s, j) for j, s in scores.items() if s >= floor])  # type: ignore[type-var]
+        return [j for _, j in best]

@@ -1,0 +1,127 @@
+"""`SiteEnrichment` (the warm `enrich_site`) gives exactly what a full `enrich_site` run gives, after any edits."""
+
+from __future__ import annotations
+
+import dataclasses
+import random
+
+import pytest
+
+from site_src.config import SiteConfig
+from site_src.enrich import EnrichedThread, enrich_site, enrich_thread
+from site_src.enrich.incremental import SiteEnrichment
+from site_src.model import Comment, Thread
+
+WORDS = [
+    "garden",
+    "soil",
+    "compost",
+    "tomato",
+    "seed",
+    "water",
+    "rota",
+    "spreadsheet",
+    "script",
+    "python",
+    "ferry",
+    "river",
+    "bridge",
+    "iron",
+    "mill",
+    "bread",
+    "starter",
+    "flour",
+    "oven",
+    "bus",
+    "route",
+    "network",
+    "timetable",
+    "repair",
+    "boiler",
+    "roof",
+    "gutter",
+    "paint",
+    "cedar",
+    "pine",
+    "board",
+    "game",
+    "family",
+    "dispute",
+    "road",
+    "council",
+    "budget",
+    "library",
+    "school",
+    "bike",
+    "lane",
+]
+TAGS = ["garden", "food", "transport", "history", "tools", "home", "games"]
+
+
+def make_thread(rng: random.Random, index: int, version: int) -> Thread:
+    """A small thread on a few topic words, so threads share terms, phrases and tags."""
+    topic = rng.sample(WORDS, 4)
+
+    def sentence() -> str:
+        words = [rng.choice(topic) if rng.random() < 0.6 else rng.choice(WORDS) for _ in range(rng.randint(5, 12))]
+        return " ".join(words).capitalize() + "."
+
+    return Thread(
+        title=f"{topic[0]} {topic[1]} question {index}",
+        path=f"t{index:03d}.md",
+        tags=rng.sample(TAGS, rng.randint(0, 2)),
+        body=" ".join(sentence() for _ in range(rng.randint(2, 5))),
+        comments=[Comment(body=" ".join(sentence() for _ in range(3)), id=f"c{version}-{k}") for k in range(3)],
+    )
+
+
+def outcome(items: list[EnrichedThread]) -> list[tuple[object, ...]]:
+    return [(i.slug, i.keywords, i.auto_tags, i.tag_names, i.tag_slugs, i.related) for i in items]
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_incremental_equals_full_after_random_edits(seed: int) -> None:
+    rng = random.Random(seed)
+    config = dataclasses.replace(SiteConfig(), auto_tags=2)
+    records: dict[int, EnrichedThread] = {i: enrich_thread(make_thread(rng, i, 0), config) for i in range(14)}
+    next_index = len(records)
+    state = SiteEnrichment()
+    for step in range(40):
+        order = sorted(records)
+        warm = [dataclasses.replace(records[i]) for i in order]  # copies, as the warm build makes
+        cold = [dataclasses.replace(records[i]) for i in order]
+        state.apply(warm, config)
+        enrich_site(cold, config)
+        assert outcome(warm) == outcome(cold), f"seed {seed}, step {step}"
+        action = rng.random()
+        if action < 0.6 or len(records) < 11:  # edit (new terms, maybe new tags); keep >= 10 threads mostly
+            i = rng.choice(order)
+            records[i] = enrich_thread(make_thread(rng, i, step + 1), config)
+        elif action < 0.7:  # retag only: same terms object, other tags
+            i = rng.choice(order)
+            thread = dataclasses.replace(records[i].thread, tags=rng.sample(TAGS, rng.randint(0, 3)))
+            records[i] = dataclasses.replace(
+                records[i], thread=thread, tag_names=list(thread.tags), tag_slugs=[t.lower() for t in thread.tags]
+            )
+        elif action < 0.85:
+            records[next_index] = enrich_thread(make_thread(rng, next_index, step + 1), config)
+            next_index += 1
+        else:
+            del records[rng.choice(order)]
+
+
+def test_unchanged_site_changes_nothing_and_duplicate_slugs_fall_back() -> None:
+    rng = random.Random(7)
+    config = dataclasses.replace(SiteConfig(), auto_tags=2)
+    records = [enrich_thread(make_thread(rng, i, 0), config) for i in range(12)]
+    state = SiteEnrichment()
+    first = [dataclasses.replace(r) for r in records]
+    state.apply(first, config)
+    again = [dataclasses.replace(r) for r in records]
+    state.apply(again, config)
+    assert outcome(first) == outcome(again)
+    twins = [dataclasses.replace(r) for r in records] + [dataclasses.replace(records[0])]
+    cold = [dataclasses.replace(r) for r in twins]
+    state.apply(twins, config)
+    enrich_site(cold, config)
+    assert outcome(twins) == outcome(cold)
