@@ -144,7 +144,7 @@ class _Features(Generic[K]):
         """Feature -> the `POSTING_KEEP` strongest (weight, key), strongest first, ties by key; only for features
         carried by more than one and at most `POSTING_CAP` threads."""
 
-    def set(self, key: K, vector: list[tuple[str, int]] | None, touched: set[str]) -> bool:
+    def assign(self, key: K, vector: list[tuple[str, int]] | None, touched: set[str]) -> bool:
         """Give `key` this vector (None: drop it); features whose carriers or weights changed go to `touched`.
         True when the vector changed."""
         old = self.vectors.get(key)
@@ -175,7 +175,7 @@ class _Features(Generic[K]):
             members = self.carriers.get(f, ())
             posting: _Posting[K] | None = None
             if 1 < len(members) <= POSTING_CAP:
-                ranked = sorted(members, key=lambda key: (-weights[key][f], key))  # type: ignore[arg-type, return-value]
+                ranked = sorted(members, key=lambda key: (-weights[key][f], key))
                 posting = tuple((weights[key][f], key) for key in ranked[:POSTING_KEEP])
             if self.postings.get(f) != posting:
                 changed.add(f)
@@ -223,8 +223,8 @@ class RelatedIndex(Generic[K]):
         for key in old.keys() - new.keys():
             old_tags = old.pop(key)[0]
             tag_df_changed.update(old_tags)
-            tags.set(key, None, tags_touched)
-            terms.set(key, None, terms_touched)
+            tags.assign(key, None, tags_touched)
+            terms.assign(key, None, terms_touched)
             self._related.pop(key, None)
         tag_members: dict[K, tuple[str, ...]] = {}
         for key, item in new.items():
@@ -241,13 +241,13 @@ class RelatedIndex(Generic[K]):
                 tag_members[key] = tag_set
             old[key] = (tag_set, item.terms)
             vector = _scaled(sorted([(t, w) for t, w in item.terms.items() if w > 0]))
-            if terms.set(key, vector, terms_touched):
+            if terms.assign(key, vector, terms_touched):
                 dirty.add(key)
             if previous is None:
                 dirty.add(key)
         # tag carriers first (frequencies), then the tag vectors of every thread a frequency change reaches
         for key, tag_set in tag_members.items():
-            tags.set(key, [(tag, 0) for tag in tag_set], set())  # placeholder weights: carriers only
+            tags.assign(key, [(tag, 0) for tag in tag_set], set())  # placeholder weights: carriers only
             dirty.add(key)  # its tag set changed
         reach: set[K] = set(tag_members)
         for tag in tag_df_changed:
@@ -255,7 +255,7 @@ class RelatedIndex(Generic[K]):
         for key in reach:
             tag_set = old[key][0]
             vector = _scaled([(tag, math.log((1 + n) / len(tags.carriers[tag])) + 1.0) for tag in tag_set])
-            if tags.set(key, vector, tags_touched):
+            if tags.assign(key, vector, tags_touched):
                 dirty.add(key)
         tags_touched |= tag_df_changed  # tags gained or lost by some thread: their postings too
 
@@ -282,5 +282,5 @@ class RelatedIndex(Generic[K]):
                 scores[j] = get(j, 0) + w * wj
         scores.pop(key, None)
         floor = math.ceil(MIN_SCORE * SCALE * SCALE - 1e-6)
-        best = nsmallest(self.k, [(-s, j) for j, s in scores.items() if s >= floor])  # type: ignore[type-var]
+        best = nsmallest(self.k, [(-s, j) for j, s in scores.items() if s >= floor])
         return [j for _, j in best]
