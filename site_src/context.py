@@ -157,6 +157,22 @@ class CommentView:
     """Replies the source had but did not include (Reddit `more` stubs)."""
     more_url: str = ""
     """Where those replies can be read (an http(s) URL, or "")."""
+    author_name: str = "anonymous"
+    """`author`, or "anonymous" when unknown: the name to show."""
+    is_op: bool = False
+    """Written by the thread's author (both known)."""
+    flair: str = ""
+    """`extra["flair"]` as text ("" when absent or empty)."""
+    edited: bool = False
+    """`extra["edited"]` is set."""
+    accepted: bool = False
+    """`extra["accepted"]` is set (the accepted answer)."""
+    score_text: str = ""
+    """`12 points`, `1 point` ("" without a score)."""
+    replies_text: str = ""
+    """`descendant_count` with its noun: `1 reply`, `5 replies`."""
+    more_text: str = ""
+    """`more_replies` with its noun: `1 more reply`, `3 more replies` ("" when none)."""
 
 
 @dataclass(slots=True)
@@ -323,11 +339,12 @@ def comment_pages(item: EnrichedThread, fold_depth: int) -> list[CommentPage]:
     first = CommentPage(base, [], None)
     pages = [first]
     counts = _descendant_counts(item.thread.comments)
+    op = item.thread.author or ""
     # (comment, relative depth, list to append the view to, page)
     stack: list[tuple[Comment, int, list[CommentView]]] = [(c, 1, first.roots) for c in reversed(item.thread.comments)]
     while stack:
         comment, depth, siblings = stack.pop()
-        view = _comment_view(comment, depth, counts)
+        view = _comment_view(comment, depth, counts, op)
         siblings.append(view)
         if not comment.replies:
             continue
@@ -341,22 +358,44 @@ def comment_pages(item: EnrichedThread, fold_depth: int) -> list[CommentPage]:
     return pages
 
 
-def _comment_view(comment: Comment, depth: int, counts: dict[int, int]) -> CommentView:
+def _comment_view(comment: Comment, depth: int, counts: dict[int, int], op: str = "") -> CommentView:
+    """The view of one comment, with its display strings ready so the comment tree template stays simple."""
+    extra = comment.extra
+    author = comment.author or ""
+    score = comment.score
+    descendants = counts[id(comment)]
+    more_replies = _count_value(extra.get("more_replies"))
+    more_url = extra.get("more_url")
+    flair = extra.get("flair")
     return CommentView(
         id=comment.id,
         anchor=anchor(comment.id),
-        author=comment.author or "",
+        author=author,
         date=iso(comment.date),
         date_text=date_text(comment.date),
-        score=comment.score,
+        score=score,
         body_html=render_markdown(comment.body),
         depth=depth,
-        extra=comment.extra,
+        extra=extra,
         reply_count=len(comment.replies),
-        descendant_count=counts[id(comment)],
-        more_replies=_count_value(comment.extra.get("more_replies")),
-        more_url=safe_link(comment.extra.get("more_url") if isinstance(comment.extra.get("more_url"), str) else None),
+        descendant_count=descendants,
+        more_replies=more_replies,
+        more_url=safe_link(more_url if isinstance(more_url, str) else None),
+        author_name=author or "anonymous",
+        is_op=bool(author) and author == op,
+        flair=str(flair) if flair else "",
+        edited=bool(extra.get("edited")),
+        accepted=bool(extra.get("accepted")),
+        score_text="" if score is None else f"{score} point{'' if score in (1, -1) else 's'}",
+        replies_text=_replies(descendants),
+        more_text=f"{more_replies} more {_replies(more_replies, count=False)}" if more_replies else "",
     )
+
+
+def _replies(number: int, *, count: bool = True) -> str:
+    """`1 reply`, `5 replies`; without `count`, only the noun."""
+    noun = "reply" if number == 1 else "replies"
+    return f"{number} {noun}" if count else noun
 
 
 def _count_value(value: Any) -> int:

@@ -9,6 +9,7 @@ A link is written for the page it appears on: under the `base_url` path
 from __future__ import annotations
 
 import posixpath
+from functools import lru_cache
 from urllib.parse import quote
 
 from .config import SiteConfig
@@ -23,19 +24,29 @@ def output_file(site_path: str) -> str:
 class Linker:
     """Writes links for one page; templates call it as `url('/t/slug/')`."""
 
+    __slots__ = ("base_path", "page_dir", "relative")
+
     def __init__(self, config: SiteConfig, page_path: str) -> None:
         self.base_path = config.base_path
         self.relative = config.relative_urls
         self.page_dir = posixpath.dirname(output_file(page_path))
 
     def __call__(self, target: str) -> str:
-        path, hash_mark, fragment = target.partition("#")
-        suffix = f"#{quote(fragment, safe='-_.~')}" if hash_mark else ""
-        if not path:
-            return suffix or "#"
-        encoded = quote(path, safe="/-_.~")
-        if not self.relative:
-            return self.base_path + encoded.lstrip("/") + suffix
-        file = output_file(encoded)
-        relative = posixpath.relpath(file, self.page_dir or ".")
-        return relative + suffix
+        if self.relative:
+            return _link(target, "", True, self.page_dir)
+        return _link(target, self.base_path, False, "")
+
+
+@lru_cache(maxsize=4096)
+def _link(target: str, base_path: str, relative: bool, page_dir: str) -> str:
+    """The link to `target` (pages share most links: navigation, tags, static files)."""
+    path, hash_mark, fragment = target.partition("#")
+    suffix = f"#{quote(fragment, safe='-_.~')}" if hash_mark else ""
+    if not path:
+        return suffix or "#"
+    encoded = quote(path, safe="/-_.~")
+    if not relative:
+        return base_path + encoded.lstrip("/") + suffix
+    file = output_file(encoded)
+    relative_path = posixpath.relpath(file, page_dir or ".")
+    return relative_path + suffix
