@@ -79,6 +79,10 @@ def build(
     process). `executor`: use this one instead (e.g. a Dask cluster's `client.get_executor()`).
     """
     report = Report()
+    if not config.content_path().is_dir():
+        shown = display_path(config.content_path(), config.site_dir)
+        report.error(shown, 0, "no such folder: a site keeps its threads in content/", "digest new DIR makes a site")
+        return BuildResult(report=report)
     theme = _theme(config, report)
     paths = discover(config.content_path(), config.site_dir)
     with _executor(executor, jobs, len(paths)) as pool:

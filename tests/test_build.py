@@ -133,3 +133,9 @@ def test_config_error_exit_code_2(tmp_path: Path, capsys) -> None:
     site = make_project(tmp_path, {}, config='tittle = "x"\n')
     assert run_cli("build", str(site)) == 2
     assert "site.toml:1: error: unknown key 'tittle'" in capsys.readouterr().err
+
+
+def test_a_folder_without_content_is_an_error_not_an_empty_site(tmp_path: Path, capsys) -> None:
+    assert run_cli("build", str(tmp_path), "-q") == 1
+    assert "content: error: no such folder: a site keeps its threads in content/" in capsys.readouterr().err
+    assert not (tmp_path / "public").exists()
