@@ -225,10 +225,15 @@ def _fix_tag(match: re.Match[str]) -> str:
     return f"</h{level}>" if closing else f"<h{level}>"
 
 
+_GLUED_BRACKET = re.compile(r"\S\[")
+
+
 def _needs_reference(text: str) -> bool:
     """Cheap checks on the source for input classes where the native backend is known to differ."""
     if _UNICODE_SPACE.search(text) or _TILDE_RUN in text:
         return True
+    if _GLUED_BRACKET.search(text) and ("://" in text or "www." in text.lower()):
+        return True  # markdown-it-pyrs's linkify drops the text before a `[` glued to a word: `he x[ http://…`
     if ">" in text and _BARE_LIST_MARKER.search(text):
         return True
     if not text.isascii():

@@ -28,8 +28,18 @@ def test_example_site_builds_every_page_type(tmp_path: Path) -> None:
     threads = len(list((REPO / "content").glob("*.*")))
     assert threads >= 10
     assert len([f for f in files if re.fullmatch(r"t/[^/]+/index\.html", f)]) == threads
-    for expected in ("index.html", "page/2/index.html", "tags/index.html", "archive/index.html", "feed.xml",
-                     "sitemap.xml", "robots.txt", "404.html", "static/style.css", "tags/gardening/index.html"):
+    for expected in (
+        "index.html",
+        "page/2/index.html",
+        "tags/index.html",
+        "archive/index.html",
+        "feed.xml",
+        "sitemap.xml",
+        "robots.txt",
+        "404.html",
+        "static/style.css",
+        "tags/gardening/index.html",
+    ):
         assert expected in files, expected
     assert any(re.fullmatch(r"archive/\d{4}/\d\d/index\.html", f) for f in files)
     home = (out / "index.html").read_text()
@@ -108,8 +118,12 @@ def test_builds_are_byte_identical_across_hash_seeds_and_zones(tmp_path: Path) -
     for seed, zone in (("1", "UTC"), ("4242", "Asia/Tokyo")):
         out = tmp_path / f"out{seed}"
         env = {**os.environ, "PYTHONHASHSEED": seed, "TZ": zone}
-        subprocess.run([sys.executable, "-m", "site_src", "build", str(REPO), "-o", str(out), "-q"],
-                       check=True, env=env, cwd=tmp_path)
+        subprocess.run(
+            [sys.executable, "-m", "site_src", "build", str(REPO), "-o", str(out), "-q"],
+            check=True,
+            env=env,
+            cwd=tmp_path,
+        )
         outputs.append({p.relative_to(out).as_posix(): p.read_bytes() for p in out.rglob("*") if p.is_file()})
     assert outputs[0] == outputs[1]
 

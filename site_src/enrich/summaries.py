@@ -142,7 +142,7 @@ def summarize_prepared(prepared: PreparedThread, *, sentences: int = 3, key_poin
         return Summary(text, (), points, automatic=False)
     chosen = _choose_sentences(scored, sentences)
     units = prepared.units
-    refs = tuple(SentenceRef(scored.texts[i], units[scored.unit_of[i]].id) for i in chosen)
+    refs = tuple(SentenceRef(balanced(scored.texts[i]), units[scored.unit_of[i]].id) for i in chosen)
     return Summary(" ".join(r.text for r in refs), refs, points, automatic=True)
 
 
@@ -536,3 +536,20 @@ def _quote(texts: list[str], scores: list[float]) -> str:
     if len(body) > QUOTE_CHARS:
         return ("… " if start > 0 else "") + trim_quote(body, QUOTE_CHARS)
     return ("… " if start > 0 else "") + body + (" …" if end + 1 < len(texts) else "")
+
+
+_PAIRS = (("(", ")"), ("[", "]"), ("\u201c", "\u201d"))
+
+
+def balanced(sentence: str) -> str:
+    """A sentence lifted out of a longer bracket or quotation, without the half of the pair it carries.
+
+    `(In English: it is the whole scene.` came from `(In English: ... scene. So I think ....)`: shown alone
+    in a summary, the open bracket would never close.
+    """
+    for opening, closing in _PAIRS:
+        if sentence.startswith(opening) and closing not in sentence:
+            sentence = sentence[len(opening) :].lstrip()
+        if sentence.endswith(closing) and opening not in sentence:
+            sentence = sentence[: -len(closing)].rstrip()
+    return sentence

@@ -422,7 +422,8 @@ def trim_quote(text: str, limit: int = 200) -> str:
     """Shorten plain text to at most about `limit` characters, at a sentence or else a word boundary.
 
     Whole sentences are kept while they fit; when even the first does not, it is cut at
-    the last space before the limit and ends with an ellipsis. Never cuts inside a word.
+    the last space before the limit and ends with an ellipsis. Cuts inside a word only when
+    the first word alone is longer than the limit.
     """
     text = text.strip()
     if len(text) <= limit:

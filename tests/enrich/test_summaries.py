@@ -172,3 +172,13 @@ def test_analyse_equals_the_three_separate_calls() -> None:
 
     thread = _thread(*CONSENSUS_BODIES, "> quoted [link](https://example.org/x) text\n\nSee https://example.org/y")
     assert analyse(thread, sentences=2) == (summarize(thread, sentences=2), term_counts(thread), thread_stats(thread))
+
+
+def test_summary_sentences_carry_no_half_brackets() -> None:
+    from site_src.enrich.summaries import balanced
+
+    assert balanced("(In English: it is the whole scene.") == "In English: it is the whole scene."
+    assert balanced("So I think dappled is closer.)") == "So I think dappled is closer."
+    assert balanced("(A whole aside.)") == "(A whole aside.)"
+    assert balanced("\u201cQuoted start of a longer quote.") == "Quoted start of a longer quote."
+    assert balanced("Plain sentence (with an aside).") == "Plain sentence (with an aside)."

@@ -83,6 +83,8 @@ def test_trim_quote_never_cuts_inside_a_word(text: str, limit: int) -> None:
     body = out.removesuffix("…").strip()
     assert len(body) <= limit
     assert whole.startswith(body)
+    if " " not in whole[: limit + 1]:
+        return  # a first word longer than the limit can only be cut (found by hypothesis: 21 a's, limit 20)
     assert len(whole) == len(body) or whole[len(body)] in " ,;:-"
 
 
