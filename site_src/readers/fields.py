@@ -216,3 +216,20 @@ def thread_header(path: str, data: dict[str, Any], title: str, line_of: Callable
         draft=optional_bool(data.get("draft"), path, line_of("draft"), "draft"),
         locked=optional_bool(data.get("locked"), path, line_of("locked"), "locked"),
     )
+
+
+def comment_from_fields(
+    path: str, line: int, data: dict[str, Any], body: str, comment_id: str, known: tuple[str, ...]
+) -> Comment:
+    """A Comment from the fields the `.md` attributes and a `.json` comment object share; keys not in
+    `known` go to `extra`."""
+    raw_date = data.get("date")
+    return Comment(
+        body=body,
+        id=comment_id,
+        author=optional_text(data.get("author"), path, line, "author"),
+        date=parse_moment(raw_date, path, line) if raw_date is not None else None,
+        score=parse_score(data.get("score"), path, line),
+        line=line,
+        extra={k: v for k, v in data.items() if k not in known},
+    )

@@ -17,7 +17,7 @@ from typing import Any
 from ..diagnostics import Problem, SourceError
 from ..load import SourceText
 from ..model import Comment, Thread
-from .fields import assign_missing_ids, optional_text, parse_moment, parse_score, thread_header
+from .fields import assign_missing_ids, comment_from_fields, thread_header
 
 THREAD_KEYS = ("title", "source", "author", "date", "tags", "summary", "slug", "draft", "locked", "body", "comments")
 COMMENT_KEYS = ("id", "author", "date", "score", "body", "replies")
@@ -201,17 +201,8 @@ def _comment(path: str, lines: dict[str, int], item: Any, where: str) -> tuple[C
         replies = []
     if not isinstance(replies, list):
         raise SourceError(path, line, f"{where}: 'replies' must be a list")
-    raw_date = item.get("date")
     try:
-        comment = Comment(
-            body=body,
-            id=comment_id,
-            author=optional_text(item.get("author"), path, line, "author"),
-            date=parse_moment(raw_date, path, line) if raw_date is not None else None,
-            score=parse_score(item.get("score"), path, line),
-            line=line,
-            extra={k: v for k, v in item.items() if k not in COMMENT_KEYS},
-        )
+        comment = comment_from_fields(path, line, item, body, comment_id, COMMENT_KEYS)
     except SourceError as exc:
         found = exc.problem
         raise SourceError(path, found.line, f"{where}: {found.message}", hint=found.hint) from exc

@@ -18,7 +18,7 @@ from ..diagnostics import Problem, SourceError
 from ..load import SourceText
 from ..model import Comment, Thread
 from ..thread_files import COMMENT_MARKER, format_moment
-from .fields import optional_text, parse_moment, parse_score, thread_header
+from .fields import comment_from_fields, thread_header
 
 FRONT_MATTER_KEYS = ("title", "source", "author", "date", "tags", "summary", "slug", "draft", "locked")
 COMMENT_KEYS = ("id", "parent", "author", "date", "score")
@@ -225,16 +225,8 @@ def _comment(path: str, line: int, position: int, attrs: dict[str, Any], body_li
     comment_id = str(attrs["id"]) if "id" in attrs else f"c{position}"
     if not _ID.fullmatch(comment_id):
         raise SourceError(path, line, f"comment id {comment_id!r} may only use letters, digits, '_', '-', '.', ':'")
-    raw_date = attrs.get("date")
-    return Comment(
-        body=_unescape_body("\n".join(body_lines)).strip("\n"),
-        id=comment_id,
-        author=optional_text(attrs.get("author"), path, line, "author"),
-        date=parse_moment(raw_date, path, line) if raw_date is not None else None,
-        score=parse_score(attrs.get("score"), path, line),
-        line=line,
-        extra={k: v for k, v in attrs.items() if k not in COMMENT_KEYS},
-    )
+    body = _unescape_body("\n".join(body_lines)).strip("\n")
+    return comment_from_fields(path, line, attrs, body, comment_id, COMMENT_KEYS)
 
 
 def _attributes(path: str, line: int, text: str) -> dict[str, Any]:
