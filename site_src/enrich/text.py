@@ -94,16 +94,20 @@ _HTML_TAG = re.compile(r"</?[A-Za-z][A-Za-z0-9-]*(?:\s[^<>]*)?/?>")
 _CODE_SPAN = re.compile(r"(`+)(.+?)\1")
 _EMPHASIS = re.compile(r"\*{1,3}|(?<![^\W_])_{1,3}|_{1,3}(?![^\W_])|~~")
 _ESCAPE = re.compile(r"\\([!-/:-@\[-`{-~])")
-_SPACES = re.compile(r"[^\S\n]+|[^\S\n]*\n\s*")
 _INLINE_SYNTAX = re.compile(r"[\[`<*_~\\&]|://|www\.|mailto:")
 _QUOTE_START = re.compile(r"^(?:[^\s:“\"«„]{1,30}(?: [^\s:“\"«„]{1,30}){0,3}:\s*)?[“\"«„]")
 
 
 def _inline_plain(text: str) -> tuple[str, int]:
-    """Inline Markdown to plain text; returns the text and the number of URL characters removed."""
-    url_chars = 0
+    """Inline Markdown to plain text; returns the text and the number of URL characters removed.
+
+    Each rewrite runs only when the text holds a substring its pattern cannot match without
+    (a few `in` tests cost far less than a regex pass that finds nothing); the rewrites keep
+    their order, so the result is the same as running every one.
+    """
     if not _INLINE_SYNTAX.search(text):
-        return _SPACES.sub(lambda m: "\n" if "\n" in m.group(0) else " ", text).strip(), 0
+        return _collapse_spaces(text), 0
+    url_chars = 0
 
     def drop_url(match: re.Match[str]) -> str:
         nonlocal url_chars
@@ -115,18 +119,39 @@ def _inline_plain(text: str) -> tuple[str, int]:
         url_chars += len(match.group(2))
         return match.group(1)
 
-    text = _CODE_SPAN.sub(lambda m: m.group(2), text)
-    text = _IMAGE.sub(lambda m: m.group(1), text)
-    text = _LINK.sub(link, text)
-    text = _REF_LINK.sub(lambda m: m.group(1), text)
-    text = _URL.sub(drop_url, text)
-    text = _HTML_TAG.sub(" ", text)
-    text = _ESCAPE.sub(lambda m: "\x00" + m.group(1), text)
-    text = _EMPHASIS.sub("", text)
-    text = text.replace("\x00", "")
-    text = html.unescape(text)
-    text = _SPACES.sub(lambda m: "\n" if "\n" in m.group(0) else " ", text)
-    return text.strip(), url_chars
+    if "`" in text:
+        text = _CODE_SPAN.sub(r"\2", text)
+    if "![" in text:
+        text = _IMAGE.sub(r"\1", text)
+    if "](" in text:
+        text = _LINK.sub(link, text)
+    if "][" in text:
+        text = _REF_LINK.sub(r"\1", text)
+    if "://" in text or "www." in text or "mailto:" in text:
+        text = _URL.sub(drop_url, text)
+    if "<" in text:
+        text = _HTML_TAG.sub(" ", text)
+    if "\\" in text:
+        text = _ESCAPE.sub("\x00\\1", text)  # an escaped character is kept from the emphasis pass, then unmarked
+    if "*" in text or "_" in text or "~" in text:
+        text = _EMPHASIS.sub("", text)
+    if "\x00" in text:
+        text = text.replace("\x00", "")
+    if "&" in text:
+        text = html.unescape(text)
+    return _collapse_spaces(text), url_chars
+
+
+_NEWLINE_SPACES = re.compile(r"\n\s*")
+_LINE_SPACES = re.compile(r"[^\S\n]+")
+
+
+def _collapse_spaces(text: str) -> str:
+    """Whitespace runs to one space, or to a line break where the run holds one (after a space if it began with
+    some), stripped at both ends; two passes with fixed replacements, no call per match."""
+    if "\n" not in text:
+        return " ".join(text.split())
+    return _LINE_SPACES.sub(" ", _NEWLINE_SPACES.sub("\n", text)).strip()
 
 
 def _join_lines(lines: list[str]) -> str:
@@ -146,6 +171,10 @@ def _join_lines(lines: list[str]) -> str:
     return out
 
 
+_LINE_SYNTAX = frozenset("`~>*-_|:[=#+")
+"""Characters a line must start with (after spaces), besides a digit, for a block pattern of `_raw_blocks` to match."""
+
+
 def _raw_blocks(markdown: str) -> list[tuple[str, bool]]:
     """Split Markdown source into (raw paragraph text, is blockquote) pairs, dropping fenced code."""
     blocks: list[tuple[str, bool]] = []
@@ -162,6 +191,16 @@ def _raw_blocks(markdown: str) -> list[tuple[str, bool]]:
         if fence is not None:
             if line.strip().startswith(fence):
                 fence = None
+            continue
+        first = line.lstrip()[:1]
+        if not first:
+            flush()  # a blank line
+            continue
+        if first not in _LINE_SYNTAX and not first.isdigit():  # no line pattern can match: a line of a paragraph
+            if current_quoted:
+                flush()
+            current_quoted = False
+            current.append(line)
             continue
         fence_match = _FENCE.match(line)
         if fence_match:
@@ -266,10 +305,6 @@ def _is_prose(markdown: str) -> bool:
     return True
 
 
-def _space(match: re.Match[str]) -> str:
-    return "\n" if "\n" in match.group(0) else " "
-
-
 def _plain_prose(markdown: str) -> PlainText:
     """`markdown_to_plain` for text `_is_prose` passed: paragraphs are runs of non-blank lines."""
     paragraphs: list[str] = []
@@ -301,7 +336,7 @@ def _plain_prose(markdown: str) -> PlainText:
 def _prose_paragraph(lines: list[str]) -> str:
     if len(lines) == 1:
         return " ".join(lines[0].split())
-    return _SPACES.sub(_space, _join_lines(lines)).strip()
+    return _collapse_spaces(_join_lines(lines))
 
 
 def _words(text: str) -> frozenset[str]:

@@ -2,10 +2,32 @@
 
 from __future__ import annotations
 
+import html
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from site_src.enrich.text import content_terms, markdown_to_plain, split_sentences, trim_quote
+from site_src.enrich.text import (
+    _CODE_SPAN,
+    _EMPHASIS,
+    _ESCAPE,
+    _HTML_TAG,
+    _IMAGE,
+    _INLINE_SYNTAX,
+    _LINK,
+    _REF_LINK,
+    _URL,
+    _inline_plain,
+    content_terms,
+    markdown_to_plain,
+    split_sentences,
+    trim_quote,
+)
 
 
 def test_abbreviations_initials_and_decimals_do_not_split() -> None:
@@ -94,3 +116,52 @@ def test_markdown_to_plain_and_sentences_never_raise(text: str) -> None:
         for sentence in split_sentences(block.text):
             assert sentence == sentence.strip()
             assert sentence
+
+
+_CASES = json.loads((Path(__file__).parent / "cases" / "markdown_to_plain.json").read_text(encoding="utf-8"))
+
+
+@pytest.mark.parametrize("case", _CASES, ids=[case["name"] for case in _CASES])
+def test_markdown_to_plain_matches_the_recorded_conversion(case: dict[str, Any]) -> None:
+    """Tricky Markdown (links, code, quotes, lists, tables, HTML-looking text, entities, escapes) gives
+    exactly what the conversion gave before it skipped rewrites and line patterns that cannot apply."""
+    plain = markdown_to_plain(case["markdown"])
+    assert [[b.text, b.quoted] for b in plain.blocks] == case["blocks"]
+    assert (plain.url_chars, plain.source_chars) == (case["url_chars"], case["source_chars"])
+
+
+def _every_rewrite(text: str) -> tuple[str, int]:
+    """`_inline_plain` without its shortcuts: every rewrite runs (once the text holds any inline syntax at all),
+    with a call per match."""
+    url_chars = 0
+    spaces = re.compile(r"[^\S\n]+|[^\S\n]*\n\s*")
+    if not _INLINE_SYNTAX.search(text):
+        return spaces.sub(lambda m: "\n" if "\n" in m.group(0) else " ", text).strip(), 0
+
+    def count(match: re.Match[str], group: int, keep: str) -> str:
+        nonlocal url_chars
+        url_chars += len(match.group(group))
+        return keep or match.group(1)
+
+    text = _CODE_SPAN.sub(lambda m: m.group(2), text)
+    text = _IMAGE.sub(lambda m: m.group(1), text)
+    text = _LINK.sub(lambda m: count(m, 2, ""), text)
+    text = _REF_LINK.sub(lambda m: m.group(1), text)
+    text = _URL.sub(lambda m: count(m, 0, " "), text)
+    text = _HTML_TAG.sub(" ", text)
+    text = _ESCAPE.sub(lambda m: "\x00" + m.group(1), text)
+    text = html.unescape(_EMPHASIS.sub("", text).replace("\x00", ""))
+    text = spaces.sub(lambda m: "\n" if "\n" in m.group(0) else " ", text)
+    return text.strip(), url_chars
+
+
+_INLINE_PIECES = [
+    "word", " ", "  ", "\n", "\n  ", "\t", "\u00a0", "\x00", "*", "**", "_", "~~", "`", "``", "[", "]", "(", ")",
+    "![", "](", "][", "<", ">", "<b>", "</a>", "\\", "\\*", "&amp;", "&", "http://x.org/a", "www.y.com", "mailto:z",
+    "<https://x.org>", '"', "é", "日本",
+]  # fmt: skip
+
+
+@given(st.lists(st.sampled_from(_INLINE_PIECES), max_size=30).map("".join))
+def test_inline_plain_shortcuts_change_nothing(text: str) -> None:
+    assert _inline_plain(text) == _every_rewrite(text)
