@@ -66,6 +66,9 @@ def make_parser() -> argparse.ArgumentParser:
     build_cmd.add_argument("-q", "--quiet", action="store_true", help="print only problems")
     build_cmd.add_argument("-j", "--jobs", type=int, help="worker processes (default: one per core on large sites)")
     build_cmd.add_argument(
+        "--no-cache", action="store_true", help="ignore .digest-cache/ (neither read nor written): a cold build"
+    )
+    build_cmd.add_argument(
         "--executor", metavar="URL", help="render on a running Dask cluster: dask://HOST:PORT (the [dask] extra)"
     )
     build_cmd.set_defaults(run=run_build)
@@ -144,6 +147,7 @@ def run_build(options: argparse.Namespace) -> int:
             progress=progress,
             jobs=options.jobs,
             executor=executor,
+            use_cache=not options.no_cache,
         )
     print_problems(result.report)
     elapsed = time.perf_counter() - started
@@ -151,11 +155,14 @@ def run_build(options: argparse.Namespace) -> int:
     out = config.output_path()
     if result.written is not None and not options.quiet:
         w = result.written
-        print(
-            f"built {result.threads} threads, {result.pages} files ({w.written} written, {w.unchanged} unchanged, "
-            f"{w.removed} removed) in {elapsed:.2f} s -> {out}",
-            file=sys.stderr,
-        )
+        if result.cached == "unchanged":
+            what = f"nothing changed since the last build ({result.threads} threads, {result.pages} files)"
+        else:
+            what = (
+                f"built {result.threads} threads, {result.pages} files ({w.written} written, {w.unchanged} unchanged, "
+                f"{w.removed} removed; {result.parsed} threads read, {result.rendered} pages rendered)"
+            )
+        print(f"{what} in {elapsed:.2f} s -> {out}", file=sys.stderr)
     if failed:
         kept = "published anyway (--keep-going)" if result.written else f"{out} left as it was"
         print(f"{_count(result.report)}; {kept}", file=sys.stderr)

@@ -1,29 +1,29 @@
-"""[serve] The build kept warm: a save re-parses one file and re-renders only the pages it changes.
+"""[build] The one build: a cold build, a build from `.digest-cache/` and every `serve` rebuild run it.
 
-`WarmSite.rebuild()` runs the same stages as `pipeline.build()` (process_file,
-assemble_site, plan, render, collect_static) and gives the same bytes, but
-remembers between calls:
+`Builder.rebuild()` runs the stages (process each file, assemble the site, render, static files, search) and
+remembers in a `BuildState` what each output file was made from, so the next call redoes only what changed:
 
-- per thread file: the digest of its bytes and what `process_file` made of it,
+- per thread file: its stamp, the digest of its bytes and what `process_source` made of it (light records),
   so an unchanged file is neither read twice nor parsed again;
-- per output file: a fingerprint of everything its bytes depend on, so a page
-  whose fingerprint did not change keeps its bytes without being rendered.
+- per output file: a fingerprint of everything its bytes depend on, so a page whose fingerprint did not
+  change is not rendered again, and its bytes stay where they are (in memory for `serve`, on disk for a build).
 
-Fingerprints (`render_key`, `thread_page_key`, `list_page_key`) are plain
-functions of their inputs, meant to be reused by an on-disk build cache:
+Fingerprints are plain functions of their inputs:
 
-- a thread page (and its continuation pages) depends on its own file, the
-  config and the templates;
-- a list page (index, tag, archive, feed, sitemap, ...) depends on its planned
-  variables: thread cards (title, date, summary, tags, counts), pagination,
-  tag and month links; when no card, tag or month changed (`site_list_key`),
-  list pages are not even planned;
-- a change of `site.toml`, a template or the theme changes `render_key`, and
-  every page is rendered again (and, for `site.toml`, every file re-parsed).
+- a thread page (and its continuation pages) depends on its own file, its site-wide fields (tags, keywords,
+  related threads and their cards), the config and the templates;
+- a list page (index, tag, archive, feed, sitemap, ...) depends on its planned variables: thread cards (title,
+  date, summary, tags, counts), pagination, tag and month links; when no card, tag or month changed
+  (`site_list_key`), list pages are not even planned;
+- a change of `site.toml`, a template or the theme changes `render_key`, and every page is rendered again
+  (and, for `site.toml`, every file processed again).
 
-Last good version, per piece: a file that stops parsing keeps its last good
-thread (the error is reported); a page that fails to render keeps its last good
-bytes. Without errors the result is byte-identical to a cold build.
+Bulk work (many files to process, many thread pages to render) goes to an `Executor` when one is given.
+Rendered bytes go to an `Output`: `MemoryOutput` (serve, tests) or the writers of `write.py` (a build).
+
+Last good version, per piece: a file that stops parsing keeps its last good threads (the error is reported);
+a page that fails to render keeps its last good bytes. Without errors the result is byte-identical to a cold
+build.
 """
 
 from __future__ import annotations
@@ -33,9 +33,12 @@ import hashlib
 import logging
 import os
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from concurrent.futures import Executor
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
+from typing import Protocol
 
 from .config import ConfigError, SiteConfig
 from .context import thread_card
@@ -43,24 +46,23 @@ from .diagnostics import Problem, Report, SourceError
 from .enrich import EnrichedThread
 from .enrich.incremental import SiteEnrichment
 from .load import discover
-from .pipeline import process_file
-from .render import Page, Renderer, list_pages, related_cards, thread_pages
+from .render import Page, Renderer, list_pages, related_cards
+from .search import indexed, search_bundle
 from .site import Site, assemble_site
 from .themes import Theme, collect_static, load_theme
 from .urls import output_file
+from .work import SourceResult, ThreadJob, digest, process_source, render_thread, run_map
 
 log = logging.getLogger(__name__)
+
+BULK_FROM = 32
+"""Files to process, or threads to render, from which the work goes to the executor (when there is one)."""
 
 # --------------------------------------------------------------------------- fingerprints
 
 
-def digest(data: bytes) -> str:
-    """Short content hash used by every fingerprint here."""
-    return hashlib.blake2b(data, digest_size=16).hexdigest()
-
-
 def config_key(config: SiteConfig) -> str:
-    """Everything `process_file` and rendering may read from the config."""
+    """Everything `process_source` and rendering may read from the config."""
     return digest(repr(config).encode("utf-8"))
 
 
@@ -129,12 +131,62 @@ def site_fields(item: EnrichedThread) -> tuple[object, ...]:
     )
 
 
-# --------------------------------------------------------------------------- the warm site
+# --------------------------------------------------------------------------- where bytes go
+
+
+class Output(Protocol):
+    """Where a rebuild puts the bytes it renders, and reads back the ones it kept."""
+
+    def put(self, name: str, data: bytes) -> bool:
+        """Make `data` the bytes of output file `name`; True when they differ from its current bytes."""
+        ...
+
+    def remove(self, name: str) -> None:
+        """Output file `name` is no longer part of the site."""
+        ...
+
+    def read(self, name: str) -> bytes:
+        """The current bytes of output file `name` (one the rebuild kept without rendering)."""
+        ...
+
+
+class MemoryOutput:
+    """The site as a dict of bytes (`serve` answers requests from it). Each rebuild works on a copy, so the
+    dict a request got stays whole."""
+
+    def __init__(self) -> None:
+        self.files: dict[str, bytes] = {}
+        self._copied = True
+
+    def begin(self) -> None:
+        """A new rebuild: the first change works on a copy (a rebuild that changes nothing keeps the dict)."""
+        self._copied = False
+
+    def put(self, name: str, data: bytes) -> bool:
+        if self.files.get(name) == data:
+            return False
+        self._own()[name] = data
+        return True
+
+    def remove(self, name: str) -> None:
+        if name in self.files:
+            del self._own()[name]
+
+    def _own(self) -> dict[str, bytes]:
+        if not self._copied:
+            self.files, self._copied = dict(self.files), True
+        return self.files
+
+    def read(self, name: str) -> bytes:
+        return self.files[name]
+
+
+# --------------------------------------------------------------------------- what a build remembers
 
 
 @dataclass(slots=True)
 class SourceEntry:
-    """What the warm site remembers about one thread file."""
+    """What a build remembers about one thread file."""
 
     stamp: tuple[int, int]
     """(mtime_ns, size) when last read: a cheap first check."""
@@ -143,7 +195,7 @@ class SourceEntry:
     problems: list[Problem]
     """What processing the current bytes found."""
     items: list[EnrichedThread]
-    """The last good result: its threads (kept while the file is broken)."""
+    """The last good result: its threads as light records (kept while the file is broken)."""
     item_digest: str = ""
     """Digest of the bytes `items` were made from."""
     card_digest: tuple[tuple[object, ...], str] = ((), "")
@@ -151,15 +203,48 @@ class SourceEntry:
 
 
 @dataclass(slots=True)
-class Rebuild:
-    """The outcome of one `WarmSite.rebuild()`."""
+class BuildState:
+    """Everything a build remembers for the next one; picklable (`cache.py` keeps it in `.digest-cache/`)."""
 
-    files: dict[str, bytes]
-    """The whole site now served: output file -> bytes."""
+    process_key: str = ""
+    """`config_key` the sources were processed with."""
+    shared_key: str = ""
+    """`render_key` the pages were rendered with."""
+    paths: list[Path] = field(default_factory=list)
+    """Thread files in discovery order."""
+    sources: dict[Path, SourceEntry] = field(default_factory=dict)
+    keys: dict[str, str] = field(default_factory=dict)
+    """Every output file of the current site -> fingerprint of what its bytes were made from ("" after a
+    failed render or for files checked on every build, such as static files)."""
+    thread_outputs: dict[str, tuple[str, list[str]]] = field(default_factory=dict)
+    """Thread url -> (thread page key, output files it made)."""
+    list_key: str = ""
+    list_outputs: list[str] = field(default_factory=list)
+    search_key: str = ""
+    search_outputs: list[str] = field(default_factory=list)
+    enrichment: SiteEnrichment = field(default_factory=SiteEnrichment)
+    """Site-wide enrichment kept between rebuilds."""
+
+    def forget_outputs(self, names: Iterable[str]) -> None:
+        """These output files are not (or no longer) as the state says: the next rebuild makes them again."""
+        for name in names:
+            self.keys.pop(name, None)
+
+
+@dataclass(slots=True)
+class Rebuild:
+    """The outcome of one `Builder.rebuild()`."""
+
     changed: list[str]
     """Output files added, changed or removed by this rebuild, sorted."""
     problems: list[Problem]
     """Every current problem (errors and warnings), sorted."""
+    outputs: list[str] = field(default_factory=list)
+    """Every output file of the site now, sorted."""
+    removed: list[str] = field(default_factory=list)
+    """Output files the site no longer has."""
+    threads: int = 0
+    """Threads published."""
     threads_changed: list[str] = field(default_factory=list)
     """Site paths of published threads whose file changed (for "navigate to the edited page")."""
     parsed: int = 0
@@ -168,48 +253,50 @@ class Rebuild:
     """Pages rendered again."""
     seconds: float = 0.0
     """Wall time of the rebuild."""
+    files: dict[str, bytes] = field(default_factory=dict)
+    """The whole site, output file -> bytes (`WarmSite` only)."""
+    config: SiteConfig | None = None
+    """The config this rebuild used (None when it could not be read)."""
 
     @property
     def errors(self) -> list[Problem]:
         return [p for p in self.problems if p.level == "error"]
 
 
-class WarmSite:
-    """A site kept in memory between builds; `rebuild()` redoes only what changed."""
+Progress = Callable[[str, int, int], None]
+"""Called with (stage, done, total) as work goes on."""
 
-    def __init__(self, load: Callable[[], SiteConfig]) -> None:
+
+class Builder:
+    """Runs rebuilds from a `BuildState`, which it updates; see the module docstring."""
+
+    def __init__(
+        self,
+        load: Callable[[], SiteConfig],
+        state: BuildState | None = None,
+        *,
+        executor: Executor | None = None,
+        progress: Progress | None = None,
+    ) -> None:
         """`load` reads the config afresh (site.toml plus command-line overrides); it may raise `ConfigError`."""
         self._load = load
-        self._paths: list[Path] = []
-        """Thread files in discovery order."""
-        self._known: dict[str, Path] = {}
-        """Absolute path -> the entry in `_paths`."""
-        self._sources: dict[Path, SourceEntry] = {}
-        self._process_key = ""
-        self._shared_key = ""
-        self._renderer: Renderer | None = None
-        self._keys: dict[str, str] = {}
-        """Output file -> fingerprint of its bytes in `files` ("" after a failed render: try again)."""
-        self._thread_outputs: dict[str, tuple[str, list[str]]] = {}
-        """Thread url -> (thread page key, output files it made)."""
-        self._list_key = ""
-        self._list_outputs: list[str] = []
-        self._enrichment = SiteEnrichment()
-        """Site-wide enrichment kept between rebuilds."""
+        self.state = state or BuildState()
+        self.executor = executor
+        self.progress = progress
+        self._known: dict[str, Path] = {os.path.abspath(p): p for p in self.state.paths}
+        """Absolute path -> the entry in `state.paths`."""
+        self._renderer: tuple[str, Renderer] | None = None
         self._current: dict[int, tuple[Path, SourceEntry]] = {}
         """id of each item given to `assemble_site` in this rebuild -> its file and cache entry."""
-        self.files: dict[str, bytes] = {}
-        """The current site."""
         self.config: SiteConfig | None = None
         """The config of the last build that could read it."""
 
-    def rebuild(self, touched: Iterable[Path] | None = None) -> Rebuild:
-        """Bring the site up to date with the files on disk.
+    def rebuild(self, output: Output, touched: Iterable[Path] | None = None) -> Rebuild:
+        """Bring the site in `output` up to date with the files on disk.
 
-        `touched=None` checks every file (by modification time and size, then
-        by content). Otherwise `touched` lists the files known to have changed
-        (watcher events): only they are read again, and the content folder is
-        listed again only when one of them is new, gone or a folder.
+        `touched=None` checks every file (by modification time and size, then by content). Otherwise
+        `touched` lists the files known to have changed (watcher events): only they are read again, and the
+        content folder is listed again only when one of them is new, gone or a folder.
         """
         started = time.perf_counter()
         report = Report()
@@ -222,43 +309,58 @@ class WarmSite:
         except SourceError as exc:
             return self._unchanged([exc.problem])
         self.config = config
+        state = self.state
         process_key = config_key(config)
-        if process_key != self._process_key:
-            self._sources.clear()
-            self._process_key = process_key
+        if process_key != state.process_key:
+            state.sources.clear()
+            state.process_key = process_key
             touched = None
         shared_key = render_key(config, theme)
-        if shared_key != self._shared_key or self._renderer is None:
-            self._renderer = Renderer(config, theme)
-            self._shared_key = shared_key
+        if shared_key != state.shared_key:
+            state.shared_key = shared_key
+        if self._renderer is None or self._renderer[0] != shared_key:
+            self._renderer = (shared_key, Renderer(config, theme))
 
         items, fresh, parsed = self._refresh_sources(config, touched, report)
-        site = assemble_site(items, config, report, self._enrichment)
-        files, rendered = self._render(site, fresh, report)
-        files.update(collect_static(theme, config.site_dir))
+        site = assemble_site(items, config, report, state.enrichment)
+        run = _Run(state, output, report)
+        self._render_lists(site, run)
+        self._render_threads(site, theme, run)
+        for name, data in collect_static(theme, config.site_dir).items():
+            run.put(name, data, "")
+        if config.search:
+            self._search(config, run)
 
-        old = self.files
-        changed = sorted(name for name in files.keys() | old.keys() if old.get(name) != files.get(name))
-        self.files = files
+        old = set(state.keys)
+        state.keys = run.keys
+        removed = sorted(old - run.keys.keys())
+        for name in removed:
+            output.remove(name)
         return Rebuild(
-            files=files,
-            changed=changed,
+            changed=sorted(run.changed | set(removed)),
             problems=report.sorted(),
+            outputs=sorted(run.keys),
+            removed=removed,
+            threads=len(site.threads),
             threads_changed=[item.url for item in site.threads if id(item) in fresh],
             parsed=parsed,
-            rendered=rendered,
+            rendered=run.rendered,
             seconds=time.perf_counter() - started,
+            config=config,
         )
 
     def _unchanged(self, problems: list[Problem]) -> Rebuild:
-        """Config or theme unreadable: keep serving the last site, report why."""
-        return Rebuild(files=self.files, changed=[], problems=sorted(problems, key=_problem_order))
+        """Config or theme unreadable: keep the last site, report why."""
+        return Rebuild(changed=[], problems=sorted(problems, key=_problem_order), outputs=sorted(self.state.keys))
+
+    # ------------------------------------------------------------------ sources
 
     def _refresh_sources(
         self, config: SiteConfig, touched: Iterable[Path] | None, report: Report
     ) -> tuple[list[EnrichedThread], set[int], int]:
         """Process new and changed files. Returns the good items in discovery order, the ids of those made by
         this call, and how many files were processed."""
+        state = self.state
         check: set[Path] | None = None  # None: check every file's stamp
         if touched is not None:
             content = os.path.abspath(config.content_path()) + os.sep
@@ -273,127 +375,141 @@ class WarmSite:
                     break
                 check.add(known)
         if check is None:
-            self._paths = discover(config.content_path(), config.site_dir)
-            self._known = {os.path.abspath(p): p for p in self._paths}
+            state.paths = discover(config.content_path(), config.site_dir)
+            self._known = {os.path.abspath(p): p for p in state.paths}
+
+        to_process: list[Path] = []
+        stamps: dict[Path, tuple[int, int]] = {}
+        for path in state.paths:
+            entry = state.sources.get(path)
+            if entry is not None and check is not None and path not in check:
+                continue
+            try:
+                st = path.stat()
+            except OSError:
+                continue  # gone since the folder was listed; the watcher will tell
+            stamps[path] = (st.st_mtime_ns, st.st_size)
+            if entry is None or entry.stamp != stamps[path] or check is not None:
+                to_process.append(path)
+
+        made: dict[Path, SourceEntry] = {}
+        work = partial(process_source, config=config)
+        executor = self.executor if len(to_process) >= BULK_FROM else None
+        answers = run_map(work, to_process, executor)
+        for done, (path, answer) in enumerate(zip(to_process, answers, strict=True), start=1):
+            entry, new = self._entry(state.sources.get(path), answer)
+            if new:
+                made[path] = entry
+            else:
+                state.sources[path] = entry
+            if self.progress:
+                self.progress("read", done, len(to_process))
+
         entries: dict[Path, SourceEntry] = {}
         items: list[EnrichedThread] = []
         fresh: set[int] = set()
-        parsed = 0
         self._current = {}
-        for path in self._paths:
-            entry: SourceEntry | None = self._sources.get(path)
-            if check is None or path in check or entry is None:
-                entry, made = self._refresh_one(path, entry, config, forced=check is not None)
-                parsed += made
-                if entry is None:
-                    continue
-                if made and entry.item_digest == entry.source_digest:
-                    fresh.update(id(item) for item in entry.items)
+        for path in state.paths:
+            entry = made.get(path) or state.sources.get(path)
+            if entry is None or (path not in stamps and check is None):
+                continue
+            new = path in made and entry.item_digest == entry.source_digest and bool(entry.items)
             entries[path] = entry
             report.extend(entry.problems)
             for cached in entry.items:
-                # a copy: `enrich_site` sets site-wide fields in place; the cached item stays as process_file made it
+                # a copy: `enrich_site` sets site-wide fields in place; the cached item stays as processed
                 item = dataclasses.replace(cached)
-                if id(cached) in fresh:
+                if new:
                     fresh.add(id(item))
                 items.append(item)
                 self._current[id(item)] = (path, entry)
-        self._sources = entries
-        return items, fresh, parsed
+        state.sources = entries
+        return items, fresh, len(made)
 
-    def _refresh_one(
-        self, path: Path, entry: SourceEntry | None, config: SiteConfig, *, forced: bool
-    ) -> tuple[SourceEntry | None, bool]:
-        try:
-            st = path.stat()
-        except OSError:
-            return None, False  # gone since the folder was listed; the watcher will tell
-        stamp = (st.st_mtime_ns, st.st_size)
-        if entry is not None and entry.stamp == stamp and not forced:
-            return entry, False
-        try:
-            source_digest = digest(path.read_bytes())
-        except OSError:
-            source_digest = ""
+    @staticmethod
+    def _entry(entry: SourceEntry | None, answer: SourceResult) -> tuple[SourceEntry, bool]:
+        """The entry for a file just processed, and whether its bytes are new."""
+        stamp, source_digest, result = answer.stamp, answer.source_digest, answer.result
         if entry is not None and source_digest and entry.source_digest == source_digest:
-            entry.stamp = stamp
+            entry.stamp = stamp  # same bytes (touched, or a new stamp): what it gave before still holds
             return entry, False
-        result = process_file(path, config)
         broken = any(p.level == "error" for p in result.problems)
         if broken and entry is not None and entry.items:
-            # broken now: keep serving the last good threads, and report what is wrong
-            return dataclasses.replace(entry, stamp=stamp, source_digest=source_digest, problems=result.problems), True
+            # broken now: keep the last good threads, and report what is wrong
+            kept = dataclasses.replace(entry, stamp=stamp, source_digest=source_digest, problems=result.problems)
+            return kept, True
         return SourceEntry(stamp, source_digest, result.problems, result.items, source_digest), True
 
-    def _render(self, site: Site, fresh: set[int], report: Report) -> tuple[dict[str, bytes], int]:
-        """Render the pages whose fingerprint changed; reuse the bytes of the others."""
-        renderer = self._renderer
-        assert renderer is not None
-        config, shared = site.config, self._shared_key
-        old_files, old_keys = self.files, self._keys
-        files: dict[str, bytes] = {}
-        keys: dict[str, str] = {}
-        seen: set[tuple[str, int, str]] = set()
-        rendered = 0
+    # ------------------------------------------------------------------ pages
 
-        def render(name: str, page: Page, key: str) -> bool:
-            nonlocal rendered
-            rendered += 1
-            try:
-                files[name], keys[name] = renderer.render(page), key
-                return True
-            except SourceError as exc:
-                problem = exc.problem
-                marker = (problem.path, problem.line, problem.message.split(" while rendering ")[0])
-                if marker not in seen:
-                    seen.add(marker)
-                    report.add(problem)
-                if name in old_files:  # the last good bytes; an empty key makes the next rebuild try again
-                    files[name], keys[name] = old_files[name], ""
-                return False
+    def _render_lists(self, site: Site, run: _Run) -> None:
+        assert self._renderer is not None
+        renderer = self._renderer[1]
+        state = self.state
+        shared = state.shared_key
+        cards = [self._card_digest(item) for item in site.threads]
+        list_key = site_list_key(site, cards, shared)
+        if list_key == state.list_key and all(run.keep(n, run.old_keys.get(n, "")) for n in state.list_outputs):
+            return
+        outputs: list[str] = []
+        ok = True
+        for page in list_pages(site):
+            name = output_file(page.path)
+            outputs.append(name)
+            key = list_page_key(page, shared)
+            if not run.keep(name, key):
+                ok = run.render(name, partial(renderer.render, page), key) and ok
+        state.list_key, state.list_outputs = (list_key if ok else ""), outputs
 
-        def reuse(name: str, key: str) -> bool:
-            if key and old_keys.get(name) == key and name in old_files:
-                files[name], keys[name] = old_files[name], key
-                return True
-            return False
-
-        current = self._current
+    def _render_threads(self, site: Site, theme: Theme, run: _Run) -> None:
+        state, config = self.state, site.config
+        shared = state.shared_key
         cards = {id(item): self._card_digest(item) for item in site.threads}
-        list_key = site_list_key(site, [cards[id(t)] for t in site.threads], shared)
-        if list_key == self._list_key and all(reuse(n, old_keys.get(n, "")) for n in self._list_outputs):
-            list_outputs = self._list_outputs
-        else:
-            list_outputs = []
-            for page in list_pages(site):
-                name = output_file(page.path)
-                list_outputs.append(name)
-                key = list_page_key(page, shared)
-                if not reuse(name, key):
-                    render(name, page, key)
-            if any(not keys.get(n) for n in list_outputs):
-                list_key = ""  # a page failed: plan again next time
-
-        thread_outputs: dict[str, tuple[str, list[str]]] = {}
+        outputs: dict[str, tuple[str, list[str]]] = {}
+        jobs: list[tuple[str, ThreadJob]] = []
         for item in site.threads:
-            path, entry = current[id(item)]
+            path, entry = self._current[id(item)]
             related = [f"{slug}={cards[id(site.by_slug[slug])]}" for slug in item.related if slug in site.by_slug]
             inputs = f"{path}\0{item.slug}\0{entry.item_digest}\0{site_fields(item)!r}\0{related!r}"
             key = thread_page_key(inputs, shared)
-            previous = self._thread_outputs.get(item.url)
-            if previous is not None and previous[0] == key and all(reuse(n, key) for n in previous[1]):
-                thread_outputs[item.url] = previous
+            previous = state.thread_outputs.get(item.url)
+            if previous is not None and previous[0] == key and all(run.keep(n, key) for n in previous[1]):
+                outputs[item.url] = previous
                 continue
-            names, ok = [], True
-            for page in thread_pages(item, config, related_cards(item, site)):
-                name = output_file(page.path)
-                names.append(name)
-                ok = render(name, page, key) and ok
-            thread_outputs[item.url] = (key if ok else "", names)
+            jobs.append((key, ThreadJob(item, related_cards(item, site))))
+        work = partial(render_thread, config=config, theme=theme)
+        executor = self.executor if len(jobs) >= BULK_FROM else None
+        answers = run_map(work, [job for _, job in jobs], executor)
+        for done, ((key, job), (files, problems)) in enumerate(zip(jobs, answers, strict=True), start=1):
+            url = job.item.url
+            names = list(files)
+            for name, data in files.items():
+                run.put(name, data, key)
+            run.rendered += len(files)
+            for problem in problems:
+                run.note(problem)
+            if problems:  # keep the last good bytes of pages it no longer gives; the empty key retries
+                names = sorted(set(names) | set(state.thread_outputs.get(url, ("", []))[1]))
+                for name in names:
+                    if name not in files:
+                        run.kept_failed(name)
+            outputs[url] = ("" if problems else key, names)
+            if self.progress and (done % 100 == 0 or done == len(jobs)):
+                self.progress("render", done, len(jobs))
+        state.thread_outputs = outputs
 
-        self._keys, self._thread_outputs = keys, thread_outputs
-        self._list_key, self._list_outputs = list_key, list_outputs
-        return files, rendered
+    def _search(self, config: SiteConfig, run: _Run) -> None:
+        """The Pagefind bundle, made again when an indexed page changed."""
+        state = self.state
+        pages = sorted(name for name in run.keys if indexed(name))
+        key = digest("\0".join(f"{n}={run.keys[n]}" for n in pages).encode() + state.shared_key.encode())
+        unchanged = "" not in (run.keys[n] for n in pages) and key == state.search_key
+        if unchanged and all(run.keep(n, run.old_keys.get(n, "")) for n in state.search_outputs):
+            return
+        bundle = search_bundle(_Pages(pages, run), config, run.report)
+        for name, data in bundle.items():
+            run.put(name, data, "")
+        state.search_key, state.search_outputs = (key if bundle else ""), sorted(bundle)
 
     def _card_digest(self, item: EnrichedThread) -> str:
         """`card_digest(item)`, remembered per file while the file and its site-wide fields stay the same."""
@@ -404,11 +520,105 @@ class WarmSite:
         return entry.card_digest[1]
 
 
+class _Run:
+    """One rebuild's bookkeeping: the new keys, what changed, problems reported once."""
+
+    def __init__(self, state: BuildState, output: Output, report: Report) -> None:
+        self.old_keys = state.keys
+        self.keys: dict[str, str] = {}
+        self.output = output
+        self.report = report
+        self.changed: set[str] = set()
+        self.rendered = 0
+        self._seen: set[tuple[str, int, str]] = set()
+
+    def keep(self, name: str, key: str) -> bool:
+        """Keep the current bytes of `name` when they were made from `key`."""
+        if key and self.old_keys.get(name) == key:
+            self.keys[name] = key
+            return True
+        return False
+
+    def put(self, name: str, data: bytes, key: str) -> None:
+        self.keys[name] = key
+        if self.output.put(name, data):
+            self.changed.add(name)
+
+    def render(self, name: str, make: Callable[[], bytes], key: str) -> bool:
+        self.rendered += 1
+        try:
+            data = make()
+        except SourceError as exc:
+            self.note(exc.problem)
+            self.kept_failed(name)
+            return False
+        self.put(name, data, key)
+        return True
+
+    def kept_failed(self, name: str) -> None:
+        """A page failed to render: its last good bytes (if any) stay, with an empty key to retry next time."""
+        if name in self.old_keys:
+            self.keys[name] = ""
+
+    def note(self, problem: Problem) -> None:
+        marker = (problem.path, problem.line, problem.message.split(" while rendering ")[0])
+        if marker not in self._seen:
+            self._seen.add(marker)
+            self.report.add(problem)
+
+
+class _Pages(Mapping[str, bytes]):
+    """The indexed pages, read from the output when asked (so search never holds the whole site)."""
+
+    def __init__(self, names: list[str], run: _Run) -> None:
+        self._names, self._run = names, run
+
+    def __getitem__(self, name: str) -> bytes:
+        return self._run.output.read(name)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._names)
+
+    def __len__(self) -> int:
+        return len(self._names)
+
+
+# --------------------------------------------------------------------------- serve's warm site
+
+
+class WarmSite:
+    """A site kept in memory between builds (`serve`): `rebuild()` redoes only what changed."""
+
+    def __init__(self, load: Callable[[], SiteConfig]) -> None:
+        self._builder = Builder(load)
+        self._output = MemoryOutput()
+
+    @property
+    def files(self) -> dict[str, bytes]:
+        """The current site."""
+        return self._output.files
+
+    @property
+    def config(self) -> SiteConfig | None:
+        """The config of the last build that could read it."""
+        return self._builder.config
+
+    def rebuild(self, touched: Iterable[Path] | None = None) -> Rebuild:
+        self._output.begin()
+        result = self._builder.rebuild(self._output, touched)
+        result.files = self._output.files
+        return result
+
+
 def _problem_order(p: Problem) -> tuple[str, int, str, str]:
     return (p.path, p.line, p.level, p.message)
 
 
 __all__ = [
+    "BuildState",
+    "Builder",
+    "MemoryOutput",
+    "Output",
     "Rebuild",
     "SourceEntry",
     "WarmSite",

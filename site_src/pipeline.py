@@ -2,43 +2,38 @@
 
 load -> parse -> enrich (per file, pure) -> assemble (whole site) -> render -> write.
 
-Per-file work (read, parse, enrich) and thread pages (the bulk of rendering)
-are pure functions of a file, the config and the theme, so they run on an
-`Executor` (a process pool on one machine) when the site is large. The main
-process keeps only light records (`EnrichedThread.without_text()`): a thread's
-page is rendered from its file again, so memory does not grow with the text.
+The stages themselves are run by `incremental.Builder` (the same code for a cold build, a build from
+`.digest-cache/` and every `serve` rebuild); per-file work lives in `work.py`. `build()` here decides how to
+start: with nothing changed since the cached build it stops at once (`cache.py`); otherwise it gives the
+builder the cached state (or none), an executor (a process pool for a large site, or the one given, e.g. a
+Dask cluster's) and the output folder (`write.OutputFolder`, which publishes only when the build has no
+errors). The main process keeps only light records (`EnrichedThread.without_text()`): a thread's page is
+rendered from its file again, and rendered pages go to disk as they come, so memory does not grow with the
+text.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from concurrent.futures import Executor, ProcessPoolExecutor
 from contextlib import contextmanager
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
-from typing import TypeVar
 
+from . import cache
 from .config import SiteConfig
-from .context import ThreadCard
-from .diagnostics import Problem, Report, SourceError
-from .enrich import EnrichedThread, enrich_thread, thread_slug
-from .load import discover, display_path, read_source
-from .readers import parse_file
-from .render import Renderer, list_pages, related_cards, thread_pages
-from .search import search_bundle
-from .site import Site, assemble_site
-from .themes import Theme, collect_static, load_theme
-from .urls import output_file
-from .write import OutputError, WriteStats, write_site
+from .diagnostics import Report, SourceError
+from .enrich import EnrichedThread
+from .incremental import Builder, BuildState, MemoryOutput, Progress, Rebuild
+from .load import discover, display_path
+from .themes import Theme, load_theme
+from .work import FileResult, process_file, run_map
+from .write import OutputError, OutputFolder, WriteStats
 
-Progress = Callable[[str, int, int], None]
-"""Called with (stage, done, total) as work goes on."""
 PARALLEL_FROM = 200
 """Files from which the default build spreads work over a process pool."""
-T = TypeVar("T")
-R = TypeVar("R")
 
 
 @dataclass(slots=True)
@@ -48,19 +43,18 @@ class BuildResult:
     threads: int = 0
     """Threads published."""
     pages: int = 0
-    """Files rendered (pages, feeds, static files)."""
+    """Output files of the site (pages, feeds, static files, search index)."""
     written: WriteStats | None = None
     """What the writer did; None when nothing was written."""
     files: dict[str, bytes] = field(default_factory=dict)
-    """The rendered site (kept for callers that ask, e.g. tests and the dev server)."""
-
-
-@dataclass(slots=True)
-class FileResult:
-    """What one thread file gave: its threads (one, or several for a raw export) and its problems."""
-
-    items: list[EnrichedThread]
-    problems: list[Problem]
+    """The rendered site, for a build with `write=False` (tests, `digest check` of an unwritten site)."""
+    rendered: int = 0
+    """Pages rendered by this build (fewer than `pages` when the cache had the rest)."""
+    parsed: int = 0
+    """Thread files read and parsed by this build."""
+    cached: str = "none"
+    """How the build used `.digest-cache/`: "none" (cold, or --no-cache), "state" (redid what changed),
+    "unchanged" (nothing to do)."""
 
 
 def build(
@@ -72,11 +66,13 @@ def build(
     progress: Progress | None = None,
     jobs: int | None = None,
     executor: Executor | None = None,
+    use_cache: bool = True,
 ) -> BuildResult:
     """Build the site of `config`; write it unless an error (or, with `strict`, a warning) says not to.
 
     `jobs`: worker processes (default: one per core for large sites, none for small ones; 1 = in this
     process). `executor`: use this one instead (e.g. a Dask cluster's `client.get_executor()`).
+    `use_cache`: read and write `.digest-cache/` (only when writing).
     """
     report = Report()
     if not config.content_path().is_dir():
@@ -84,25 +80,86 @@ def build(
         report.error(shown, 0, "no such folder: a site keeps its threads in content/", "digest new DIR makes a site")
         return BuildResult(report=report)
     theme = _theme(config, report)
-    paths = discover(config.content_path(), config.site_dir)
-    with _executor(executor, jobs, len(paths)) as pool:
-        items = parse_and_enrich(config, report, progress, pool, paths)
-        site = assemble_site(items, config, report)
-        result = BuildResult(report=report, threads=len(site.threads))
-        if theme is None:
-            return result
-        files = render_all(site, theme, report, progress, pool)
-    files.update(collect_static(theme, config.site_dir))
-    if config.search:
-        files.update(search_bundle(files, config, report))
-    result.pages, result.files = len(files), files
-    blocked = bool(report.errors) or (strict and bool(report.warnings))
-    if write and (keep_going or not blocked):
-        try:
-            result.written = write_site(files, config.output_path())
-        except OutputError as exc:
-            report.error(display_path(config.output_path(), config.site_dir), 0, str(exc))
+    if theme is None:
+        return BuildResult(report=report)
+    if not write:
+        memory = MemoryOutput()
+        with _executor(executor, jobs, _count_files(config)) as pool:
+            done = Builder(lambda: config, executor=pool, progress=progress).rebuild(memory)
+        return _result(done, dict(sorted(memory.files.items())), None, "none")
+
+    use_cache = use_cache and write
+    out = config.output_path()
+    quick = cache.quick_key(config, theme) if use_cache else ""
+    manifest = cache.load_manifest(config) if use_cache else None
+    if manifest is not None and manifest.quick == quick and not cache.changed_outputs(out, manifest.outputs):
+        report.extend(manifest.problems)
+        result = BuildResult(report=report, threads=manifest.threads, pages=len(manifest.outputs), cached="unchanged")
+        result.written = WriteStats(written=0, unchanged=len(manifest.outputs), removed=0)
+        return result
+
+    state = cache.load_state(config) if manifest is not None else None
+    if state is not None and manifest is not None:
+        state.forget_outputs(cache.changed_outputs(out, manifest.outputs))
+    update = state is not None and (out / ".thread-digest").is_file()
+    try:
+        folder = OutputFolder(out, update=update)
+    except OutputError as exc:
+        report.error(display_path(out, config.site_dir), 0, str(exc))
+        return BuildResult(report=report)
+    try:
+        with _executor(executor, jobs, len(state.paths) if state else _count_files(config)) as pool:
+            builder = Builder(lambda: config, state or BuildState(), executor=pool, progress=progress)
+            done = builder.rebuild(folder)
+    except OutputError as exc:
+        folder.abort()
+        report.error(display_path(out, config.site_dir), 0, str(exc))
+        return BuildResult(report=report)
+    except BaseException:
+        folder.abort()
+        raise
+    result = _result(done, {}, report, "state" if state is not None else "none")
+    blocked = bool(result.report.errors) or (strict and bool(result.report.warnings))
+    if blocked and not keep_going:
+        folder.abort()
+        return result
+    if use_cache and folder.update:
+        cache.invalidate(config)
+    try:
+        result.written = folder.commit(done.outputs)
+    except OutputError as exc:
+        result.report.error(display_path(out, config.site_dir), 0, str(exc))
+        return result
+    if use_cache:
+        if folder.updated_in_place and manifest is not None:
+            stamps = dict(manifest.outputs)
+            for name in done.removed:
+                stamps.pop(name, None)
+            stamps.update(cache.output_stamps(out, sorted(folder.written | (set(done.outputs) - stamps.keys()))))
+        else:
+            stamps = cache.output_stamps(out, done.outputs)
+        problems = result.report.sorted()
+        fresh = cache.Manifest(cache.code_version(), str(out.resolve()), quick, stamps, result.threads, problems)
+        cache.save(config, fresh, builder.state)
     return result
+
+
+def _result(done: Rebuild, files: dict[str, bytes], report: Report | None, cached: str) -> BuildResult:
+    full = report or Report()
+    full.extend(done.problems)
+    return BuildResult(
+        report=full,
+        threads=done.threads,
+        pages=len(done.outputs),
+        files=files,
+        rendered=done.rendered,
+        parsed=done.parsed,
+        cached=cached,
+    )
+
+
+def _count_files(config: SiteConfig) -> int:
+    return len(discover(config.content_path(), config.site_dir))
 
 
 def _theme(config: SiteConfig, report: Report) -> Theme | None:
@@ -126,24 +183,6 @@ def _executor(given: Executor | None, jobs: int | None, files: int) -> Iterator[
         yield pool
 
 
-def _map(function: Callable[[T], R], values: list[T], executor: Executor | None) -> Iterator[R]:
-    """`map` in this process, or over the executor in batches (results in order either way).
-
-    Batching here, rather than through `chunksize`, works the same on a process pool and on a
-    Dask cluster's executor (which ignores `chunksize`).
-    """
-    if executor is None:
-        return map(function, values)
-    size = max(1, min(64, len(values) // 16))
-    batches = [values[i : i + size] for i in range(0, len(values), size)]
-    results = executor.map(partial(_run_batch, function), batches)
-    return (result for batch in results for result in batch)
-
-
-def _run_batch(function: Callable[[T], R], batch: list[T]) -> list[R]:
-    return [function(value) for value in batch]
-
-
 def parse_and_enrich(
     config: SiteConfig,
     report: Report,
@@ -159,7 +198,7 @@ def parse_and_enrich(
         paths = discover(config.content_path(), config.site_dir)
     items: list[EnrichedThread] = []
     work = partial(_process_light, config=config)
-    for done, result in enumerate(_map(work, paths, executor), start=1):
+    for done, result in enumerate(run_map(work, paths, executor), start=1):
         report.extend(result.problems)
         items.extend(result.items)
         if progress:
@@ -167,95 +206,6 @@ def parse_and_enrich(
     return items
 
 
-def process_file(path: Path, config: SiteConfig) -> FileResult:
-    """One file, start to finish of the per-thread work: a pure function of the file and the config."""
-    warnings: list[Problem] = []
-    try:
-        source = read_source(path, config.site_dir)
-        threads = parse_file(source, warnings)
-        return FileResult([enrich_thread(thread, config) for thread in threads], warnings)
-    except SourceError as exc:
-        return FileResult([], [*warnings, exc.problem])
-
-
 def _process_light(path: Path, config: SiteConfig) -> FileResult:
     result = process_file(path, config)
     return FileResult([item.without_text() for item in result.items], result.problems)
-
-
-@dataclass(frozen=True, slots=True)
-class ThreadJob:
-    """Everything a worker needs to render one thread's pages besides its file."""
-
-    item: EnrichedThread
-    """The light record, with the site-wide facts (keywords, related, tags) already set."""
-    related: list[ThreadCard]
-    """Cards of the related threads."""
-
-
-def render_thread(job: ThreadJob, config: SiteConfig, theme: Theme) -> tuple[dict[str, bytes], list[Problem]]:
-    """A thread's pages: its file is read and parsed again, and the light record's facts put back on it."""
-    light = job.item
-    warnings: list[Problem] = []
-    try:
-        source = read_source(config.site_dir / light.thread.path, config.site_dir)
-        threads = parse_file(source, warnings)
-    except SourceError as exc:
-        return {}, [exc.problem]
-    thread = threads[0] if len(threads) == 1 else next((t for t in threads if thread_slug(t) == light.slug), None)
-    if thread is None:
-        return {}, [Problem(light.thread.path, 0, "error", f"thread '{light.slug}' vanished while building")]
-    full = replace(light, thread=thread)
-    renderer = _renderer(config, theme)
-    files: dict[str, bytes] = {}
-    problems: list[Problem] = []
-    for page in thread_pages(full, config, job.related):
-        try:
-            files[output_file(page.path)] = renderer.render(page)
-        except SourceError as exc:
-            problems.append(exc.problem)
-            break
-    return files, problems
-
-
-_RENDERERS: dict[tuple[SiteConfig, Theme], Renderer] = {}
-
-
-def _renderer(config: SiteConfig, theme: Theme) -> Renderer:
-    """One Jinja environment per process, config and theme (workers render many threads)."""
-    key = (config, theme)
-    if key not in _RENDERERS:
-        _RENDERERS.clear()
-        _RENDERERS[key] = Renderer(config, theme)
-    return _RENDERERS[key]
-
-
-def render_all(
-    site: Site, theme: Theme, report: Report, progress: Progress | None = None, executor: Executor | None = None
-) -> dict[str, bytes]:
-    """Render every page; a page that fails is reported (once per distinct problem) and left out."""
-    config = site.config
-    renderer = Renderer(config, theme)
-    files: dict[str, bytes] = {}
-    seen: set[tuple[str, int, str]] = set()
-
-    def note(problem: Problem) -> None:
-        key = (problem.path, problem.line, problem.message.split(" while rendering ")[0])
-        if key not in seen:
-            seen.add(key)
-            report.add(problem)
-
-    jobs = [ThreadJob(item, related_cards(item, site)) for item in site.threads]
-    work = partial(render_thread, config=config, theme=theme)
-    for done, (thread_files, problems) in enumerate(_map(work, jobs, executor), start=1):
-        files.update(thread_files)
-        for problem in problems:
-            note(problem)
-        if progress and done % 100 == 0:
-            progress("render", done, len(jobs))
-    for page in list_pages(site):
-        try:
-            files[output_file(page.path)] = renderer.render(page)
-        except SourceError as exc:
-            note(exc.problem)
-    return dict(sorted(files.items()))

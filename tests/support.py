@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -56,7 +57,24 @@ def build_site(
 ) -> BuildResult:
     """Build a site folder made by make_project (in this process by default); returns the result, files in memory."""
     config = load_config(root, dict(overrides))
-    return build(config, write=write, keep_going=keep_going, jobs=jobs)
+    return build_and_read(config, write=write, keep_going=keep_going, jobs=jobs)
+
+
+def build_and_read(config: SiteConfig, **options: Any) -> BuildResult:
+    """`build`, with `result.files` read back from the output folder when the build wrote it."""
+    result = build(config, **options)
+    if result.written is not None:
+        result.files = read_tree(config.output_path())
+    return result
+
+
+def read_tree(folder: Path) -> dict[str, bytes]:
+    """Every file of a built site (output file -> bytes), without the writer's marker."""
+    return {
+        p.relative_to(folder).as_posix(): p.read_bytes()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file() and p.name != ".thread-digest"
+    }
 
 
 def config_for(root: Path, **changes: object) -> SiteConfig:

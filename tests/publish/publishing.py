@@ -15,10 +15,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from support import REPO
+from support import REPO, build_and_read
 
 from site_src.config import SiteConfig, load_config
-from site_src.pipeline import BuildResult, build
+from site_src.pipeline import BuildResult
 
 ATOM_RNC = Path(__file__).resolve().parents[2].parent / "shared" / "schemas" / "atom.rnc"
 """RFC 4287's RELAX NG schema, in ../shared beside the repository (CI has it there; no internet needed)."""
@@ -62,7 +62,7 @@ def need_pagefind() -> None:
 def build_example(out: Path, mode: str = "custom", **overrides: Any) -> Built:
     """Build the bundled example site (REPO/site.toml, REPO/content) into `out`."""
     config = load_config(REPO, {"output_dir": str(out), **overrides})
-    result = build(config, jobs=1)
+    result = build_and_read(config, jobs=1, use_cache=False)
     assert not result.report.errors, [p.format() for p in result.report.errors]
     return Built(mode, config, out, result)
 

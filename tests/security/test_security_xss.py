@@ -28,9 +28,10 @@ from security_support import (
     md_thread,
     write_hostile_site,
 )
+from support import build_and_read
 
 from site_src.config import load_config
-from site_src.pipeline import BuildResult, build
+from site_src.pipeline import BuildResult
 from site_src.readers import parse_text
 
 EXPECTED_ERRORS = (
@@ -61,7 +62,7 @@ class HostileBuild:
 
 def _build(root: Path, payloads: list[str], group: int = 1) -> HostileBuild:
     count = write_hostile_site(root, payloads, group)
-    result = build(load_config(root), keep_going=True)
+    result = build_and_read(load_config(root), keep_going=True)
     return HostileBuild(payloads, count, result, root / "public")
 
 

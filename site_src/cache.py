@@ -1,0 +1,187 @@
+"""[cache] `.digest-cache/`: what the last build knew, so the next one redoes only what changed.
+
+Two files, both safe to delete (the folder as a whole too: the next build is then a cold one):
+
+- `manifest.pickle` (small): the code version, the output folder, a quick fingerprint of every input
+  (`quick_key`: the config, the stamp of every thread file, template and static file) and the stamp of every
+  output file as the build left it. When the code, the inputs and the output folder are all as recorded,
+  a build has nothing to do and stops there, without reading anything else;
+- `state.pickle`: the `BuildState` (what each thread file gave, what each page was made from), loaded when
+  something did change.
+
+The cache is trusted only as far as it is checked: a different code version (any source file of
+thread-digest, or a library that shapes output) discards it, and an output file whose stamp (modification
+time, size, inode) differs from the recorded one is made again. It is written after a build has published
+its site, and removed before a build starts changing the output in place, so a killed build never leaves a
+cache that vouches for files it did not write.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import logging
+import os
+import pickle
+import sys
+from dataclasses import dataclass, field
+from functools import cache
+from importlib import metadata
+from pathlib import Path
+
+from .config import SiteConfig
+from .diagnostics import Problem
+from .incremental import BuildState, template_files
+from .load import discover
+from .themes import Theme
+
+log = logging.getLogger(__name__)
+
+CACHE_DIR = ".digest-cache"
+MANIFEST = "manifest.pickle"
+STATE = "state.pickle"
+FORMAT = 1
+"""Bump when the layout of the cache files changes."""
+LIBRARIES = ("jinja2", "markupsafe", "markdown-it-py", "markdown-it-pyrs", "mdit-py-plugins", "pagefind", "pyyaml")
+"""Libraries whose version can change the output."""
+
+Stamp = tuple[int, int, int]
+"""(mtime_ns, size, inode) of an output file."""
+
+
+@dataclass(slots=True)
+class Manifest:
+    """The small file: enough to tell that nothing changed."""
+
+    code: str
+    """`code_version()` of the build that wrote it."""
+    output: str
+    """Absolute output folder it describes."""
+    quick: str
+    """`quick_key` of the inputs it was built from."""
+    outputs: dict[str, Stamp]
+    """Every output file -> its stamp after the build."""
+    threads: int = 0
+    problems: list[Problem] = field(default_factory=list)
+    """Warnings (and, with --keep-going, errors) of that build: a build with nothing to do reports them again."""
+
+
+@cache
+def code_version() -> str:
+    """Fingerprint of this thread-digest: its own source files, Python and the libraries that shape output."""
+    h = hashlib.blake2b(digest_size=16)
+    h.update(f"{FORMAT}\0{sys.version}\0".encode())
+    package = Path(__file__).resolve().parent
+    for path in sorted(package.rglob("*.py")):
+        h.update(path.relative_to(package).as_posix().encode() + b"\0" + path.read_bytes())
+    for name in LIBRARIES:
+        try:
+            h.update(f"{name}={metadata.version(name)}\0".encode())
+        except metadata.PackageNotFoundError:
+            h.update(f"{name}=-\0".encode())
+    return h.hexdigest()
+
+
+def cache_dir(config: SiteConfig) -> Path:
+    return config.site_dir / CACHE_DIR
+
+
+def quick_key(config: SiteConfig, theme: Theme) -> str:
+    """Fingerprint of every input by stamp: the config, thread files, templates, static files, the theme."""
+    h = hashlib.blake2b(digest_size=16)
+    h.update(repr(config).encode("utf-8"))
+    h.update(repr((theme.name, [str(p) for p in theme.chain])).encode())
+    files = discover(config.content_path(), config.site_dir) + template_files(theme, config.site_dir)
+    for folder in [*(f / "static" for f in theme.chain), config.site_dir / "static"]:
+        if folder.is_dir():
+            files.extend(sorted(p for p in folder.rglob("*") if p.is_file()))
+    for path in files:
+        try:
+            st = path.stat()
+            h.update(f"{path}\0{st.st_mtime_ns}\0{st.st_size}\n".encode())
+        except OSError:
+            h.update(f"{path}\0-\n".encode())
+    return h.hexdigest()
+
+
+def output_stamps(out: Path, names: list[str]) -> dict[str, Stamp]:
+    """The stamp of each output file that exists."""
+    stamps: dict[str, Stamp] = {}
+    for name in names:
+        try:
+            st = os.lstat(os.path.join(out, name))
+        except OSError:
+            continue
+        stamps[name] = (st.st_mtime_ns, st.st_size, st.st_ino)
+    return stamps
+
+
+def changed_outputs(out: Path, recorded: dict[str, Stamp]) -> list[str]:
+    """Output files that are no longer as the cache recorded them (changed, replaced or gone)."""
+    now = output_stamps(out, list(recorded))
+    return sorted(name for name, stamp in recorded.items() if now.get(name) != stamp)
+
+
+def load_manifest(config: SiteConfig) -> Manifest | None:
+    """The manifest, if there is one written by this code for this output folder."""
+    manifest = _load(cache_dir(config) / MANIFEST)
+    if not isinstance(manifest, Manifest):
+        return None
+    if manifest.code != code_version() or manifest.output != str(config.output_path().resolve()):
+        return None
+    return manifest
+
+
+def load_state(config: SiteConfig) -> BuildState | None:
+    state = _load(cache_dir(config) / STATE)
+    return state if isinstance(state, BuildState) else None
+
+
+def save(config: SiteConfig, manifest: Manifest, state: BuildState) -> None:
+    """Write both files (each atomically); a cache that cannot be written only costs the next build time."""
+    folder = cache_dir(config)
+    try:
+        folder.mkdir(exist_ok=True)
+        _dump(folder / STATE, state)
+        _dump(folder / MANIFEST, manifest)
+    except OSError as exc:
+        log.warning("cannot write the build cache in %s: %s", folder, exc.strerror)
+
+
+def invalidate(config: SiteConfig) -> None:
+    """Before the output changes in place: no manifest vouches for it until the build has finished."""
+    with contextlib.suppress(OSError):
+        (cache_dir(config) / MANIFEST).unlink()
+
+
+def _load(path: Path) -> object:
+    try:
+        with path.open("rb") as handle:
+            return pickle.load(handle)
+    except FileNotFoundError:
+        return None
+    except Exception as exc:  # a damaged or foreign file: the build is simply a cold one
+        log.info("ignoring the build cache %s: %s", path, exc)
+        return None
+
+
+def _dump(path: Path, value: object) -> None:
+    temporary = path.with_name(path.name + ".tmp")
+    with temporary.open("wb") as handle:
+        pickle.dump(value, handle, protocol=pickle.HIGHEST_PROTOCOL)
+    os.replace(temporary, path)
+
+
+__all__ = [
+    "CACHE_DIR",
+    "Manifest",
+    "cache_dir",
+    "changed_outputs",
+    "code_version",
+    "invalidate",
+    "load_manifest",
+    "load_state",
+    "output_stamps",
+    "quick_key",
+    "save",
+]

@@ -1,0 +1,168 @@
+"""[work] Per-file work: pure functions of one file, the config and the theme, run here or on an `Executor`.
+
+- `process_file`: read, parse and enrich a thread file (its threads and problems);
+- `process_source`: the same for a build that remembers files: also the file's stamp and the digest of the
+  very bytes parsed, and light records only (no post or comment text);
+- `render_thread`: a thread's pages, from its light record (with the site-wide facts set) and its file,
+  read and parsed again, so no worker ever holds more than one thread's text;
+- `run_map`: `map` in this process, or over an executor in batches.
+
+Both builds use these: `incremental.Builder` (a cold build, a build from `.digest-cache/`, `serve`) and the
+commands that only read threads (`digest show`, `digest tags`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Iterator
+from concurrent.futures import Executor
+from dataclasses import dataclass, replace
+from functools import partial
+from pathlib import Path
+from typing import TypeVar
+
+from .config import SiteConfig
+from .context import ThreadCard
+from .diagnostics import Problem, SourceError
+from .enrich import EnrichedThread, enrich_thread, thread_slug
+from .load import decode_source, display_path, read_source
+from .readers import parse_file
+from .render import Renderer, thread_pages
+from .themes import Theme
+from .urls import output_file
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+
+def digest(data: bytes) -> str:
+    """Short content hash used by every fingerprint of the build."""
+    return hashlib.blake2b(data, digest_size=16).hexdigest()
+
+
+@dataclass(slots=True)
+class FileResult:
+    """What one thread file gave: its threads (one, or several for a raw export) and its problems."""
+
+    items: list[EnrichedThread]
+    problems: list[Problem]
+
+
+@dataclass(slots=True)
+class SourceResult:
+    """`process_source`'s answer: the file as it was read, and what it gave (light records)."""
+
+    stamp: tuple[int, int]
+    """(mtime_ns, size) just before reading."""
+    source_digest: str
+    """Digest of the bytes parsed ("" when unreadable)."""
+    result: FileResult
+
+
+def process_file(path: Path, config: SiteConfig) -> FileResult:
+    """One file, start to finish of the per-thread work: a pure function of the file and the config."""
+    warnings: list[Problem] = []
+    try:
+        source = read_source(path, config.site_dir)
+        threads = parse_file(source, warnings)
+        return FileResult([enrich_thread(thread, config) for thread in threads], warnings)
+    except SourceError as exc:
+        return FileResult([], [*warnings, exc.problem])
+
+
+def process_source(path: Path, config: SiteConfig) -> SourceResult:
+    """`process_file` with light records, plus the stamp and digest of the bytes it parsed."""
+    shown = display_path(path, config.site_dir)
+    warnings: list[Problem] = []
+    stamp, source_digest = (0, -1), ""
+    try:
+        try:
+            st = path.stat()
+            stamp = (st.st_mtime_ns, st.st_size)
+            data = path.read_bytes()
+        except OSError as exc:
+            raise SourceError(shown, 0, f"cannot read: {exc.strerror}") from exc
+        source_digest = digest(data)
+        threads = parse_file(decode_source(shown, data), warnings)
+        items = [enrich_thread(thread, config).without_text() for thread in threads]
+        return SourceResult(stamp, source_digest, FileResult(items, warnings))
+    except SourceError as exc:
+        return SourceResult(stamp, source_digest, FileResult([], [*warnings, exc.problem]))
+
+
+@dataclass(frozen=True, slots=True)
+class ThreadJob:
+    """Everything a worker needs to render one thread's pages besides its file."""
+
+    item: EnrichedThread
+    """The light record, with the site-wide facts (keywords, related, tags) already set."""
+    related: list[ThreadCard]
+    """Cards of the related threads."""
+
+
+def render_thread(job: ThreadJob, config: SiteConfig, theme: Theme) -> tuple[dict[str, bytes], list[Problem]]:
+    """A thread's pages: its file is read and parsed again, and the light record's facts put back on it."""
+    light = job.item
+    warnings: list[Problem] = []
+    try:
+        source = read_source(config.site_dir / light.thread.path, config.site_dir)
+        threads = parse_file(source, warnings)
+    except SourceError as exc:
+        return {}, [exc.problem]
+    thread = threads[0] if len(threads) == 1 else next((t for t in threads if thread_slug(t) == light.slug), None)
+    if thread is None:
+        return {}, [Problem(light.thread.path, 0, "error", f"thread '{light.slug}' vanished while building")]
+    full = replace(light, thread=thread)
+    renderer = renderer_for(config, theme)
+    files: dict[str, bytes] = {}
+    problems: list[Problem] = []
+    for page in thread_pages(full, config, job.related):
+        try:
+            files[output_file(page.path)] = renderer.render(page)
+        except SourceError as exc:
+            problems.append(exc.problem)
+            break
+    return files, problems
+
+
+_RENDERERS: dict[tuple[SiteConfig, Theme], Renderer] = {}
+
+
+def renderer_for(config: SiteConfig, theme: Theme) -> Renderer:
+    """One Jinja environment per process, config and theme (workers render many threads)."""
+    key = (config, theme)
+    if key not in _RENDERERS:
+        _RENDERERS.clear()
+        _RENDERERS[key] = Renderer(config, theme)
+    return _RENDERERS[key]
+
+
+def run_map(function: Callable[[T], R], values: list[T], executor: Executor | None) -> Iterator[R]:
+    """`map` in this process, or over the executor in batches (results in order either way).
+
+    Batching here, rather than through `chunksize`, works the same on a process pool and on a
+    Dask cluster's executor (which ignores `chunksize`).
+    """
+    if executor is None or len(values) < 2:
+        return map(function, values)
+    size = max(1, min(64, len(values) // 16))
+    batches = [values[i : i + size] for i in range(0, len(values), size)]
+    results = executor.map(partial(_run_batch, function), batches)
+    return (result for batch in results for result in batch)
+
+
+def _run_batch(function: Callable[[T], R], batch: list[T]) -> list[R]:
+    return [function(value) for value in batch]
+
+
+__all__ = [
+    "FileResult",
+    "SourceResult",
+    "ThreadJob",
+    "digest",
+    "process_file",
+    "process_source",
+    "render_thread",
+    "renderer_for",
+    "run_map",
+]

@@ -1,0 +1,206 @@
+"""Issue 7.2: `.digest-cache/` makes a build redo only what changed, and is safe: after any kind of change
+(a thread, a template, a static file, site.toml, the code version, the output folder itself) a cached build
+writes exactly the bytes a cold build writes, and never touches a file whose bytes did not change."""
+
+from __future__ import annotations
+
+import pickle
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from support import make_project, read_tree
+
+from site_src import cache
+from site_src import write as writer
+from site_src.config import load_config
+from site_src.pipeline import BuildResult, build
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def thread_md(title: str, date: str, tags: str, extra: str = "") -> str:
+    return (
+        f"---\ntitle: {title}\nauthor: ann\ndate: {date}\ntags: {tags}\n---\n\nThe post about {title}.{extra}\n\n"
+        "--- comment id=c1 author=bob date=2024-05-02T10:00:00Z score=3\nA first comment on bridges and rivers.\n\n"
+        "--- comment id=c2 parent=c1 author=cat\nA reply about ferries.\n"
+    )
+
+
+@pytest.fixture
+def site(tmp_path: Path) -> Path:
+    files = {
+        f"content/t{n}.md": thread_md(title, date, tags)
+        for n, (title, date, tags) in enumerate(
+            [
+                ("Bikes", "2024-01-03", "[cycling]"),
+                ("Bread", "2024-02-04", "[baking, food]"),
+                ("Maps", "2023-12-01", "[]"),
+                ("Boats", "2024-03-05", "[rivers, cycling]"),
+                ("Trains", "2024-03-09", "[rivers]"),
+            ]
+        )
+    }
+    return make_project(tmp_path / "site", files, 'title = "T"\nper_page = 2\n')
+
+
+def cached(site: Path) -> BuildResult:
+    result = build(load_config(site), jobs=1)
+    assert result.report.errors == [], [p.format() for p in result.report.errors]
+    return result
+
+
+def assert_same_as_cold(site: Path, tmp_path: Path) -> None:
+    reference = tmp_path / "cold"
+    result = build(load_config(site, {"output_dir": str(reference)}), jobs=1, use_cache=False)
+    assert result.report.errors == []
+    assert read_tree(site / "public") == read_tree(reference)
+
+
+def inodes(folder: Path) -> dict[str, int]:
+    return {p.relative_to(folder).as_posix(): p.stat().st_ino for p in folder.rglob("*") if p.is_file()}
+
+
+def test_nothing_changed_does_nothing(site: Path) -> None:
+    first = cached(site)
+    assert first.cached == "none"
+    assert (site / ".digest-cache" / "manifest.pickle").is_file()
+    before = {p: (p.stat().st_ino, p.stat().st_mtime_ns) for p in (site / "public").rglob("*")}
+    again = cached(site)
+    assert again.cached == "unchanged"
+    assert (again.threads, again.pages, again.rendered, again.parsed) == (first.threads, first.pages, 0, 0)
+    assert {p: (p.stat().st_ino, p.stat().st_mtime_ns) for p in (site / "public").rglob("*")} == before
+
+
+def test_one_thread_edited_renders_only_what_it_changes(site: Path, tmp_path: Path) -> None:
+    first = cached(site)
+    (site / "content" / "t2.md").write_text(thread_md("Maps", "2023-12-01", "[]", " Now longer."))
+    result = cached(site)
+    assert result.cached == "state"
+    assert result.parsed == 1
+    assert 0 < result.rendered < first.rendered / 2
+    assert result.written is not None and 0 < result.written.written < first.pages
+    assert_same_as_cold(site, tmp_path)
+
+
+@pytest.mark.parametrize(
+    "change",
+    ["retitle", "new thread", "delete thread", "move to json", "template", "static", "site.toml", "code version"],
+)
+def test_cached_build_equals_cold_build_after_each_kind_of_change(
+    site: Path, tmp_path: Path, change: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cached(site)
+    content = site / "content"
+    if change == "retitle":
+        (content / "t0.md").write_text(thread_md("Bicycles", "2024-01-03", "[cycling, maps]"))
+    elif change == "new thread":
+        (content / "t9.md").write_text(thread_md("Canals", "2024-06-01", "[rivers]"))
+    elif change == "delete thread":
+        (content / "t3.md").unlink()
+    elif change == "move to json":
+        (content / "t4.md").unlink()
+        (content / "t4.json").write_text('{"title": "Trains", "date": "2024-03-09", "comments": []}')
+    elif change == "template":
+        (site / "templates").mkdir()
+        (site / "templates" / "404.html").write_text("<!doctype html><title>gone</title><p>Not here.</p>\n")
+    elif change == "static":
+        (site / "static").mkdir()
+        (site / "static" / "extra.css").write_text("body { color: teal; }\n")
+    elif change == "site.toml":
+        (site / "site.toml").write_text('title = "Renamed"\nper_page = 3\n')
+    elif change == "code version":
+        monkeypatch.setattr(cache, "code_version", lambda: "another version")
+    result = cached(site)
+    assert result.cached == ("none" if change == "code version" else "state")
+    assert_same_as_cold(site, tmp_path)
+
+
+def test_output_changed_by_hand_is_made_again(site: Path, tmp_path: Path) -> None:
+    cached(site)
+    out = site / "public"
+    (out / "t" / "t1" / "index.html").write_text("edited by hand")
+    (out / "tags" / "index.html").unlink()
+    result = cached(site)
+    assert result.cached == "state"
+    assert result.written is not None and result.written.written == 2
+    assert_same_as_cold(site, tmp_path)
+
+
+def test_output_folder_deleted_is_rendered_from_the_cached_threads(site: Path, tmp_path: Path) -> None:
+    import shutil
+
+    cached(site)
+    shutil.rmtree(site / "public")
+    result = cached(site)
+    assert (result.cached, result.parsed) == ("state", 0)
+    assert_same_as_cold(site, tmp_path)
+
+
+def test_broken_file_keeps_site_and_cache_then_fixing_it_catches_up(site: Path, tmp_path: Path) -> None:
+    cached(site)
+    before = read_tree(site / "public")
+    manifest = (site / ".digest-cache" / "manifest.pickle").read_bytes()
+    (site / "content" / "t1.md").write_text("---\ntitle: [unclosed\n---\n")
+    broken = build(load_config(site), jobs=1)
+    assert [p.path for p in broken.report.errors] == ["content/t1.md"]
+    assert broken.written is None
+    assert read_tree(site / "public") == before
+    assert (site / ".digest-cache" / "manifest.pickle").read_bytes() == manifest
+    (site / "content" / "t1.md").write_text(thread_md("Bread", "2024-02-04", "[baking]", " Fixed."))
+    assert cached(site).cached == "state"
+    assert_same_as_cold(site, tmp_path)
+
+
+def test_damaged_cache_is_ignored(site: Path, tmp_path: Path) -> None:
+    cached(site)
+    (site / ".digest-cache" / "state.pickle").write_bytes(b"not a pickle")
+    (site / "content" / "t0.md").write_text(thread_md("Bikes", "2024-01-03", "[cycling]", " More."))
+    assert cached(site).cached == "none"
+    (site / ".digest-cache" / "manifest.pickle").write_bytes(pickle.dumps({"something": "else"}))
+    assert cached(site).cached == "none"
+    assert_same_as_cold(site, tmp_path)
+
+
+def test_cache_is_per_output_folder(site: Path, tmp_path: Path) -> None:
+    cached(site)
+    other = build(load_config(site, {"output_dir": str(tmp_path / "elsewhere")}), jobs=1)
+    assert other.cached == "none"
+    assert read_tree(tmp_path / "elsewhere") == read_tree(site / "public")
+
+
+def test_small_edit_of_a_large_site_updates_files_in_place(
+    site: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(writer, "IN_PLACE_FROM", 1)
+    monkeypatch.setattr(writer, "IN_PLACE_MAX", 10)
+    cached(site)
+    out = site / "public"
+    before = inodes(out)
+    (site / "content" / "t2.md").write_text(thread_md("Maps", "2023-12-01", "[]", " In place."))
+    result = cached(site)
+    assert result.written is not None and result.written.written < 10
+    after = inodes(out)
+    changed = {name for name in after if before.get(name) != after[name]}
+    assert "t/t2/index.html" in changed
+    assert len(changed) == result.written.written
+    assert [p.name for p in out.parent.iterdir() if p.name.startswith(".public.")] == []
+    assert_same_as_cold(site, tmp_path)
+
+
+def test_no_cache_flag_neither_reads_nor_writes_the_cache(site: Path) -> None:
+    def cli(*extra: str) -> str:
+        command = [sys.executable, "-m", "site_src", "build", str(site), *extra]
+        done = subprocess.run(command, cwd=REPO, capture_output=True, text=True)
+        assert done.returncode == 0, done.stderr
+        return done.stderr
+
+    cli("--no-cache")
+    assert not (site / ".digest-cache").exists()
+    cli()
+    assert (site / ".digest-cache").is_dir()
+    again = cli("--no-cache")
+    assert "nothing changed" not in again
+    assert "(0 written, 35 unchanged, 0 removed; 5 threads read" in again
+    assert "nothing changed since the last build" in cli()
