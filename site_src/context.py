@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from html import unescape as html_unescape
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -27,6 +29,8 @@ from .thread_files import format_moment
 _SAFE_SEGMENT = re.compile(r"(?!x[0-9a-f]{10}$)[a-z0-9_-]{1,64}")
 """Ids used as they are in URLs: lower case (`A` and `a` would share a folder on macOS and Windows),
 and never the shape of a hashed id (`x` and ten hex digits), so two ids never share a page."""
+_TAG = re.compile(r"<[^>]*>")
+"""An HTML tag, from `<` to the next `>` (as `Markup.striptags` finds them)."""
 _PLAIN_ANCHOR = re.compile(r"(?!x[0-9a-f]{10}$)[^\s\x00-\x1f\x7f]{1,200}")
 
 
@@ -414,6 +418,93 @@ def _descendant_counts(roots: list[Comment]) -> dict[int, int]:
     for comment in reversed(order):
         counts[id(comment)] = sum(1 + counts[id(r)] for r in comment.replies)
     return counts
+
+
+JSONLD_TEXT_CHARS = 5000
+"""Longest `text` in the JSON-LD, for the post and for each comment (cut at a word, with `…`)."""
+
+
+def discussion_jsonld(
+    thread: ThreadView,
+    comments: list[CommentView],
+    canonical: str,
+    comment_url: Callable[[CommentView], str],
+    limit: int = 100,
+) -> dict[str, Any]:
+    """schema.org `DiscussionForumPosting` data for a thread page, with its first `limit` comments
+    (in page order) nested as `Comment` items; `comment_url` gives each comment's absolute URL.
+
+    Built without recursion; `render.py` writes it as JSON that no content can end the script element of.
+    """
+    text = _plain_of_html(thread.body_html) or thread.summary or thread.title
+    data: dict[str, Any] = {
+        "@context": "https://schema.org",
+        "@type": "DiscussionForumPosting",
+        "@id": canonical,
+        "url": canonical,
+        "mainEntityOfPage": canonical,
+        "headline": thread.title,
+        "text": _truncate_words(text, JSONLD_TEXT_CHARS),
+        "commentCount": thread.comment_count,
+        "interactionStatistic": {
+            "@type": "InteractionCounter",
+            "interactionType": "https://schema.org/CommentAction",
+            "userInteractionCount": thread.comment_count,
+        },
+    }
+    if thread.author:
+        data["author"] = {"@type": "Person", "name": thread.author}
+    if thread.date:
+        data["datePublished"] = thread.date
+    if thread.summary:
+        data["abstract"] = thread.summary
+    if thread.tags:
+        data["keywords"] = [tag.name for tag in thread.tags]
+    if thread.source:
+        data["isBasedOn"] = thread.source
+    top: list[dict[str, Any]] = []
+    left = limit
+    # pre-order, as the page shows them: (comment, the list its item goes in)
+    stack: list[tuple[CommentView, list[dict[str, Any]]]] = [(c, top) for c in reversed(comments)]
+    while stack and left > 0:
+        view, siblings = stack.pop()
+        left -= 1
+        item: dict[str, Any] = {
+            "@type": "Comment",
+            "url": comment_url(view),
+            "text": _truncate_words(_plain_of_html(view.body_html), JSONLD_TEXT_CHARS),
+        }
+        if view.author:
+            item["author"] = {"@type": "Person", "name": view.author}
+        if view.date:
+            item["datePublished"] = view.date
+        siblings.append(item)
+        if view.replies and left > 0:  # the next comment taken is then this one's first reply
+            replies: list[dict[str, Any]] = []
+            item["comment"] = replies
+            stack.extend((reply, replies) for reply in reversed(view.replies))
+    if top:
+        data["comment"] = top
+    return data
+
+
+def _plain_of_html(html: Markup) -> str:
+    """Text of safe HTML, as Jinja's `striptags` filter gives it (tags dropped, spaces joined, entities decoded).
+
+    Markdown output has no HTML comments (raw HTML is off), so the one regular expression that drops tags
+    does what `Markup.striptags` does with its loop; anything with `<!--` goes to `striptags` itself.
+    """
+    if "<!--" in html:
+        return str(Markup(html).striptags())
+    text = " ".join(_TAG.sub("", html).split())
+    return html_unescape(text) if "&" in text else text
+
+
+def _truncate_words(text: str, length: int, end: str = "…") -> str:
+    """Jinja's `truncate(length, false, end, 0)`: cut at the last space before `length`, then `end`."""
+    if len(text) <= length:
+        return text
+    return text[: length - len(end)].rsplit(" ", 1)[0] + end
 
 
 def tag_index(site: Site) -> list[TagLink]:

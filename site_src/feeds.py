@@ -10,6 +10,7 @@ else the newest date in the thread, else the Unix epoch; never the time of the b
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -61,11 +62,15 @@ def rfc3339(moment: Moment | None) -> str:
     return iso(moment)
 
 
-def thread_feed(item: EnrichedThread, page_of: dict[str, str], limit: int) -> dict[str, Any]:
+def thread_feed(
+    item: EnrichedThread, page_of: dict[str, str], limit: int, body_html: Mapping[str, Markup] | None = None
+) -> dict[str, Any]:
     """Variables of `feed.xml` for one thread: its `limit` newest comments, newest first.
 
-    `page_of` maps comment ids to the site path of the page showing them (missing: the thread page).
+    `page_of` maps comment ids to the site path of the page showing them (missing: the thread page);
+    `body_html` maps comment ids to their bodies already rendered for the pages (missing: rendered here).
     """
+    rendered = body_html or {}
     thread = item.thread
     fallback = thread.date or _newest(thread.comments)
     ordered: list[tuple[float, int, Comment, Moment | None]] = []
@@ -86,7 +91,7 @@ def thread_feed(item: EnrichedThread, page_of: dict[str, str], limit: int) -> di
             updated=rfc3339(when),
             dated=comment.date is not None,
             summary=truncate_words(markdown_to_plain(comment.body).text, SUMMARY_CHARS),
-            content_html=render_markdown(comment.body),
+            content_html=_body_html(comment, rendered),
         )
         for _key, _position, comment, when in ordered[:limit]
     ]
@@ -99,6 +104,11 @@ def thread_feed(item: EnrichedThread, page_of: dict[str, str], limit: int) -> di
         "subtitle": item.summary,
         "updated": newest,
     }
+
+
+def _body_html(comment: Comment, rendered: Mapping[str, Markup]) -> Markup:
+    html = rendered.get(comment.id)
+    return render_markdown(comment.body) if html is None else html
 
 
 def _walk_with_parents(roots: list[Comment]) -> list[tuple[Comment, int, Comment | None]]:
