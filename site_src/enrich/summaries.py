@@ -24,6 +24,7 @@ import math
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from itertools import chain
 from operator import itemgetter, mul, sub
 
 from ..model import Thread
@@ -224,8 +225,7 @@ class _Scored:
         df: Counter[str] = Counter()
         if len(units) >= 3:
             groups = [set(u.terms) for u in units]
-            for group in groups:
-                df.update(group)
+            df.update(chain.from_iterable(groups))  # one counting pass: as updating by each group in turn
             table, idf = self._tables(df, len(groups))
             expand: Iterable[int] = range(len(units))
             if len(units) > UNIT_CAP + 1:
@@ -233,8 +233,7 @@ class _Scored:
             self._split(expand)
         else:
             self._split(range(len(units)))
-            for ts in self.terms:
-                df.update(set(ts))
+            df.update(chain.from_iterable(map(set, self.terms)))
             table, idf = self._tables(df, len(self.terms))
         self.idf = idf
         self._score(df, table, title)
@@ -382,15 +381,13 @@ def _lexrank(sims: list[dict[int, float]], teleport: Sequence[float]) -> list[fl
                 weights[j].append(_DAMPING * v / out)
         else:
             dangling_nodes.append(i)
-    incoming = [(j, src, w) for j, (src, w) in enumerate(zip(sources, weights, strict=True)) if src]
+    nodes = list(zip(p, sources, weights, strict=True))
     rank = list(p)
     for _ in range(_ITERATIONS):
-        dangling = sum(rank[i] for i in dangling_nodes)
+        dangling = sum(map(rank.__getitem__, dangling_nodes))
         base = 1 - _DAMPING + _DAMPING * dangling
-        new = [base * pi for pi in p]
         get = rank.__getitem__
-        for j, src, w in incoming:
-            new[j] += sum(map(mul, map(get, src), w))
+        new = [base * pi + sum(map(mul, map(get, src), w)) if src else base * pi for pi, src, w in nodes]
         delta = sum(map(abs, map(sub, new, rank)))
         rank = new
         if delta < _TOLERANCE:
@@ -428,6 +425,7 @@ def _choose_sentences(scored: _Scored, wanted: int) -> list[int]:
     covered: dict[str, float] = {}
     length = 0
     shortlist = sorted(range(len(cand)), key=lambda k: (-final[k], cand[k]))[: 10 * wanted]
+    masses = [sum(vec.values()) or 1.0 for vec in vectors]
     while len(picked) < wanted:
         best_k, best_gain = -1, 0.0
         used = {unit_of[cand[q]] for q in picked}
@@ -438,7 +436,7 @@ def _choose_sentences(scored: _Scored, wanted: int) -> list[int]:
             if any(sims[k].get(q, 0.0) > _SAME_SENTENCE for q in picked):
                 continue
             vec = vectors[k]
-            novelty = sum(w for t, w in vec.items() if t not in covered) / (sum(vec.values()) or 1.0)
+            novelty = sum([w for t, w in vec.items() if t not in covered]) / masses[k]
             gain = round(final[k] * novelty * (0.5 if unit_of[i] in used else 1.0), 12)
             if gain > best_gain:
                 best_k, best_gain = k, gain
@@ -476,9 +474,7 @@ def _key_points(scored: _Scored, wanted: int) -> tuple[KeyPoint, ...]:
     candidates.sort(key=itemgetter(0), reverse=True)  # stable: ties keep reading order
     cand = sorted(u for _, u in candidates[:COMMENT_CAP])
     unit_terms = [[t for i in scored.own(u) if quality[i] > 0 for t in terms[i]] for u in cand]
-    df: Counter[str] = Counter()
-    for ts in unit_terms:
-        df.update(set(ts))
+    df = Counter(chain.from_iterable(map(set, unit_terms)))
     log_n = math.log(len(unit_terms) + 1)
     vectors = _vectors(unit_terms, {t: log_n - math.log(c) for t, c in df.items()})
     sims = _similarities(vectors)
