@@ -4,6 +4,7 @@ Run from the repository root:
 
     python bench/bench_summaries.py                 # 2,000 x ~40 comments, one 5,000 and one 100,000
     python bench/bench_summaries.py --threads 200 --huge 20000
+    python bench/gen_corpus.py 1000 /tmp/c1k && python bench/bench_summaries.py --site /tmp/c1k   # real Markdown
 
 Prints the CPU time per thread of `summarize`, `term_counts` and `thread_stats` (and of
 `analyse`, which does all three from one text preparation, where the tree has it) on
@@ -11,6 +12,10 @@ the ordinary corpus, then time per comment as the comment count grows, which sho
 stay flat (the sentence and comment graphs are capped, everything else is one pass).
 Threads are generated in memory from a fixed seed, so runs are comparable; the file
 also runs against an older tree (it then skips `analyse`).
+
+With `--site DIR` it instead parses every thread file of a site (say one `gen_corpus.py` made, whose comments
+carry links, code, emphasis, quotes and lists, as the synthetic threads here do not) and prints the CPU time of
+`analyse` per thread, the fastest of `--repeat` runs: the per-thread analysis a build does.
 
 Issue 4's budget: all three together at most ~0.5 ms for an average 40-comment thread.
 """
@@ -136,13 +141,43 @@ def _analyse_or_none() -> Callable[[Thread], object] | None:
     return analyse  # type: ignore[no-any-return]
 
 
+def bench_site(site: Path, repeat: int) -> None:
+    """CPU time of `analyse` over every thread of a site, fastest of `repeat` runs."""
+    from site_src.config import load_config
+    from site_src.load import discover, read_source
+    from site_src.readers import parse_file
+
+    analyse = _analyse_or_none()
+    if analyse is None:
+        raise SystemExit("--site needs summaries.analyse")
+    config = load_config(site)
+    threads = [
+        thread
+        for path in discover(config.content_path(), config.site_dir)
+        for thread in parse_file(read_source(path, config.site_dir), [])
+    ]
+    comments = sum(t.comment_count() for t in threads)
+    runs = [sum(_time(analyse, t)[0] for t in threads) for _ in range(max(repeat, 1))]
+    best, count = min(runs), max(len(threads), 1)
+    print(f"site {site}: {len(threads)} threads, {comments} comments (mean {comments / count:.1f})")
+    print(
+        f"  analyse: fastest of {len(runs)} runs {best:.3f} s CPU, per thread {best / count * 1000:.3f} ms,"
+        f" per comment {best / max(comments, 1) * 1e6:.1f} us"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--threads", type=int, default=2000)
     parser.add_argument("--comments", type=int, default=40)
     parser.add_argument("--big", type=int, default=5000)
     parser.add_argument("--huge", type=int, default=100_000)
+    parser.add_argument("--site", type=Path, help="time analyse over this site's threads instead")
+    parser.add_argument("--repeat", type=int, default=3, help="runs over the site (default 3)")
     args = parser.parse_args()
+    if args.site is not None:
+        bench_site(args.site, args.repeat)
+        return
     rng = random.Random(4)
     corpus = [make_thread(rng, max(1, int(rng.gauss(args.comments, 10))), f"t{i}") for i in range(args.threads)]
     total_comments = sum(t.comment_count() for t in corpus)
