@@ -291,12 +291,15 @@ class Builder:
         self.config: SiteConfig | None = None
         """The config of the last build that could read it."""
 
-    def rebuild(self, output: Output, touched: Iterable[Path] | None = None) -> Rebuild:
+    def rebuild(
+        self, output: Output, touched: Iterable[Path] | None = None, listing: list[Path] | None = None
+    ) -> Rebuild:
         """Bring the site in `output` up to date with the files on disk.
 
         `touched=None` checks every file (by modification time and size, then by content). Otherwise
         `touched` lists the files known to have changed (watcher events): only they are read again, and the
-        content folder is listed again only when one of them is new, gone or a folder.
+        content folder is listed again only when one of them is new, gone or a folder. `listing`: the thread
+        files, when the caller has just listed them (`load.discover`).
         """
         started = time.perf_counter()
         report = Report()
@@ -321,7 +324,7 @@ class Builder:
         if self._renderer is None or self._renderer[0] != shared_key:
             self._renderer = (shared_key, Renderer(config, theme))
 
-        items, fresh, parsed = self._refresh_sources(config, touched, report)
+        items, fresh, parsed = self._refresh_sources(config, touched, report, listing)
         site = assemble_site(items, config, report, state.enrichment)
         run = _Run(state, output, report)
         self._render_lists(site, run)
@@ -356,7 +359,7 @@ class Builder:
     # ------------------------------------------------------------------ sources
 
     def _refresh_sources(
-        self, config: SiteConfig, touched: Iterable[Path] | None, report: Report
+        self, config: SiteConfig, touched: Iterable[Path] | None, report: Report, listing: list[Path] | None
     ) -> tuple[list[EnrichedThread], set[int], int]:
         """Process new and changed files. Returns the good items in discovery order, the ids of those made by
         this call, and how many files were processed."""
@@ -375,7 +378,7 @@ class Builder:
                     break
                 check.add(known)
         if check is None:
-            state.paths = discover(config.content_path(), config.site_dir)
+            state.paths = listing if listing is not None else discover(config.content_path(), config.site_dir)
             self._known = {os.path.abspath(p): p for p in state.paths}
 
         to_process: list[Path] = []

@@ -7,6 +7,7 @@ file to text (UTF-8, a BOM dropped, CRLF and lone CR made LF) or raises
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -30,14 +31,19 @@ def discover(content_dir: Path, site_dir: Path) -> list[Path]:
     """Thread files under `content_dir`, sorted by relative path; names starting with `.` or `_` are skipped."""
     if not content_dir.is_dir():
         return []
-    found = []
-    for path in content_dir.rglob("*"):
-        rel = path.relative_to(content_dir)
-        if any(part.startswith((".", "_")) for part in rel.parts):
-            continue
-        if path.suffix.lower() in THREAD_SUFFIXES and path.is_file():
-            found.append(path)
-    return sorted(found, key=lambda p: display_path(p, site_dir))
+    found: list[tuple[str, str]] = []
+    for folder, dirs, files in os.walk(content_dir):
+        dirs[:] = [d for d in dirs if not d.startswith((".", "_"))]
+        shown = display_path(Path(folder), site_dir)
+        prefix = "" if shown == "." else shown + "/"
+        for name in files:
+            if name.startswith((".", "_")) or not name.lower().endswith(THREAD_SUFFIXES):
+                continue
+            path = os.path.join(folder, name)
+            if os.path.isfile(path):
+                found.append((prefix + name, path))
+    found.sort()
+    return [Path(path) for _, path in found]
 
 
 def display_path(path: Path, site_dir: Path) -> str:

@@ -90,7 +90,8 @@ def build(
 
     use_cache = use_cache and write
     out = config.output_path()
-    quick = cache.quick_key(config, theme) if use_cache else ""
+    listing = discover(config.content_path(), config.site_dir)
+    quick = cache.quick_key(config, theme, listing) if use_cache else ""
     manifest = cache.load_manifest(config) if use_cache else None
     if manifest is not None and manifest.quick == quick and not cache.changed_outputs(out, manifest.outputs):
         report.extend(manifest.problems)
@@ -108,9 +109,9 @@ def build(
         report.error(display_path(out, config.site_dir), 0, str(exc))
         return BuildResult(report=report)
     try:
-        with _executor(executor, jobs, len(state.paths) if state else _count_files(config)) as pool:
+        with _executor(executor, jobs, len(listing)) as pool:
             builder = Builder(lambda: config, state or BuildState(), executor=pool, progress=progress)
-            done = builder.rebuild(folder)
+            done = builder.rebuild(folder, listing=listing)
     except OutputError as exc:
         folder.abort()
         report.error(display_path(out, config.site_dir), 0, str(exc))
