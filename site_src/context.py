@@ -34,13 +34,22 @@ _TAG = re.compile(r"<[^>]*>")
 _PLAIN_ANCHOR = re.compile(r"(?!x[0-9a-f]{10}$)[^\s\x00-\x1f\x7f]{1,200}")
 
 
+_MONTH_ABBREVIATIONS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+"""`%b` as the C locale writes it (the build never changes LC_TIME), without a `strftime` per date."""
+
+
 def date_text(moment: Moment | None) -> str:
     """`10 Jul 2025`, or `10 Jul 2025, 15:02 UTC` for an instant; "" when undated."""
     if moment is None:
         return ""
+    if moment.year < 1000:  # how `%Y` writes years before 1000 depends on the C library
+        if isinstance(moment, datetime):
+            return f"{moment.day} {moment:%b %Y}, {moment:%H:%M} UTC"
+        return f"{moment.day} {moment:%b %Y}"
+    day = f"{moment.day} {_MONTH_ABBREVIATIONS[moment.month - 1]} {moment.year}"
     if isinstance(moment, datetime):
-        return f"{moment.day} {moment:%b %Y}, {moment:%H:%M} UTC"
-    return f"{moment.day} {moment:%b %Y}"
+        return f"{day}, {moment.hour:02d}:{moment.minute:02d} UTC"
+    return day
 
 
 def iso(moment: Moment | None) -> str:
@@ -368,9 +377,12 @@ def _comment_view(comment: Comment, depth: int, counts: dict[int, int], op: str 
     author = comment.author or ""
     score = comment.score
     descendants = counts[id(comment)]
-    more_replies = _count_value(extra.get("more_replies"))
-    more_url = extra.get("more_url")
-    flair = extra.get("flair")
+    if extra:
+        more_replies = _count_value(extra.get("more_replies"))
+        more_url = extra.get("more_url")
+        flair = extra.get("flair")
+    else:  # most comments
+        more_replies, more_url, flair = 0, None, None
     return CommentView(
         id=comment.id,
         anchor=anchor(comment.id),
@@ -388,8 +400,8 @@ def _comment_view(comment: Comment, depth: int, counts: dict[int, int], op: str 
         author_name=author or "anonymous",
         is_op=bool(author) and author == op,
         flair=str(flair) if flair else "",
-        edited=bool(extra.get("edited")),
-        accepted=bool(extra.get("accepted")),
+        edited=bool(extra) and bool(extra.get("edited")),
+        accepted=bool(extra) and bool(extra.get("accepted")),
         score_text="" if score is None else f"{score} point{'' if score in (1, -1) else 's'}",
         replies_text=_replies(descendants),
         more_text=f"{more_replies} more {_replies(more_replies, count=False)}" if more_replies else "",

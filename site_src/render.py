@@ -8,6 +8,7 @@ for the page they are on, and autoescaping everywhere: content is untrusted.
 from __future__ import annotations
 
 import math
+import re
 import traceback
 import types
 import uuid
@@ -375,6 +376,7 @@ class Renderer:
         self.env = make_environment(theme, config.site_dir)
         self.env.globals["uuid5"] = lambda text: str(uuid.uuid5(uuid.NAMESPACE_URL, text))
         self.env.globals["jsonld_json"] = jsonld_json
+        self.env.globals["atom_id"] = atom_id_function(config.title, self.absolute_url)
 
     def render(self, page: Page) -> bytes:
         config = self.config
@@ -402,6 +404,10 @@ class Renderer:
         return text.encode("utf-8")
 
 
+_URL_PLAIN = re.compile(r"[A-Za-z0-9_.~-]*")
+"""Characters `urllib.parse.quote` never changes."""
+
+
 def absolute_url_function(config: SiteConfig) -> Callable[[str], str]:
     """`config.absolute_url`, with the origin and base path worked out once: templates call it per comment."""
     prefix = config.absolute_url("")
@@ -412,6 +418,30 @@ def absolute_url_function(config: SiteConfig) -> Callable[[str], str]:
     return absolute_url
 
 
+def anchor_url_function(absolute_url: Callable[[str], str], page_path: str) -> Callable[[str], str]:
+    """`absolute_url(page_path + "#" + anchor)` as a function of `anchor`, quicker for plain anchors (quoting is
+    done character by character, and leaves those characters as they are)."""
+    page_url = absolute_url(page_path + "#")
+
+    def anchor_url(anchor: str) -> str:
+        return page_url + anchor if _URL_PLAIN.fullmatch(anchor) else absolute_url(page_path + "#" + anchor)
+
+    return anchor_url
+
+
+def atom_id_function(site_title: str, absolute_url: Callable[[str], str]) -> Callable[[str], str]:
+    """`atom_id(path)` in templates: the Atom id of a site path, its full URL when `base_url` has a host, else
+    a `urn:uuid:` named by the site title and the path (the same in every build)."""
+
+    def atom_id(path: str) -> str:
+        full = absolute_url(path)
+        if full.startswith(("http://", "https://")):
+            return full
+        return f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, f'{site_title} {path}')}"
+
+    return atom_id
+
+
 @jinja2.pass_context
 def jsonld_json(
     context: jinja2.runtime.Context, thread: ThreadView, comments: list[CommentView], limit: int = 100
@@ -420,8 +450,8 @@ def jsonld_json(
     as JSON safe inside `<script>`, written as Jinja's `|tojson` writes it (`<`, `>`, `&` and `'` escaped)."""
     page: PageInfo = context["page"]
     absolute_url: Any = context["absolute_url"]
-    prefix = page.path + "#"
-    data = discussion_jsonld(thread, comments, page.canonical, lambda view: absolute_url(prefix + view.anchor), limit)
+    anchor_url = anchor_url_function(absolute_url, page.path)
+    data = discussion_jsonld(thread, comments, page.canonical, lambda view: anchor_url(view.anchor), limit)
     policies = context.environment.policies
     return htmlsafe_json_dumps(data, dumps=policies["json.dumps_function"], **policies["json.dumps_kwargs"])
 

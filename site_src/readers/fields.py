@@ -16,6 +16,7 @@ from ..model import Comment, Moment, Thread
 
 MAX_SCORE = 2**63 - 1
 """Scores beyond a 64-bit integer are not votes; they would only break other programs reading the site."""
+_DAY = re.compile(r"\d{4}-\d\d-\d\d")
 _URL_DATE = re.compile(r"/((?:19|20)\d\d)/(0[1-9]|1[0-2])/(?:(0[1-9]|[12]\d|3[01])/)?")
 
 
@@ -28,7 +29,7 @@ def parse_moment(value: Any, path: str, line: int, what: str = "date") -> Moment
     elif isinstance(value, str):
         text = value.strip()
         try:
-            if re.fullmatch(r"\d{4}-\d\d-\d\d", text):
+            if _DAY.fullmatch(text):
                 return date.fromisoformat(text)
             moment = datetime.fromisoformat(text)
         except ValueError:
@@ -181,12 +182,17 @@ def clean_thread(thread: Thread) -> Thread:
     thread.body = clean_text(thread.body)
     thread.tags = [clean_text(tag) for tag in thread.tags]
     thread.extra = _clean_value(thread.extra)
+    comments = [comment for comment, _depth in thread.walk()]
+    texts = [text for c in comments for text in (c.id, c.body, c.author or "")]
+    dirty = _NOT_TEXT.search("\n".join(texts)) is not None  # one look at every id, body and author
     seen: dict[str, int] = {}
-    for comment, _depth in thread.walk():
-        comment.id = clean_text(comment.id)
-        comment.body = clean_text(comment.body)
-        comment.author = clean_text(comment.author) if comment.author is not None else None
-        comment.extra = _clean_value(comment.extra)
+    for comment in comments:
+        if dirty:
+            comment.id = clean_text(comment.id)
+            comment.body = clean_text(comment.body)
+            comment.author = clean_text(comment.author) if comment.author is not None else None
+        if comment.extra:
+            comment.extra = _clean_value(comment.extra)
         if comment.id in seen:
             raise SourceError(
                 thread.path,
@@ -224,12 +230,14 @@ def comment_from_fields(
     """A Comment from the fields the `.md` attributes and a `.json` comment object share; keys not in
     `known` go to `extra`."""
     raw_date = data.get("date")
+    author = data.get("author")
+    score = data.get("score")
     return Comment(
         body=body,
         id=comment_id,
-        author=optional_text(data.get("author"), path, line, "author"),
+        author=author if author is None or type(author) is str else optional_text(author, path, line, "author"),
         date=parse_moment(raw_date, path, line) if raw_date is not None else None,
-        score=parse_score(data.get("score"), path, line),
+        score=score if type(score) is int and abs(score) <= MAX_SCORE else parse_score(score, path, line),
         line=line,
         extra={k: v for k, v in data.items() if k not in known},
     )

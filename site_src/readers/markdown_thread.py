@@ -30,19 +30,18 @@ _ESCAPES = {"n": "\n", '"': '"', "\\": "\\", "t": "\t"}
 
 def parse(source: SourceText, warnings: list[Problem]) -> Thread:
     """Read a Markdown thread file."""
-    path, text = source.path, source.text
-    meta, body_start = _front_matter(path, text)
-    all_lines = text.split("\n")
-    post, blocks = _split_comments(all_lines[body_start:], body_start + 1)
+    path = source.path
+    all_lines = source.text.split("\n")
+    meta, body_start = _front_matter(path, all_lines)
+    post, blocks = _split_comments(all_lines, body_start)
     thread = _thread_from_meta(path, meta, all_lines[:body_start])
     thread.body = _unescape_body(post).strip("\n")
     thread.comments = _build_tree(path, blocks)
     return thread
 
 
-def _front_matter(path: str, text: str) -> tuple[dict[str, Any], int]:
-    """The front matter mapping and the 0-based index of the first line after it."""
-    lines = text.split("\n")
+def _front_matter(path: str, lines: list[str]) -> tuple[dict[str, Any], int]:
+    """The front matter mapping and the 0-based index of the first line after it (`lines`: the whole file's)."""
     if not lines or lines[0].rstrip() != "---":
         raise SourceError(
             path,
@@ -143,18 +142,27 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def _split_comments(lines: list[str], first_line: int) -> tuple[str, list[tuple[int, str, list[str]]]]:
-    """Post text, then (line number, marker attributes text, body lines) per comment."""
+def _split_comments(lines: list[str], start: int) -> tuple[str, list[tuple[int, str, list[str]]]]:
+    """Post text, then (line number, marker attributes text, body lines) per comment, from `lines[start:]`.
+
+    Most lines are neither a marker nor a fence: a look at their first character rules both out.
+    """
     post: list[str] = []
     blocks: list[tuple[int, str, list[str]]] = []
     current = post
     fence: str | None = None
-    for offset, line in enumerate(lines):
-        fence_match = _FENCE.match(line)
+    marker_length = len(COMMENT_MARKER)
+    for index in range(start, len(lines)):
+        line = lines[index]
+        first = line[:1]
+        if first not in _MAY_START_SPECIAL:
+            current.append(line)
+            continue
         if fence is None and _is_marker(line):
             current = []
-            blocks.append((first_line + offset, line[len(COMMENT_MARKER) :], current))
+            blocks.append((index + 1, line[marker_length:], current))
             continue
+        fence_match = _FENCE.match(line)
         if fence_match:
             mark = fence_match.group(1)
             if fence is None:
@@ -163,6 +171,10 @@ def _split_comments(lines: list[str], first_line: int) -> tuple[str, list[tuple[
                 fence = None
         current.append(line)
     return "\n".join(post), blocks
+
+
+_MAY_START_SPECIAL = frozenset({COMMENT_MARKER[0], " ", "`", "~"})
+"""First characters of a comment marker or a fence line (`_FENCE`: up to three spaces, then ``` or ~~~)."""
 
 
 def _is_marker(line: str) -> bool:
@@ -174,6 +186,8 @@ _ESCAPED_MARKER = re.compile(r"^\\+" + re.escape(COMMENT_MARKER))
 
 def _unescape_body(text: str) -> str:
     """Backslashes before `--- comment` at the start of a line: one is removed."""
+    if "\\" + COMMENT_MARKER not in text:  # no line can match
+        return text
     return "\n".join(line[1:] if _ESCAPED_MARKER.match(line) else line for line in text.split("\n"))
 
 
@@ -229,7 +243,25 @@ def _comment(path: str, line: int, position: int, attrs: dict[str, Any], body_li
     return comment_from_fields(path, line, attrs, body, comment_id, COMMENT_KEYS)
 
 
+_ATTRIBUTE_LINE = re.compile(r'(?:\s*+[A-Za-z_][\w-]*+=(?:"(?:[^"\\]|\\.)*+"|[^\s"]++))*+\s*+')
+"""A whole line of `_ATTRIBUTE`s as the loop in `_attributes_one_by_one` reads them: the possessive `++` and
+`*+` never give back what they took, as the loop never does (`a=bc="x"` is an error there and here)."""
+_KNOWN_KEYS = frozenset(COMMENT_KEYS)
+
+
 def _attributes(path: str, line: int, text: str) -> dict[str, Any]:
+    """The `key=value` attributes of a marker line; the usual line takes one regular-expression pass."""
+    if not _ATTRIBUTE_LINE.fullmatch(text):
+        return _attributes_one_by_one(path, line, text)
+    attrs: dict[str, Any] = {}
+    for key, raw in _ATTRIBUTE.findall(text):
+        if key in attrs or key not in _KNOWN_KEYS:
+            return _attributes_one_by_one(path, line, text)  # says what is wrong, or keeps an unknown key
+        attrs[key] = _value(raw)
+    return attrs
+
+
+def _attributes_one_by_one(path: str, line: int, text: str) -> dict[str, Any]:
     attrs: dict[str, Any] = {}
     position = 0
     while position < len(text.rstrip()):
@@ -262,15 +294,18 @@ _INTEGER = re.compile(r"[+-]?\d{1,19}")
 _FLOAT = re.compile(r"[+-]?\d+\.\d*([eE][+-]?\d+)?|[+-]?\d+[eE][+-]?\d+")
 
 
+_LITERALS: dict[str, bool | None] = {"true": True, "false": False, "null": None}
+
+
 def _value(raw: str) -> Any:
-    if raw.startswith('"'):
+    """An attribute's value: a quoted string, true, false, null, an integer, a float, or the text as written."""
+    first = raw[0]
+    if first == '"':
         inner = raw[1:-1]
         return _ESCAPE.sub(lambda m: _ESCAPES.get(m.group(1), m.group(1)), inner) if "\\" in inner else inner
-    if raw in ("true", "false"):
-        return raw == "true"
-    if raw == "null":
-        return None
-    if not raw[0].isdigit() and raw[0] not in "+-":
+    if not first.isdigit() and first not in "+-":
+        return _LITERALS.get(raw, raw)
+    if ":" in raw:  # a date-time: neither pattern below takes a colon
         return raw
     if _INTEGER.fullmatch(raw):
         return int(raw)
