@@ -49,7 +49,6 @@ class SiteEnrichment:
         self._holders: dict[str, set[str]] = {}
         """Term -> slugs of the threads using it."""
         self._related: RelatedIndex[str] = RelatedIndex(RELATED_COUNT)
-        self._documents = -1
 
     def apply(self, items: list[EnrichedThread], config: SiteConfig) -> None:
         """Set keywords, automatic tags and related threads on each item in place, as `enrich_site` does."""
@@ -84,14 +83,12 @@ class SiteEnrichment:
                 self._forget(slug, old - new)
                 self._count(slug, new - old)
                 known.terms, known.own = item.terms, own
-        documents = len(items)
-        if documents != self._documents:
+        frequencies = tracker.frequencies(len(items))
+        if tracker.reweighted is None:
             stale = set(threads)
-            self._documents = documents
         else:
-            for term in tracker.changed:
+            for term in tracker.reweighted:
                 stale.update(holders.get(term, ()))
-        frequencies = tracker.frequencies(documents)
 
         suggestions = config.auto_tags
         for slug in stale:

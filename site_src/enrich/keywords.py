@@ -103,8 +103,8 @@ class DocumentFrequencies:
         return cls(documents, dict(sorted(df.items())))
 
     def idf(self, term: str) -> float:
-        """Smoothed inverse document frequency: rare terms high, common ones near 1."""
-        return math.log((1 + self.documents) / (1 + self.counts.get(term, 0))) + 1.0
+        """Smoothed inverse document frequency: rare terms high, common ones near 1 (counts as `grid` sees them)."""
+        return math.log((1 + grid(self.documents)) / (1 + grid(self.counts.get(term, 0)))) + 1.0
 
     def share(self, term: str) -> float:
         """Share (0..1) of threads using the term."""
@@ -134,20 +134,27 @@ class FrequencyTracker:
     only the weights of terms whose count changed are computed again (all of them when `documents` changed).
     """
 
-    __slots__ = ("_weights", "changed", "counts")
+    __slots__ = ("_rare", "_weights", "changed", "counts", "reweighted")
 
     def __init__(self) -> None:
         self.counts: dict[str, int] = {}
         """Term -> number of threads using it."""
         self.changed: set[str] = set()
         """Terms whose count changed since the last `frequencies()`."""
+        self.reweighted: set[str] | None = None
+        """After `frequencies()`: the terms whose weight (or rareness, for tag suggestions) it changed; None
+        when every weight may have changed (the first call, or the number of threads moved on the grid)."""
+        self._rare: set[str] = set()
+        """Terms whose count crossed 2 (what `_suggest` tells apart) since the last `frequencies()`."""
         self._weights = _Weights()
 
     def add(self, terms: Collection[str]) -> None:
         """Count one more thread using each of `terms` (distinct terms)."""
         counts = self.counts
         for term in terms:
-            counts[term] = counts.get(term, 0) + 1
+            n = counts[term] = counts.get(term, 0) + 1
+            if n == 2:
+                self._rare.add(term)
         self.changed.update(terms)
 
     def remove(self, terms: Collection[str]) -> None:
@@ -157,6 +164,8 @@ class FrequencyTracker:
             n = counts[term] - 1
             if n:
                 counts[term] = n
+                if n == 1:
+                    self._rare.add(term)
             else:
                 del counts[term]
         self.changed.update(terms)
@@ -165,20 +174,29 @@ class FrequencyTracker:
         """The site's frequencies over `documents` threads (the number of threads counted now)."""
         weights = self._weights
         counts = self.counts
-        if weights.documents != documents or not weights:
+        same_scale = grid(weights.documents) == grid(documents) and (weights.documents >= 10) == (documents >= 10)
+        if not weights or not same_scale:
             weights.clear()
             weights.documents = documents
             limit = _common_limit(documents)
             weights.update((term, _weight(documents, term, n) if n <= limit else 0.0) for term, n in counts.items())
+            self.reweighted = None
         else:
+            weights.documents = documents
             limit = _common_limit(documents)
+            reweighted = set(self._rare)
             for term in self.changed:
                 n = counts.get(term)
                 if n is None:
                     weights.pop(term, None)
-                else:
-                    weights[term] = _weight(documents, term, n) if n <= limit else 0.0
+                    continue
+                weight = _weight(documents, term, n) if n <= limit else 0.0
+                if weights.get(term) != weight:
+                    weights[term] = weight
+                    reweighted.add(term)
+            self.reweighted = reweighted
         self.changed.clear()
+        self._rare.clear()
         df = DocumentFrequencies(documents, counts)
         object.__setattr__(df, "_weights", weights)  # frozen: set once, as `__init__` would
         return df
@@ -186,7 +204,26 @@ class FrequencyTracker:
 
 def _common_limit(documents: int) -> float:
     """A term in more threads than this is too common to score."""
-    return documents / 2 if documents >= 10 else math.inf
+    return grid(documents) / 2 if documents >= 10 else math.inf
+
+
+GRID_EXACT = 16
+"""Counts up to this are taken as they are by `grid`..."""
+GRID_STEPS = 8
+"""...larger ones are rounded to this many steps per doubling."""
+
+
+def grid(count: int) -> float:
+    """A thread count as the weights see it: exact up to `GRID_EXACT`, then rounded to a geometric grid of
+    `GRID_STEPS` steps per doubling (within 4.5%).
+
+    IDF cannot tell 1,000 threads from 1,001, and keywords chosen with the rounded counts are the same
+    terms, but one thread more or less now rarely changes any weight: a warm rebuild (issue 7) analyses
+    again only the threads whose terms' weights did move, instead of every thread using a common word.
+    """
+    if count <= GRID_EXACT:
+        return float(count)
+    return float(2.0 ** (round(math.log2(count) * GRID_STEPS) / GRID_STEPS))
 
 
 class _Weights(dict[str, float]):
@@ -200,8 +237,8 @@ class _Weights(dict[str, float]):
 
 
 def _weight(documents: int, term: str, n: int) -> float:
-    """Smoothed IDF of a term in `n` of `documents` threads, times the phrase boost."""
-    return (math.log((1 + documents) / (1 + n)) + 1.0) * (_PHRASE_BOOST if " " in term else 1.0)
+    """Smoothed IDF of a term in `n` of `documents` threads (both on the `grid`), times the phrase boost."""
+    return (math.log((1 + grid(documents)) / (1 + grid(n))) + 1.0) * (_PHRASE_BOOST if " " in term else 1.0)
 
 
 _PHRASE_BOOST = 1.25

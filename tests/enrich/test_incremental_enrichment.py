@@ -79,11 +79,12 @@ def outcome(items: list[EnrichedThread]) -> list[tuple[object, ...]]:
     return [(i.slug, i.keywords, i.auto_tags, i.tag_names, i.tag_slugs, i.related) for i in items]
 
 
-@pytest.mark.parametrize("seed", range(12))
-def test_incremental_equals_full_after_random_edits(seed: int) -> None:
+@pytest.mark.parametrize(("seed", "size"), [*((seed, 14) for seed in range(12)), *((seed, 60) for seed in range(4))])
+def test_incremental_equals_full_after_random_edits(seed: int, size: int) -> None:
+    """14 threads: counts are exact; 60: they are on the `grid` (rounded), where an edit re-weights few terms."""
     rng = random.Random(seed)
     config = dataclasses.replace(SiteConfig(), auto_tags=2)
-    records: dict[int, EnrichedThread] = {i: enrich_thread(make_thread(rng, i, 0), config) for i in range(14)}
+    records: dict[int, EnrichedThread] = {i: enrich_thread(make_thread(rng, i, 0), config) for i in range(size)}
     next_index = len(records)
     state = SiteEnrichment()
     for step in range(40):
@@ -94,7 +95,7 @@ def test_incremental_equals_full_after_random_edits(seed: int) -> None:
         enrich_site(cold, config)
         assert outcome(warm) == outcome(cold), f"seed {seed}, step {step}"
         action = rng.random()
-        if action < 0.6 or len(records) < 11:  # edit (new terms, maybe new tags); keep >= 10 threads mostly
+        if action < 0.6 or len(records) < size - 3:  # edit (new terms, maybe new tags); keep >= 10 threads mostly
             i = rng.choice(order)
             records[i] = enrich_thread(make_thread(rng, i, step + 1), config)
         elif action < 0.7:  # retag only: same terms object, other tags
@@ -125,3 +126,27 @@ def test_unchanged_site_changes_nothing_and_duplicate_slugs_fall_back() -> None:
     state.apply(twins, config)
     enrich_site(cold, config)
     assert outcome(twins) == outcome(cold)
+
+
+def test_grid_is_exact_for_small_counts_and_close_for_large_ones() -> None:
+    from site_src.enrich.keywords import GRID_EXACT, grid
+
+    assert [grid(n) for n in range(GRID_EXACT + 1)] == [float(n) for n in range(GRID_EXACT + 1)]
+    for n in range(GRID_EXACT + 1, 200_000, 7):
+        assert abs(grid(n) - n) / n < 0.045
+    assert len({grid(n) for n in range(10_000, 10_100)}) <= 2  # one thread more rarely moves the weights
+
+
+def test_one_thread_more_reweights_few_terms() -> None:
+    from site_src.enrich.keywords import FrequencyTracker
+
+    tracker = FrequencyTracker()
+    terms = [f"term{n}" for n in range(20, 480)]  # each used by n of the 1,000 threads: none too common
+    for document in range(1000):
+        tracker.add([t for n, t in zip(range(20, 480), terms, strict=True) if document < n])
+    tracker.frequencies(1000)
+    assert tracker.reweighted is None  # the first call weighs everything
+    tracker.add(terms)  # a new thread uses every term: every count moves by one
+    tracker.frequencies(1001)
+    assert tracker.reweighted is not None
+    assert len(tracker.reweighted) < len(terms) / 10, len(tracker.reweighted)
