@@ -6,14 +6,18 @@ Shape (after MkDocs' livereload, with Hugo's serve-from-memory):
   served from that dict only, never from disk, so no request can reach a file
   outside the site, and nothing is ever injected into files in `public/`;
 - a watchdog observer (or `--poll`) feeds changed paths to a `Rebuilder`
-  thread that waits for a quiet moment (`QUIET_S`), so a burst of events makes
-  one rebuild; requests made while a build is pending wait for it;
+  thread that waits for a quiet moment (`SETTLED_S` after a finished save,
+  `QUIET_S` while a write is under way), so a burst of events makes one
+  rebuild; requests made while a build is pending wait for it;
 - each finished build that changed something bumps an epoch and is published
-  on `/__digest__/events` (Server-Sent Events) with the files it changed and
-  the current errors; the script injected into HTML responses
-  (`/__digest__/live.js`) reloads the page when its own file changed, swaps
-  stylesheets in place when only CSS changed, shows errors as an overlay and
-  reloads when the server restarted (another instance id).
+  on `/__digest__/events` (Server-Sent Events) with the files it changed, the
+  current errors and timing marks; the script injected into HTML responses
+  (`/__digest__/live.js`), when its own file changed, fetches the page again
+  and swaps its body and head in place (same document, same scroll position;
+  a full reload when the page has scripts of its own, its stylesheets changed
+  or anything fails), swaps changed stylesheets, shows errors as an overlay
+  and reloads when the server restarted (another instance id). It fires
+  `digest:event` (each event) and `digest:updated` (a swap done) on `window`.
 """
 
 from __future__ import annotations
@@ -55,6 +59,9 @@ EVENTS_PATH = PREFIX + "events"
 SCRIPT_PATH = PREFIX + "live.js"
 QUIET_S = 0.05
 """Rebuild once no event came for this long..."""
+SETTLED_S = 0.015
+"""...or this long, when the last event finished a save: a file written and closed, or renamed into place
+(an atomic save). A write still in progress (modified, not closed yet) waits `QUIET_S`."""
 MAX_WAIT_S = 1.0
 """...or this long after the first event of a burst, whichever comes first."""
 HOLD_S = 60.0
@@ -105,8 +112,12 @@ class LiveSite:
         with self.cond:
             self.pending = True
 
-    def publish(self, result: Rebuild) -> dict[str, Any] | None:
-        """Serve the result; returns the event sent to browsers (None when nothing they show changed)."""
+    def publish(self, result: Rebuild, timing: dict[str, float] | None = None) -> dict[str, Any] | None:
+        """Serve the result; returns the event sent to browsers (None when nothing they show changed).
+
+        `timing` (wall-clock milliseconds: `event`, the first file event of the burst; `start`, the build's
+        start) goes out with the event, with `published` added: where the time of a save went.
+        """
         errors = [p.format() for p in result.errors]
         with self.cond:
             self.files = result.files
@@ -116,6 +127,7 @@ class LiveSite:
                 self.epoch += 1
                 self.errors = errors
                 event = self._event(result)
+                event["timing"] = {**(timing or {}), "published": round(time.time() * 1000, 1)}
                 self.history[self.epoch] = event
                 self.history.pop(self.epoch - HISTORY, None)
             self.cond.notify_all()
@@ -367,24 +379,30 @@ def _int_param(query: str, key: str, default: int) -> int:
 
 
 class _Events(FileSystemEventHandler):
-    """Watchdog events -> paths for the rebuilder; opened/closed events and editor temp files are ignored."""
+    """Watchdog events -> paths for the rebuilder; opened events and editor temp files are ignored.
 
-    def __init__(self, notify: Callable[[list[str]], None], wanted: Callable[[str, bool], bool]) -> None:
+    A file closed after writing, or renamed onto a name the site reads, tells the rebuilder the save is done
+    (`settled`): it then waits `SETTLED_S` for more, not `QUIET_S`.
+    """
+
+    def __init__(self, notify: Callable[[list[str], bool], None], wanted: Callable[[str, bool], bool]) -> None:
         self.notify = notify
         self.wanted = wanted
 
     def on_any_event(self, event: FileSystemEvent) -> None:
-        if event.event_type not in ("created", "modified", "deleted", "moved"):
+        kind = event.event_type
+        if kind not in ("created", "modified", "deleted", "moved", "closed"):
             return
-        if event.is_directory and event.event_type == "modified":
+        if event.is_directory and kind == "modified":
             return
         paths = [_text(event.src_path)]
         dest = getattr(event, "dest_path", "")
-        if event.event_type == "moved" and dest:
+        if kind == "moved" and dest:
             paths.append(_text(dest))
         keep = [p for p in paths if not is_editor_noise(p) and self.wanted(p, event.is_directory)]
         if keep:
-            self.notify(keep)
+            settled = kind == "closed" or (kind == "moved" and bool(dest) and keep[-1] == paths[-1])
+            self.notify(keep, settled)
 
 
 def _text(path: str | bytes) -> str:
@@ -400,6 +418,10 @@ class Rebuilder:
         self._wake = threading.Event()
         self._paths: set[str] = set()
         self._first = self._last = 0.0
+        self._quiet = QUIET_S
+        """How long the last event asks to wait for more."""
+        self._first_wall = 0.0
+        """Wall-clock time of the burst's first event (for the timing marks sent with the build)."""
         self._stopping = False
         self._thread = threading.Thread(target=self._run, name="digest-rebuild", daemon=True)
         self.after_build: Callable[[], None] = lambda: None
@@ -407,13 +429,15 @@ class Rebuilder:
     def start(self) -> None:
         self._thread.start()
 
-    def notify(self, paths: Iterable[str]) -> None:
+    def notify(self, paths: Iterable[str], settled: bool = False) -> None:
+        """Files changed; `settled`: the event finished a save (rebuild sooner unless more come)."""
         now = time.monotonic()
         with self._lock:
             if not self._paths:
-                self._first = now
+                self._first, self._first_wall = now, time.time()
             self._paths.update(paths)
             self._last = now
+            self._quiet = SETTLED_S if settled else QUIET_S
         self.live.expect_build()
         self._wake.set()
 
@@ -422,8 +446,12 @@ class Rebuilder:
         self._wake.set()
         self._thread.join(timeout=5)
 
-    def build_now(self, paths: Iterable[Path] | None = None) -> Rebuild:
+    def build_now(self, paths: Iterable[Path] | None = None, first_event: float = 0.0) -> Rebuild:
+        """Rebuild and publish; `first_event` is the wall-clock time of the event that asked for it."""
         self.live.expect_build()
+        timing = {"start": round(time.time() * 1000, 1)}
+        if first_event:
+            timing["event"] = round(first_event * 1000, 1)
         try:
             result = self.warm.rebuild(paths)
         except Exception:  # a bug must not kill the preview: keep serving, say what broke
@@ -432,7 +460,9 @@ class Rebuilder:
                 self.live.pending = False
                 self.live.cond.notify_all()
             raise
-        self.live.publish(result)
+        event = self.live.publish(result, timing)
+        if event is not None:
+            log.debug("build %d timing (wall ms): %s", event["epoch"], event["timing"])
         self.report(result)
         self.after_build()
         return result
@@ -446,15 +476,15 @@ class Rebuilder:
                     if not self._paths:
                         break
                     now = time.monotonic()
-                    left = min(self._last + QUIET_S - now, self._first + MAX_WAIT_S - now)
+                    left = min(self._last + self._quiet - now, self._first + MAX_WAIT_S - now)
                     if left <= 0:
-                        paths, self._paths = self._paths, set()
+                        paths, self._paths, first = self._paths, set(), self._first_wall
                 if left > 0:
                     self._wake.wait(left)
                     self._wake.clear()
                     continue
                 with contextlib.suppress(Exception):  # logged by build_now; the next save tries again
-                    self.build_now([Path(p) for p in paths])
+                    self.build_now([Path(p) for p in paths], first)
 
 
 def watch_roots(config: SiteConfig, config_path: Path | None) -> tuple[list[Path], Path]:
@@ -640,6 +670,9 @@ LIVE_JS = r"""
   const files = new Set((me.dataset.files || "").split(" ").filter(Boolean));
   let epoch = Number(me.dataset.epoch);
   let source = null;
+  let errorsShown = [];
+  let updating = false;
+  let again = false;
 
   function fileOf(path) {
     let p;
@@ -650,6 +683,7 @@ LIVE_JS = r"""
   }
 
   function overlay(errors) {
+    errorsShown = errors;
     let box = document.getElementById("__digest_errors");
     if (!errors.length) { if (box) box.remove(); return; }
     if (!box) {
@@ -693,7 +727,90 @@ LIVE_JS = r"""
     }
   }
 
+  // ---- updating the page in place: the new body and head, same scroll position, no new document
+
+  function runs(script) {  // would the browser run this script element?
+    const type = (script.getAttribute("type") || "").trim().toLowerCase();
+    return type === "" || type === "module" || /(java|ecma|j)script/.test(type);
+  }
+
+  function ownScripts(doc) {  // what would need to run again: scripts (but this one) and inline handlers
+    const scripts = [...doc.scripts].filter((s) => runs(s) && s.getAttribute("src") !== me.getAttribute("src"));
+    const handlers = [doc.documentElement, doc.body].some(
+      (el) => el && [...el.attributes].some((a) => a.name.startsWith("on")));
+    return scripts.length > 0 || handlers;
+  }
+
+  function kept(node) {  // head elements left in place: styles (swapCss updates them)
+    return node.nodeType === 1 && (node.matches('link[rel~="stylesheet"], style, base'));
+  }
+
+  function styleKey(doc) {  // the head's styles, as they would load (the reload marker of swapCss left out)
+    const keys = [];
+    for (const node of doc.head.children) {
+      if (!kept(node)) continue;
+      let key = node.outerHTML;
+      if (node.matches("link")) {
+        const url = new URL(node.getAttribute("href") || "", location.href);
+        url.searchParams.delete("__digest");
+        key = `${url.href} ${node.media} ${node.getAttribute("rel")}`;
+      }
+      if (keys[keys.length - 1] !== key) keys.push(key);  // an old and a fresh link while swapCss works
+    }
+    return keys.join("\n");
+  }
+
+  function swapIn(doc) {  // false: the page needs a real reload
+    if (!doc.body || !doc.head || ownScripts(document) || ownScripts(doc)) return false;
+    if (styleKey(doc) !== styleKey(document)) return false;
+    const body = document.importNode(doc.body, true);
+    for (const script of body.querySelectorAll("script")) {
+      if (script.getAttribute("src") === me.getAttribute("src")) script.remove();
+    }
+    const fresh = [...doc.head.childNodes].filter((n) => !kept(n));
+    const stale = [...document.head.childNodes].filter((n) => !kept(n));
+    const html = (nodes) => nodes.map((n) => n.nodeType === 1 ? n.outerHTML : n.textContent).join("");
+    if (html(fresh) !== html(stale)) {
+      for (const node of stale) node.remove();
+      document.head.append(...fresh.map((n) => document.importNode(n, true)));
+    }
+    const root = document.documentElement;
+    for (const attr of [...root.attributes]) {
+      if (!doc.documentElement.hasAttribute(attr.name)) root.removeAttribute(attr.name);
+    }
+    for (const attr of doc.documentElement.attributes) root.setAttribute(attr.name, attr.value);
+    const x = scrollX, y = scrollY;
+    document.body.replaceWith(body);
+    if (scrollX !== x || scrollY !== y) scrollTo(x, y);
+    overlay(errorsShown);
+    return true;
+  }
+
+  async function update() {
+    // fetch this page again and swap it in; reload on anything unexpected
+    if (updating) { again = true; return; }
+    updating = true;
+    const timing = {asked: Date.now()};
+    try {
+      do {
+        again = false;
+        const res = await fetch(location.href, {cache: "no-store", credentials: "same-origin"});
+        const kind = res.headers.get("Content-Type") || "";
+        if (!res.ok || res.redirected || !kind.startsWith("text/html")) throw new Error("not a page");
+        const text = await res.text();
+        timing.fetched = Date.now();
+        if (!swapIn(new DOMParser().parseFromString(text, "text/html"))) throw new Error("needs a reload");
+      } while (again);
+      updating = false;
+      timing.swapped = Date.now();
+      window.dispatchEvent(new CustomEvent("digest:updated", {detail: {epoch, timing}}));
+    } catch (e) {
+      location.reload();
+    }
+  }
+
   function handle(event) {
+    window.dispatchEvent(new CustomEvent("digest:event", {detail: event}));
     if (event.instance !== instance) { location.reload(); return; }
     overlay(event.errors || []);
     if (event.type === "hello") return;
@@ -702,8 +819,9 @@ LIVE_JS = r"""
     if (event.reload) { location.reload(); return; }
     if (event.navigate && event.navigate !== location.pathname) { location.assign(event.navigate); return; }
     const changed = event.changed || [];
-    if (changed.some((name) => files.has(name))) { location.reload(); return; }
-    if (event.css && event.css.length) swapCss(event.css);
+    const css = changed.filter((name) => name.endsWith(".css"));
+    if (css.length) swapCss(css);
+    if (changed.some((name) => files.has(name))) update();
   }
 
   function connect() {

@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from watchdog.events import FileClosedEvent, FileModifiedEvent, FileMovedEvent
 
 from site_src.config import load_config
 from site_src.diagnostics import Problem
@@ -21,7 +22,9 @@ from site_src.serve import (
     EVENTS_PATH,
     DevHTTPServer,
     LiveSite,
+    Rebuilder,
     _Console,
+    _Events,
     _host_allowed,
     inject_script,
     is_editor_noise,
@@ -332,3 +335,53 @@ def test_editing_a_file_counts_as_one_change_when_paths_are_relative(
     path.write_text(path.read_text() + "\nmore\n")
     result = warm.rebuild([path])
     assert result.parsed == 1 and result.threads_changed == ["/t/t2/"]
+
+
+# --------------------------------------------------------------------------- watching and debouncing
+
+
+def test_events_say_when_a_save_is_finished() -> None:
+    seen: list[tuple[list[str], bool]] = []
+    handler = _Events(lambda paths, settled: seen.append((paths, settled)), lambda path, is_dir: True)
+    handler.on_any_event(FileModifiedEvent("/s/content/one.md"))  # still being written
+    handler.on_any_event(FileClosedEvent("/s/content/one.md"))  # written and closed
+    handler.on_any_event(FileMovedEvent("/s/content/.one.md.tmp1", "/s/content/one.md"))  # atomic save
+    handler.on_any_event(FileMovedEvent("/s/content/one.md", "/s/content/one.md~"))  # vim's backup: not done
+    handler.on_any_event(FileClosedEvent("/s/content/.one.md.swp"))  # editor noise
+    assert seen == [
+        (["/s/content/one.md"], False),
+        (["/s/content/one.md"], True),
+        (["/s/content/.one.md.tmp1", "/s/content/one.md"], True),
+        (["/s/content/one.md"], False),
+    ]
+
+
+class _CountingSite:
+    """Stands in for `WarmSite`: records what each rebuild was asked to read."""
+
+    def __init__(self) -> None:
+        self.calls: list[set[Path]] = []
+        self.done = threading.Event()
+
+    def rebuild(self, touched: list[Path] | None = None) -> Rebuild:
+        self.calls.append(set(touched or []))
+        self.done.set()
+        return Rebuild(files={}, changed=["t/one/index.html"], problems=[])
+
+
+def test_a_burst_of_events_makes_one_rebuild_with_timing_marks() -> None:
+    warm = _CountingSite()
+    live = LiveSite(base_path="/")
+    rebuilder = Rebuilder(warm, live, lambda result: None)  # type: ignore[arg-type]
+    for n in range(30):  # before the thread starts: however slow the machine, this is one burst
+        rebuilder.notify([f"/s/content/t{n % 3}.md"], settled=n % 2 == 1)
+    rebuilder.start()
+    try:
+        assert warm.done.wait(5)
+        with live.cond:
+            assert live.cond.wait_for(lambda: live.epoch == 1, timeout=5)
+    finally:
+        rebuilder.stop()
+    assert warm.calls == [{Path(f"/s/content/t{n}.md") for n in range(3)}]
+    timing = live.history[1]["timing"]
+    assert timing["event"] <= timing["start"] <= timing["published"]

@@ -1,5 +1,6 @@
-"""`digest serve` in real Chromium: a save shows up, CSS swaps in place, errors show as an overlay and clear,
-atomic saves work, a burst of writes reloads once, a sub-path base_url serves and links work."""
+"""`digest serve` in real Chromium: a save shows up in place (same document, same scroll position), a page
+with scripts of its own reloads instead, CSS swaps in place, errors show as an overlay and clear, atomic saves
+work, a burst of writes updates the page once, a sub-path base_url serves and links work."""
 
 from __future__ import annotations
 
@@ -27,6 +28,12 @@ tags: [alpha]
 --- comment id=c1 author=bob date=2024-05-02T10:00:00Z
 A first comment.
 """
+OWN_SCRIPT = """{% extends "!default/thread.html" %}
+{% block head %}{{ super() }}{% if thread.title == "Scripted" %}
+<script>window.__ownRuns = (window.__ownRuns || 0) + 1;</script>{% endif %}{% endblock %}
+"""
+"""The site's thread template: the theme's, plus a script of its own on the page titled "Scripted"."""
+LONG = "\n\n".join(f"Paragraph {n} of a long post, long enough to scroll the page." for n in range(120))
 
 
 class Preview:
@@ -72,7 +79,9 @@ def preview(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Preview]:
     (site / "content").mkdir()
     (site / "static").mkdir()
     (site / "static" / "style.css").write_text("body { background: rgb(255, 255, 255); }\n", encoding="utf-8")
-    for name in ("one", "two"):
+    (site / "templates").mkdir()
+    (site / "templates" / "thread.html").write_text(OWN_SCRIPT, encoding="utf-8")
+    for name in ("one", "two", "scripted"):
         (site / "content" / f"{name}.md").write_text(THREAD.format(title=name.title(), body="Hello."), "utf-8")
     server = Preview(site)
     yield server
@@ -88,6 +97,7 @@ def page(browser: Any, preview: Preview) -> Iterator[Any]:
     tab.goto(preview.url + "t/one/")
     tab.wait_for_function("() => window.__digestLive === true")
     tab.evaluate("() => { window.__marker = 1; }")  # survives only while there is no reload
+    tab.evaluate("() => addEventListener('digest:updated', () => { window.__updates = (window.__updates || 0) + 1; })")
     yield tab
     context.close()
     assert not errors
@@ -106,9 +116,34 @@ def test_sub_path_serves_and_links_work(page: Any, preview: Preview) -> None:
     assert "Two" in page.title()
 
 
-def test_edit_shows_new_text(page: Any, preview: Preview) -> None:
+def test_edit_shows_new_text_in_place(page: Any, preview: Preview) -> None:
     preview.write("content/one.md", THREAD.format(title="One", body="Edited text appears."))
     wait_text(page, "Edited text appears.")
+    assert page.evaluate("() => [window.__marker, window.__updates]") == [1, 1]  # the same document
+
+
+def test_edit_keeps_the_scroll_position_and_updates_the_head(page: Any, preview: Preview) -> None:
+    preview.write("content/one.md", THREAD.format(title="One", body=LONG))
+    wait_text(page, "Paragraph 119 of")
+    page.evaluate("() => window.scrollTo(0, 600)")
+    preview.write("content/one.md", THREAD.format(title="One renamed", body=LONG + "\n\nA last line."))
+    wait_text(page, "A last line.")
+    assert page.evaluate("() => [window.__marker, window.scrollY]") == [1, 600]
+    assert page.title().startswith("One renamed")
+    assert page.locator("script[type='application/ld+json']").count() == 1
+    assert page.locator("script[src='/__digest__/live.js']").count() == 0  # swapped out, still running
+    preview.write("content/one.md", THREAD.format(title="One", body="Back to short."))
+    wait_text(page, "Back to short.")
+
+
+def test_page_with_its_own_script_reloads(page: Any, preview: Preview) -> None:
+    page.goto(preview.url + "t/scripted/")
+    page.wait_for_function("() => window.__digestLive === true && window.__ownRuns === 1")
+    page.evaluate("() => { window.__marker = 1; }")
+    preview.write("content/scripted.md", THREAD.format(title="Scripted", body="Reloaded for its script."))
+    wait_text(page, "Reloaded for its script.")
+    page.wait_for_function("() => window.__digestLive === true")
+    assert page.evaluate("() => [window.__marker, window.__ownRuns]") == [None, 1]  # a new document ran it
 
 
 def test_css_swaps_without_reload(page: Any, preview: Preview) -> None:
@@ -132,11 +167,12 @@ def test_atomic_save(page: Any, preview: Preview) -> None:
     wait_text(page, "Saved atomically.")
 
 
-def test_burst_of_writes_reloads_once(page: Any, preview: Preview) -> None:
+def test_burst_of_writes_updates_once(page: Any, preview: Preview) -> None:
     page.evaluate("() => sessionStorage.setItem('loads', '0')")
     page.add_init_script("sessionStorage.setItem('loads', String(Number(sessionStorage.getItem('loads')) + 1))")
     for n in range(30):
         preview.write("content/one.md", THREAD.format(title="One", body=f"Burst write {n}."))
     wait_text(page, "Burst write 29.")
-    page.wait_for_timeout(800)  # a second reload, if any, would land in this window
-    assert page.evaluate("() => sessionStorage.getItem('loads')") == "1"
+    page.wait_for_timeout(800)  # a second update, if any, would land in this window
+    loads, updates = page.evaluate("() => [Number(sessionStorage.getItem('loads')), window.__updates || 0]")
+    assert (loads, updates) == (0, 1)
