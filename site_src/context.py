@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from html import unescape as html_unescape
@@ -263,9 +263,13 @@ def thread_card(item: EnrichedThread) -> ThreadCard:
 
 
 def thread_view(
-    item: EnrichedThread, page_of: dict[str, str] | None = None, related: list[ThreadCard] | None = None
+    item: EnrichedThread,
+    page_of: dict[str, str] | None = None,
+    related: list[ThreadCard] | None = None,
+    author_of: Mapping[str, str | None] | None = None,
 ) -> ThreadView:
-    """The thread page's `thread`; `page_of` maps comment ids to the page showing them (default: the thread page)."""
+    """The thread page's `thread`; `page_of` maps comment ids to the page showing them (default: the thread page),
+    `author_of` comment ids to their authors (default: found in the thread)."""
     thread = item.thread
     pages = page_of or {}
 
@@ -294,14 +298,14 @@ def thread_view(
         extra=thread.extra,
         keywords=item.keywords,
         key_points=[point(k.comment_id, k.author, k.quote, k.score) for k in item.key_points],
-        glance=_glance(item, point),
+        glance=_glance(item, point, author_of),
         related=related or [],
     )
 
 
-def _glance(item: EnrichedThread, point: Any) -> GlanceView:
+def _glance(item: EnrichedThread, point: Any, author_of: Mapping[str, str | None] | None) -> GlanceView:
     stats = item.stats
-    authors = {c.id: c.author for c, _ in item.thread.walk()}
+    authors = author_of if author_of is not None else {c.id: c.author for c, _ in item.thread.walk()}
     most = point(stats.most_replied[0], authors.get(stats.most_replied[0]), "", None) if stats.most_replied else None
     top = point(stats.top_scored[0], authors.get(stats.top_scored[0]), "", None) if stats.top_scored else None
     return GlanceView(

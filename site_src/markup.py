@@ -156,6 +156,8 @@ _LINKIFY: Any = _linkify
 # protocol-relative ones (`//example.org`) are linked by the reference only: once the plain URLs are masked out,
 # what is left is checked cheaply, then exactly.
 _URL_START = re.compile(r"(?:https?|ftp|mailto):", re.IGNORECASE)
+_URL_START_LOWER = re.compile(r"(?:https?|ftp|mailto):")
+"""`_URL_START` for lower-cased ASCII text."""
 _URL_BEFORE_OK = frozenset(" \t\n(<[*_\"'>|~")
 """Characters after which both linkifiers agree that a URL starts (the Rust one is odd after letters and digits)."""
 _PLAIN_URL = re.compile(
@@ -243,23 +245,38 @@ def _fix_tag(match: re.Match[str]) -> str:
 _GLUED_BRACKET = re.compile(r"\S\[")
 
 
+def _glued_bracket(text: str) -> bool:
+    """`_GLUED_BRACKET.search(text)`, looking only at each `[` (`\\S` is what `str.isspace` is not)."""
+    at = text.find("[", 1)
+    while at != -1:
+        if not text[at - 1].isspace():
+            return True
+        at = text.find("[", at + 1)
+    return False
+
+
 def _needs_reference(text: str) -> bool:
     """Cheap checks on the source for input classes where the native backend is known to differ."""
     if _UNICODE_SPACE.search(text) or _TILDE_RUN in text:
         return True
-    if ("://" in text or "www." in text.lower()) and _GLUED_BRACKET.search(text):
+    ascii_only = text.isascii()
+    lowered = text.lower()
+    if ("://" in text or "www." in lowered) and _glued_bracket(text):
         return True  # markdown-it-pyrs's linkify drops the text before a `[` glued to a word: `he x[ http://…`
     if ">" in text and _BARE_LIST_MARKER.search(text):
         return True
-    if not text.isascii():
+    if not ascii_only:
         for near in _DELIMITER_NEAR_NON_ASCII.finditer(text):
             if unicodedata.category(near.group())[0] not in "LNM":
                 return True
     rest = text
     if ":" in text:
+        # ASCII text: the case-sensitive pattern on the lower-cased text finds the same (at the same offsets),
+        # and finds it quicker (the engine can skip to the possible first letters)
+        scanned, url_start = (lowered, _URL_START_LOWER) if ascii_only else (text, _URL_START)
         pieces: list[str] = []
         done = 0
-        for start in _URL_START.finditer(text):
+        for start in url_start.finditer(scanned):
             at = start.start()
             if at < done:
                 continue
@@ -270,7 +287,7 @@ def _needs_reference(text: str) -> bool:
             url = _PLAIN_URL.match(run.group())
             if url is None or url.end() != run.end() - at or _URL_BAD_PUNCT.search(url.group()):
                 return True
-            if _URL_START.search(url.group(), 1):
+            if url_start.search(scanned, at + 1, at + url.end()):
                 return True
             pieces.append(text[done:at])
             done = run.end()

@@ -100,9 +100,42 @@ class Pagination:
     page_paths: list[str]
 
 
-_PLAIN_CALLABLES: frozenset[type] = frozenset({types.BuiltinMethodType, jinja2.runtime.Macro, Linker})
+class AbsoluteUrl:
+    """`absolute_url(path)` in templates: `config.absolute_url`, with the origin and base path worked out once
+    (templates call it per comment)."""
+
+    __slots__ = ("prefix",)
+
+    def __init__(self, config: SiteConfig) -> None:
+        self.prefix = config.absolute_url("")
+
+    def __call__(self, site_path: str) -> str:
+        return self.prefix + quote(site_path.lstrip("/"), safe="/-_.~#")
+
+
+class AtomId:
+    """`atom_id(path)` in templates: the Atom id of a site path, its full URL when `base_url` has a host, else
+    a `urn:uuid:` named by the site title and the path (the same in every build)."""
+
+    __slots__ = ("absolute_url", "site_title")
+
+    def __init__(self, site_title: str, absolute_url: Callable[[str], str]) -> None:
+        self.site_title = site_title
+        self.absolute_url = absolute_url
+
+    def __call__(self, path: str) -> str:
+        full = self.absolute_url(path)
+        if full.startswith(("http://", "https://")):
+            return full
+        return f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, f'{self.site_title} {path}')}"
+
+
+_PLAIN_CALLABLES: frozenset[type] = frozenset(
+    {types.BuiltinMethodType, jinja2.runtime.Macro, Linker, AbsoluteUrl, AtomId}
+)
 """Callables that never take Jinja's context, eval context or environment: built-in methods (`dict.get`,
-`list.append`), macros and `url()`. A template call of one skips Jinja's checks for `pass_context` & co."""
+`list.append`), macros, `url()`, `absolute_url()` and `atom_id()`. A template call of one skips Jinja's checks
+for `pass_context` & co."""
 
 
 class _Context(jinja2.runtime.Context):
@@ -295,11 +328,13 @@ def thread_pages(item: EnrichedThread, config: SiteConfig, related: list[ThreadC
     parts = comment_pages(item, config.fold_depth)
     page_of: dict[str, str] = {}  # comment id -> the page showing it in its tree
     body_html: dict[str, Markup] = {}  # comment id -> its rendered body, for the feed
+    author_of: dict[str, str] = {}  # comment id -> its author ("" when unknown), for the glance
     for part in parts:
         for comment in _views_on(part.roots):
             page_of[comment.id] = part.path
             body_html[comment.id] = comment.body_html
-    view = thread_view(item, page_of, related)
+            author_of[comment.id] = comment.author
+    view = thread_view(item, page_of, related, author_of)
     for part in parts:
         if part.parent is None:
             variables = {"thread": view, "comments": part.roots, "fold_depth": config.fold_depth}
@@ -372,11 +407,11 @@ class Renderer:
     def __init__(self, config: SiteConfig, theme: Theme) -> None:
         self.config = config
         self.site_view = site_view(config)
-        self.absolute_url = absolute_url_function(config)
+        self.absolute_url = AbsoluteUrl(config)
         self.env = make_environment(theme, config.site_dir)
         self.env.globals["uuid5"] = lambda text: str(uuid.uuid5(uuid.NAMESPACE_URL, text))
         self.env.globals["jsonld_json"] = jsonld_json
-        self.env.globals["atom_id"] = atom_id_function(config.title, self.absolute_url)
+        self.env.globals["atom_id"] = AtomId(config.title, self.absolute_url)
 
     def render(self, page: Page) -> bytes:
         config = self.config
@@ -408,16 +443,6 @@ _URL_PLAIN = re.compile(r"[A-Za-z0-9_.~-]*")
 """Characters `urllib.parse.quote` never changes."""
 
 
-def absolute_url_function(config: SiteConfig) -> Callable[[str], str]:
-    """`config.absolute_url`, with the origin and base path worked out once: templates call it per comment."""
-    prefix = config.absolute_url("")
-
-    def absolute_url(site_path: str) -> str:
-        return prefix + quote(site_path.lstrip("/"), safe="/-_.~#")
-
-    return absolute_url
-
-
 def anchor_url_function(absolute_url: Callable[[str], str], page_path: str) -> Callable[[str], str]:
     """`absolute_url(page_path + "#" + anchor)` as a function of `anchor`, quicker for plain anchors (quoting is
     done character by character, and leaves those characters as they are)."""
@@ -427,19 +452,6 @@ def anchor_url_function(absolute_url: Callable[[str], str], page_path: str) -> C
         return page_url + anchor if _URL_PLAIN.fullmatch(anchor) else absolute_url(page_path + "#" + anchor)
 
     return anchor_url
-
-
-def atom_id_function(site_title: str, absolute_url: Callable[[str], str]) -> Callable[[str], str]:
-    """`atom_id(path)` in templates: the Atom id of a site path, its full URL when `base_url` has a host, else
-    a `urn:uuid:` named by the site title and the path (the same in every build)."""
-
-    def atom_id(path: str) -> str:
-        full = absolute_url(path)
-        if full.startswith(("http://", "https://")):
-            return full
-        return f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, f'{site_title} {path}')}"
-
-    return atom_id
 
 
 @jinja2.pass_context

@@ -13,6 +13,7 @@ from __future__ import annotations
 import glob
 import html
 import re
+import unicodedata
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -314,3 +315,84 @@ def test_backend_choice(monkeypatch: pytest.MonkeyPatch) -> None:
     assert markup.choose_backend() is markup.render_reference
     with pytest.raises(ValueError, match="py, native or auto"):
         markup.choose_backend("cmark")
+
+
+def _needs_reference_as_first_written(text: str) -> bool:
+    """`markup._needs_reference` before it was made quicker: the quicker one must answer the same."""
+    if markup._UNICODE_SPACE.search(text) or markup._TILDE_RUN in text:
+        return True
+    if markup._GLUED_BRACKET.search(text) and ("://" in text or "www." in text.lower()):
+        return True
+    if ">" in text and markup._BARE_LIST_MARKER.search(text):
+        return True
+    if not text.isascii():
+        for near in markup._DELIMITER_NEAR_NON_ASCII.finditer(text):
+            if unicodedata.category(near.group())[0] not in "LNM":
+                return True
+    rest = text
+    if ":" in text:
+        pieces: list[str] = []
+        done = 0
+        for start in markup._URL_START.finditer(text):
+            at = start.start()
+            if at < done:
+                continue
+            if at and text[at - 1] not in markup._URL_BEFORE_OK:
+                return True
+            run = markup._RUN.match(text, at)
+            assert run is not None
+            url = markup._PLAIN_URL.match(run.group())
+            if url is None or url.end() != run.end() - at or markup._URL_BAD_PUNCT.search(url.group()):
+                return True
+            if markup._URL_START.search(url.group(), 1):
+                return True
+            pieces.append(text[done:at])
+            done = run.end()
+        if pieces:
+            pieces.append(text[done:])
+            rest = " ".join(pieces)
+    if markup._FUZZY_HINT.search(rest):
+        for link in markup._LINKIFY.match(text.translate(markup._MARKUP_TO_SPACE)) or ():
+            if link.schema in ("", "//") or (link.schema == "mailto:" and not link.raw.lower().startswith("mailto:")):
+                return True
+    return False
+
+
+URLISH = [
+    "http://",
+    "HTTPS://",
+    "hTtP://",
+    "ftp:",
+    "MAILTO:",
+    "mailto:a@b.org",
+    "https://example.org/a?b=c#d",
+    "x[",
+    " [",
+    "\u00a0[",
+    "[",
+    "www.",
+    "WWW.",
+    "localhost",
+    "ſ",
+    "K",
+    "é",
+    ":",
+    ".org",
+    ".1",
+    "@",
+    "//",
+    "(",
+    ")",
+    "%2F",
+    "!",
+    "\n",
+    " ",
+    "> ",
+    "- ",
+]
+
+
+@settings(max_examples=1500, deadline=None)
+@given(st.lists(st.one_of(st.sampled_from(URLISH + MARKDOWNISH), st.text(max_size=3)), max_size=25).map("".join))
+def test_needs_reference_answers_as_first_written(text: str) -> None:
+    assert markup._needs_reference(text) == _needs_reference_as_first_written(text)

@@ -24,9 +24,9 @@ from site_src.diagnostics import Report
 from site_src.pipeline import parse_and_enrich
 from site_src.readers import parse_text
 from site_src.render import (
+    AbsoluteUrl,
     PageInfo,
     Renderer,
-    absolute_url_function,
     anchor_url_function,
     escape_output,
     make_environment,
@@ -80,9 +80,9 @@ def test_templates_escape_through_escape_output() -> None:
     "base_url", ["https://example.org/", "https://example.org/sub/dir", "http://h:8080/a%20b/", "/", "", "/docs/"]
 )
 @pytest.mark.parametrize("path", ["/", "/t/slug/", "/t/x/#comment-c1", "t/é ü/", "/t/a b/#x y", "/feed.xml", ""])
-def test_absolute_url_function_is_config_absolute_url(base_url: str, path: str) -> None:
+def test_absolute_url_is_config_absolute_url(base_url: str, path: str) -> None:
     config = SiteConfig.for_tests(base_url=base_url)
-    assert absolute_url_function(config)(path) == config.absolute_url(path)
+    assert AbsoluteUrl(config)(path) == config.absolute_url(path)
 
 
 @given(st.one_of(st.dates(), st.datetimes(timezones=st.just(UTC))))
@@ -95,7 +95,7 @@ def test_date_text_is_strftime(moment: date) -> None:
 
 @given(st.sampled_from(["/t/a/", "/", "", "/t/é x/c/1/"]), st.text(max_size=12))
 def test_anchor_url_is_absolute_url_of_the_fragment(page_path: str, anchor: str) -> None:
-    absolute_url = absolute_url_function(SiteConfig.for_tests(base_url="https://example.org/sub/"))
+    absolute_url = AbsoluteUrl(SiteConfig.for_tests(base_url="https://example.org/sub/"))
     assert anchor_url_function(absolute_url, page_path)(anchor) == absolute_url(page_path + "#" + anchor)
 
 
