@@ -20,11 +20,13 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import gc
 import hashlib
 import logging
 import os
 import pickle
 import sys
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import metadata
@@ -157,9 +159,14 @@ def invalidate(config: SiteConfig) -> None:
 
 
 def _load(path: Path) -> object:
+    """Unpickle with the cyclic garbage collector paused, then freeze what was loaded: the state is hundreds of
+    thousands of objects that live until the build ends, and scanning them again and again made loading
+    three times slower (and every later collection slower too)."""
     try:
-        with path.open("rb") as handle:
-            return pickle.load(handle)
+        with path.open("rb") as handle, _no_gc():
+            value = pickle.load(handle)
+        gc.freeze()
+        return value
     except FileNotFoundError:
         return None
     except Exception as exc:  # a damaged or foreign file: the build is simply a cold one
@@ -169,9 +176,20 @@ def _load(path: Path) -> object:
 
 def _dump(path: Path, value: object) -> None:
     temporary = path.with_name(path.name + ".tmp")
-    with temporary.open("wb") as handle:
+    with temporary.open("wb") as handle, _no_gc():
         _Pickler(handle, protocol=pickle.HIGHEST_PROTOCOL).dump(value)
     os.replace(temporary, path)
+
+
+@contextlib.contextmanager
+def _no_gc() -> Iterator[None]:
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 class _Pickler(pickle.Pickler):
