@@ -175,6 +175,8 @@ def escape_output(value: Any) -> str:
         return _escape_text(value)
     if kind is Markup:
         return value  # type: ignore[no-any-return]
+    if kind is int:  # depths, counts: digits need no escaping
+        return str(value)
     return escape(value)
 
 

@@ -63,7 +63,9 @@ class _Html:
         return "<b>safe</b>"
 
 
-@pytest.mark.parametrize("value", ["", "plain", "<b>&'\"</b>", Markup("<i>kept</i>"), 12, -1.5, None, True, _Html()])
+@pytest.mark.parametrize(
+    "value", ["", "plain", "<b>&'\"</b>", Markup("<i>kept</i>"), 12, -3, 2**70, -1.5, None, True, False, _Html()]
+)
 def test_escape_output_is_escape(value: object) -> None:
     assert escape_output(value) == str(escape(value))
 
