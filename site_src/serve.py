@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import gc
 import json
 import logging
 import mimetypes
@@ -70,6 +71,8 @@ KEEPALIVE_S = 15.0
 """An idle event stream sends a comment this often (finds closed tabs)."""
 HISTORY = 64
 """Build events kept for streams that reconnect (`?since=epoch`)."""
+REFREEZE_OBJECTS = 100_000
+"""Objects the cyclic GC may track outside the frozen warm state before it is collected and frozen again."""
 PORT_TRIES = 20
 """Ports tried after the default one when it is taken."""
 LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1", "[::1]"})
@@ -465,6 +468,8 @@ class Rebuilder:
             log.debug("build %d timing (wall ms): %s", event["epoch"], event["timing"])
         self.report(result)
         self.after_build()
+        if paths is None or len(gc.get_objects(generation=2)) > REFREEZE_OBJECTS:
+            freeze_warm_state()
         return result
 
     def _run(self) -> None:
@@ -485,6 +490,18 @@ class Rebuilder:
                     continue
                 with contextlib.suppress(Exception):  # logged by build_now; the next save tries again
                     self.build_now([Path(p) for p in paths], first)
+
+
+def freeze_warm_state() -> None:
+    """Collect once, then take what is left (mostly the warm site's state) out of the cyclic GC's sight.
+
+    A rebuild allocates enough to set off full collections, and a full collection walks every object of the
+    warm state: at 10,000 threads about 460,000 objects, pauses of up to 0.7 s in the middle of a rebuild.
+    Frozen objects are still freed when nothing refers to them; cycles among them wait for the next freeze.
+    """
+    gc.unfreeze()
+    gc.collect()
+    gc.freeze()
 
 
 def watch_roots(config: SiteConfig, config_path: Path | None) -> tuple[list[Path], Path]:

@@ -3,6 +3,7 @@ incremental build (bytes identical to a cold build after edits), the event proto
 
 from __future__ import annotations
 
+import gc
 import http.client
 import io
 import json
@@ -385,3 +386,12 @@ def test_a_burst_of_events_makes_one_rebuild_with_timing_marks() -> None:
     assert warm.calls == [{Path(f"/s/content/t{n}.md") for n in range(3)}]
     timing = live.history[1]["timing"]
     assert timing["event"] <= timing["start"] <= timing["published"]
+
+
+def test_a_full_build_freezes_the_warm_state_out_of_the_cyclic_gc() -> None:
+    rebuilder = Rebuilder(_CountingSite(), LiveSite(base_path="/"), lambda result: None)  # type: ignore[arg-type]
+    try:
+        rebuilder.build_now(None)
+        assert gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()
