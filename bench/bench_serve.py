@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Save-to-screen latency of `digest serve`: time from a file save to the reloaded page showing the new text.
+"""Save-to-screen latency of `digest serve`: time from a file save to the open page showing the new text.
 
     python bench/bench_serve.py [N ...] [--saves 7] [--corpus-dir DIR]
 
@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
 import shutil
 import statistics
@@ -145,12 +146,13 @@ def main() -> int:
     parser.add_argument("--breakdown", action="store_true", help="print where the time of each save went")
     args = parser.parse_args()
     args.corpus_dir.mkdir(parents=True, exist_ok=True)
-    print(f"{'threads':>8} {'median ms':>10} {'min':>7} {'max':>7} {'rebuild ms':>11} {'cold start s':>13}")
+    print(f"{'threads':>8} {'median ms':>10} {'min':>7} {'max':>7} {'rebuild ms':>11} {'cold start s':>13}  load")
     for n in args.sizes:
         r = measure(n, args.saves, args.corpus_dir, args.breakdown)
+        load = " ".join(f"{x:.2f}" for x in os.getloadavg())  # the machine may be shared: figures are noisy
         print(
             f"{r['threads']:>8.0f} {r['median_ms']:>10.0f} {r['min_ms']:>7.0f} {r['max_ms']:>7.0f} "
-            f"{r['rebuild_median_ms']:>11.0f} {r['cold_start_s']:>13.1f}",
+            f"{r['rebuild_median_ms']:>11.0f} {r['cold_start_s']:>13.1f}  {load}",
             flush=True,
         )
     return 0
