@@ -39,12 +39,12 @@ LONG = "\n\n".join(f"Paragraph {n} of a long post, long enough to scroll the pag
 class Preview:
     """A `python -m site_src serve` process on a temporary site."""
 
-    def __init__(self, site: Path) -> None:
+    def __init__(self, site: Path, port: int = 0) -> None:
         self.site = site
         self.log = site.parent / f"{site.name}-serve.log"
-        with self.log.open("w") as log:
+        with self.log.open("a") as log:
             self.proc = subprocess.Popen(
-                [sys.executable, "-m", "site_src", "serve", str(site), "--port", "0"],
+                [sys.executable, "-m", "site_src", "serve", str(site), "--port", str(port)],
                 cwd=REPO,
                 stdout=subprocess.PIPE,
                 stderr=log,
@@ -54,6 +54,7 @@ class Preview:
         line = self.proc.stdout.readline()  # the first line names the URL
         assert line.startswith("serving "), line + self.log.read_text()
         self.url = line.split()[1]
+        self.port = int(self.url.split(":")[2].split("/")[0])
 
     def stop(self) -> None:
         self.proc.terminate()
@@ -176,3 +177,42 @@ def test_burst_of_writes_updates_once(page: Any, preview: Preview) -> None:
     page.wait_for_timeout(800)  # a second update, if any, would land in this window
     loads, updates = page.evaluate("() => [Number(sessionStorage.getItem('loads')), window.__updates || 0]")
     assert (loads, updates) == (0, 1)
+
+
+def test_several_tabs_follow_their_pages(browser: Any, preview: Preview) -> None:
+    context = browser.new_context()
+    try:
+        tabs = [context.new_page() for _ in range(3)]
+        for tab, slug in zip(tabs, ("one", "one", "two"), strict=True):
+            tab.goto(preview.url + f"t/{slug}/")
+            tab.wait_for_function("() => window.__digestLive === true")
+        preview.write("content/one.md", THREAD.format(title="One", body="Seen in two tabs."))
+        preview.write("content/two.md", THREAD.format(title="Two", body="Seen in the third."))
+        wait_text(tabs[0], "Seen in two tabs.")
+        wait_text(tabs[1], "Seen in two tabs.")
+        wait_text(tabs[2], "Seen in the third.")
+    finally:
+        context.close()
+
+
+def test_a_restarted_server_is_picked_up(browser: Any, tmp_path: Path) -> None:
+    site = tmp_path / "restart"
+    (site / "content").mkdir(parents=True)
+    (site / "site.toml").write_text('title = "Restart"\n', encoding="utf-8")
+    (site / "content" / "one.md").write_text(THREAD.format(title="One", body="Before the restart."), "utf-8")
+    server = Preview(site)
+    context = browser.new_context()
+    try:
+        tab = context.new_page()
+        tab.goto(server.url + "t/one/")
+        tab.wait_for_function("() => window.__digestLive === true")
+        tab.evaluate("() => { window.__marker = 1; }")
+        server.stop()
+        (site / "content" / "one.md").write_text(THREAD.format(title="One", body="After the restart."), "utf-8")
+        server = Preview(site, port=server.port)
+        wait_text(tab, "After the restart.", timeout_ms=15_000)  # reconnects, sees a new instance, reloads
+        tab.wait_for_function("() => window.__digestLive === true")
+        assert tab.evaluate("() => window.__marker") is None
+    finally:
+        context.close()
+        server.stop()
