@@ -19,7 +19,6 @@ cache that vouches for files it did not write.
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import gc
 import hashlib
 import logging
@@ -31,11 +30,11 @@ from dataclasses import dataclass, field
 from functools import cache
 from importlib import metadata
 from pathlib import Path
-from typing import Any
 
 from .config import SiteConfig
 from .diagnostics import Problem
 from .incremental import BuildState, template_files
+from .pickling import dump
 from .themes import Theme
 
 log = logging.getLogger(__name__)
@@ -177,7 +176,7 @@ def _load(path: Path) -> object:
 def _dump(path: Path, value: object) -> None:
     temporary = path.with_name(path.name + ".tmp")
     with temporary.open("wb") as handle, _no_gc():
-        _Pickler(handle, protocol=pickle.HIGHEST_PROTOCOL).dump(value)
+        dump(value, handle)
     os.replace(temporary, path)
 
 
@@ -190,36 +189,6 @@ def _no_gc() -> Iterator[None]:
     finally:
         if enabled:
             gc.enable()
-
-
-class _Pickler(pickle.Pickler):
-    """Pickles a slotted dataclass as a call of the class with its field values.
-
-    The default for a slotted dataclass calls Python-level `__getstate__`/`__setstate__` per object, which
-    made saving and loading the state of a 10,000-thread site about a third slower. Only dataclasses whose
-    fields are all `__init__` arguments qualify; others keep the default.
-    """
-
-    def reducer_override(self, obj: object) -> Any:
-        cls = type(obj)
-        names = _init_fields(cls)
-        if names is None:
-            return NotImplemented
-        return (cls, tuple([getattr(obj, name) for name in names]))
-
-
-_INIT_FIELDS: dict[type, tuple[str, ...] | None] = {}
-
-
-def _init_fields(cls: type) -> tuple[str, ...] | None:
-    """The field names of a slotted dataclass whose fields are all init arguments, in order; else None."""
-    if cls not in _INIT_FIELDS:
-        found: dict[str, dataclasses.Field[object]] | None = getattr(cls, "__dataclass_fields__", None)
-        plain = found is not None and "__slots__" in cls.__dict__
-        if found is not None and plain:
-            plain = all(f.init and f._field_type is dataclasses._FIELD for f in found.values())  # type: ignore[attr-defined]
-        _INIT_FIELDS[cls] = tuple(found) if found is not None and plain else None
-    return _INIT_FIELDS[cls]
 
 
 __all__ = [

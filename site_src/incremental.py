@@ -51,7 +51,7 @@ from .search import indexed, search_bundle
 from .site import Site, assemble_site
 from .themes import Theme, collect_static, load_theme
 from .urls import output_file
-from .work import SourceResult, ThreadJob, digest, process_source, render_thread, run_map
+from .work import SourceResult, ThreadJob, digest, process_source, render_thread, run_map, spool_file
 
 log = logging.getLogger(__name__)
 
@@ -277,12 +277,18 @@ class Builder:
         *,
         executor: Executor | None = None,
         progress: Progress | None = None,
+        spool: str | None = None,
     ) -> None:
-        """`load` reads the config afresh (site.toml plus command-line overrides); it may raise `ConfigError`."""
+        """`load` reads the config afresh (site.toml plus command-line overrides); it may raise `ConfigError`.
+
+        `spool`: a folder (the caller's, emptied by the caller) where the first pass leaves each file's parsed
+        threads for its pages to be rendered from, instead of parsing every file twice.
+        """
         self._load = load
         self.state = state or BuildState()
         self.executor = executor
         self.progress = progress
+        self.spool = spool
         self._known: dict[str, Path] = {os.path.abspath(p): p for p in self.state.paths}
         """Absolute path -> the entry in `state.paths`."""
         self._renderer: tuple[str, Renderer] | None = None
@@ -401,7 +407,7 @@ class Builder:
                 to_process.append(path)
 
         made: dict[Path, SourceEntry] = {}
-        work = partial(process_source, config=config)
+        work = partial(process_source, config=config, spool=self.spool)
         executor = self.executor if len(to_process) >= BULK_FROM else None
         answers = run_map(work, to_process, executor)
         for done, (path, answer) in enumerate(zip(to_process, answers, strict=True), start=1):
@@ -484,7 +490,8 @@ class Builder:
             if previous is not None and previous[0] == key and all(run.keep(n, key) for n in previous[1]):
                 outputs[item.url] = previous
                 continue
-            jobs.append((key, ThreadJob(item, related_cards(item, site))))
+            spooled = spool_file(self.spool, item.thread.path, entry.item_digest) if self.spool else ""
+            jobs.append((key, ThreadJob(item, related_cards(item, site), spooled)))
         work = partial(render_thread, config=config, theme=theme)
         executor = self.executor if len(jobs) >= BULK_FROM else None
         answers = run_map(work, [job for _, job in jobs], executor)

@@ -15,6 +15,7 @@ text.
 from __future__ import annotations
 
 import os
+import tempfile
 from collections.abc import Iterator
 from concurrent.futures import Executor, ProcessPoolExecutor
 from contextlib import contextmanager
@@ -84,8 +85,8 @@ def build(
         return BuildResult(report=report)
     if not write:
         memory = MemoryOutput()
-        with _executor(executor, jobs, _count_files(config)) as pool:
-            done = Builder(lambda: config, executor=pool, progress=progress).rebuild(memory)
+        with _executor(executor, jobs, _count_files(config)) as pool, tempfile.TemporaryDirectory() as spool:
+            done = Builder(lambda: config, executor=pool, progress=progress, spool=spool).rebuild(memory)
         return _result(done, dict(sorted(memory.files.items())), None, "none")
 
     use_cache = use_cache and write
@@ -109,8 +110,8 @@ def build(
         report.error(display_path(out, config.site_dir), 0, str(exc))
         return BuildResult(report=report)
     try:
-        with _executor(executor, jobs, len(listing)) as pool:
-            builder = Builder(lambda: config, state or BuildState(), executor=pool, progress=progress)
+        with _executor(executor, jobs, len(listing)) as pool, folder.spool() as spool:
+            builder = Builder(lambda: config, state or BuildState(), executor=pool, progress=progress, spool=spool)
             done = builder.rebuild(folder, listing=listing)
     except OutputError as exc:
         folder.abort()

@@ -13,7 +13,10 @@ commands that only read threads (`digest show`, `digest tags`).
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import os
+import pickle
 from collections.abc import Callable, Iterator
 from concurrent.futures import Executor
 from dataclasses import dataclass, replace
@@ -26,6 +29,8 @@ from .context import ThreadCard
 from .diagnostics import Problem, SourceError
 from .enrich import EnrichedThread, enrich_thread, thread_slug
 from .load import decode_source, display_path, read_source
+from .model import Thread
+from .pickling import dump
 from .readers import parse_file
 from .render import Renderer, thread_pages
 from .themes import Theme
@@ -70,8 +75,12 @@ def process_file(path: Path, config: SiteConfig) -> FileResult:
         return FileResult([], [*warnings, exc.problem])
 
 
-def process_source(path: Path, config: SiteConfig) -> SourceResult:
-    """`process_file` with light records, plus the stamp and digest of the bytes it parsed."""
+def process_source(path: Path, config: SiteConfig, spool: str | None = None) -> SourceResult:
+    """`process_file` with light records, plus the stamp and digest of the bytes it parsed.
+
+    `spool`: a folder where the parsed threads are also left (`spool_file`), for `render_thread` to take
+    instead of parsing the file a second time.
+    """
     shown = display_path(path, config.site_dir)
     warnings: list[Problem] = []
     stamp, source_digest = (0, -1), ""
@@ -84,10 +93,37 @@ def process_source(path: Path, config: SiteConfig) -> SourceResult:
             raise SourceError(shown, 0, f"cannot read: {exc.strerror}") from exc
         source_digest = digest(data)
         threads = parse_file(decode_source(shown, data), warnings)
+        if spool is not None:
+            _spool(spool_file(spool, shown, source_digest), threads)
         items = [enrich_thread(thread, config).without_text() for thread in threads]
         return SourceResult(stamp, source_digest, FileResult(items, warnings))
     except SourceError as exc:
         return SourceResult(stamp, source_digest, FileResult([], [*warnings, exc.problem]))
+
+
+def spool_file(spool: str, shown: str, source_digest: str) -> str:
+    """Where the parsed threads of a file (by its shown path and the digest of its bytes) wait in `spool`."""
+    return os.path.join(spool, digest(f"{shown}\0{source_digest}".encode()) + ".pickle")
+
+
+def _spool(name: str, threads: list[Thread]) -> None:
+    try:
+        with open(name, "wb") as handle:
+            dump(threads, handle)
+    except (OSError, RecursionError, pickle.PicklingError):  # e.g. a reply chain thousands deep
+        with contextlib.suppress(OSError):
+            os.unlink(name)  # the page is rendered from the file instead
+
+
+def _unspool(name: str) -> list[Thread] | None:
+    try:
+        with open(name, "rb") as handle:
+            threads = pickle.load(handle)  # the build's own file, written by `_spool` just before
+        if isinstance(threads, list) and len(threads) == 1:
+            os.unlink(name)  # its only reader; a raw export's threads each read the file
+    except (OSError, RecursionError, pickle.UnpicklingError):
+        return None
+    return threads if isinstance(threads, list) else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,17 +134,22 @@ class ThreadJob:
     """The light record, with the site-wide facts (keywords, related, tags) already set."""
     related: list[ThreadCard]
     """Cards of the related threads."""
+    spooled: str = ""
+    """The file `process_source` left the parsed threads in ("" or gone: parse the file again)."""
 
 
 def render_thread(job: ThreadJob, config: SiteConfig, theme: Theme) -> tuple[dict[str, bytes], list[Problem]]:
-    """A thread's pages: its file is read and parsed again, and the light record's facts put back on it."""
+    """A thread's pages: its threads as the first pass parsed them (`spooled`), or its file read and parsed
+    again, and the light record's facts put back on it."""
     light = job.item
     warnings: list[Problem] = []
-    try:
-        source = read_source(config.site_dir / light.thread.path, config.site_dir)
-        threads = parse_file(source, warnings)
-    except SourceError as exc:
-        return {}, [exc.problem]
+    threads = _unspool(job.spooled) if job.spooled else None
+    if threads is None:
+        try:
+            source = read_source(config.site_dir / light.thread.path, config.site_dir)
+            threads = parse_file(source, warnings)
+        except SourceError as exc:
+            return {}, [exc.problem]
     thread = threads[0] if len(threads) == 1 else next((t for t in threads if thread_slug(t) == light.slug), None)
     if thread is None:
         return {}, [Problem(light.thread.path, 0, "error", f"thread '{light.slug}' vanished while building")]
@@ -165,4 +206,5 @@ __all__ = [
     "render_thread",
     "renderer_for",
     "run_map",
+    "spool_file",
 ]

@@ -252,6 +252,16 @@ class OutputFolder:
             raise
         self._made: set[Path] = {self.staging}
 
+    @contextmanager
+    def spool(self) -> Iterator[str]:
+        """A scratch folder for the build's own use, inside the staging folder (so a killed build leaves one
+        folder for the next to clear), removed before the commit."""
+        folder = tempfile.mkdtemp(prefix=".thread-digest-spool-", dir=self.staging)
+        try:
+            yield folder
+        finally:
+            shutil.rmtree(folder, ignore_errors=True)
+
     def put(self, name: str, data: bytes) -> bool:
         rel = safe_relative(name)
         self._removed.discard(name)
