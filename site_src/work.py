@@ -19,7 +19,7 @@ import os
 import pickle
 from collections.abc import Callable, Iterator
 from concurrent.futures import Executor
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 from typing import TypeVar
@@ -153,7 +153,7 @@ def render_thread(job: ThreadJob, config: SiteConfig, theme: Theme) -> tuple[dic
     thread = threads[0] if len(threads) == 1 else next((t for t in threads if thread_slug(t) == light.slug), None)
     if thread is None:
         return {}, [Problem(light.thread.path, 0, "error", f"thread '{light.slug}' vanished while building")]
-    full = replace(light, thread=thread)
+    full = light.with_text(thread)
     renderer = renderer_for(config, theme)
     files: dict[str, bytes] = {}
     problems: list[Problem] = []
