@@ -298,6 +298,8 @@ class Builder:
         """id of each published item -> its `site_fields` in this rebuild."""
         self._cards: dict[int, str] = {}
         """id of each published item -> its `card_digest` in this rebuild."""
+        self._thread_keys: dict[str, tuple[tuple[object, ...], str]] = {}
+        """Thread url -> (the inputs of its page key, the key) of the last rebuild (kept in memory only)."""
         self.config: SiteConfig | None = None
         """The config of the last build that could read it."""
 
@@ -481,14 +483,24 @@ class Builder:
         cards, fields = self._cards, self._fields
         outputs: dict[str, tuple[str, list[str]]] = {}
         jobs: list[tuple[str, ThreadJob]] = []
+        by_slug, memo = site.by_slug, self._thread_keys
+        keys: dict[str, tuple[tuple[object, ...], str]] = {}
         for item in site.threads:
             path, entry = self._current[id(item)]
-            related = [f"{slug}={cards[id(site.by_slug[slug])]}" for slug in item.related if slug in site.by_slug]
-            inputs = f"{path}\0{item.slug}\0{entry.item_digest}\0{fields[id(item)]!r}\0{related!r}"
-            key = thread_page_key(inputs, shared)
-            previous = state.thread_outputs.get(item.url)
+            url = item.url
+            related = tuple((slug, cards[id(by_slug[slug])]) for slug in item.related if slug in by_slug)
+            inputs = (shared, path, item.slug, entry.item_digest, fields[id(item)], related)
+            known = memo.get(url)
+            if known is not None and known[0] == inputs:
+                key = known[1]  # the same inputs as last time: no need to print and hash them again
+            else:
+                text = f"{path}\0{item.slug}\0{entry.item_digest}\0{fields[id(item)]!r}\0"
+                text += repr([f"{slug}={card}" for slug, card in related])
+                key = thread_page_key(text, shared)
+            keys[url] = (inputs, key)
+            previous = state.thread_outputs.get(url)
             if previous is not None and previous[0] == key and all(run.keep(n, key) for n in previous[1]):
-                outputs[item.url] = previous
+                outputs[url] = previous
                 continue
             spooled = spool_file(self.spool, item.thread.path, entry.item_digest) if self.spool else ""
             jobs.append((key, ThreadJob(item, related_cards(item, site), spooled)))
@@ -512,6 +524,7 @@ class Builder:
             if self.progress and (done % 100 == 0 or done == len(jobs)):
                 self.progress("render", done, len(jobs))
         state.thread_outputs = outputs
+        self._thread_keys = keys
 
     def _search(self, config: SiteConfig, run: _Run) -> None:
         """The Pagefind bundle, made again when an indexed page changed."""
