@@ -340,8 +340,8 @@ class Builder:
         site = assemble_site(items, config, report, state.enrichment)
         run = _Run(state, output, report)
         self._card_digests(site)
-        self._render_lists(site, run)
-        self._render_threads(site, theme, run)
+        # thread pages go to the executor first, so its workers render them while this process does the lists
+        self._render_threads(site, theme, run, meanwhile=partial(self._render_lists, site, run))
         for name, data in collect_static(theme, config.site_dir).items():
             run.put(name, data, "")
         if config.search:
@@ -477,7 +477,8 @@ class Builder:
                 ok = run.render(name, partial(renderer.render, page), key) and ok
         state.list_key, state.list_outputs = (list_key if ok else ""), outputs
 
-    def _render_threads(self, site: Site, theme: Theme, run: _Run) -> None:
+    def _render_threads(self, site: Site, theme: Theme, run: _Run, meanwhile: Callable[[], None]) -> None:
+        """Render the thread pages whose key changed; `meanwhile` runs once their work has been handed out."""
         state, config = self.state, site.config
         shared = state.shared_key
         cards, fields = self._cards, self._fields
@@ -506,7 +507,8 @@ class Builder:
             jobs.append((key, ThreadJob(item, related_cards(item, site), spooled)))
         work = partial(render_thread, config=config, theme=theme)
         executor = self.executor if len(jobs) >= BULK_FROM else None
-        answers = run_map(work, [job for _, job in jobs], executor)
+        answers = run_map(work, [job for _, job in jobs], executor)  # on an executor: submitted now
+        meanwhile()
         for done, ((key, job), (files, problems)) in enumerate(zip(jobs, answers, strict=True), start=1):
             url = job.item.url
             names = list(files)
