@@ -204,3 +204,20 @@ def test_no_cache_flag_neither_reads_nor_writes_the_cache(site: Path) -> None:
     assert "nothing changed" not in again
     assert "(0 written, 35 unchanged, 0 removed; 5 threads read" in again
     assert "nothing changed since the last build" in cli()
+
+
+def test_search_index_follows_a_cached_edit(tmp_path: Path) -> None:
+    pytest.importorskip("pagefind")
+    from pagefind.service import get_executable
+
+    if get_executable() is None:
+        pytest.skip("the Pagefind binary is not installed (pagefind[bin])")
+    files = {f"content/t{n}.md": thread_md(f"Thread {n}", f"2024-0{n + 1}-01", "[rivers]") for n in range(3)}
+    site = make_project(tmp_path / "site", files, 'title = "T"\nsearch = true\n')
+    first = cached(site)
+    assert any(name.startswith("pagefind/") for name in read_tree(site / "public"))
+    assert cached(site).cached == "unchanged"
+    (site / "content" / "t1.md").write_text(thread_md("Thread 1", "2024-02-01", "[rivers]", " Zanzibar ferries."))
+    result = cached(site)
+    assert result.cached == "state" and result.rendered < first.rendered
+    assert_same_as_cold(site, tmp_path)
