@@ -250,7 +250,10 @@ class OutputFolder:
         except BaseException:
             self._locks.close()
             raise
-        self._made: set[Path] = {self.staging}
+        self._made: set[str] = {str(self.staging)}
+        """Folders known to exist in the staging folder."""
+        self._had_site = self.out.is_dir()
+        """Whether there are published files to compare with (not on a first build)."""
 
     @contextmanager
     def spool(self) -> Iterator[str]:
@@ -263,25 +266,29 @@ class OutputFolder:
             shutil.rmtree(folder, ignore_errors=True)
 
     def put(self, name: str, data: bytes) -> bool:
-        rel = safe_relative(name)
+        rel = os.path.join(*safe_relative(name).parts)
         self._removed.discard(name)
-        if _same_bytes(self.out.joinpath(*rel.parts), data):
+        if self._had_site and _same_bytes(self.out / rel, data):
             if name in self.written:
                 self.written.discard(name)
-                self.staging.joinpath(*rel.parts).unlink()
+                os.unlink(os.path.join(self.staging, rel))
             return False
-        target = self.staging.joinpath(*rel.parts)
         try:
-            if target.parent not in self._made:
-                target.parent.mkdir(parents=True, exist_ok=True)
-                self._made.add(target.parent)
-            target.write_bytes(data)
+            _write_new(self._folder_for(os.path.join(self.staging, rel)), data)
         except OSError as exc:
             raise OutputError(
                 f"cannot write {self.out}: {exc.strerror or exc}; the previous site is unchanged"
             ) from exc
         self.written.add(name)
         return True
+
+    def _folder_for(self, target: str) -> str:
+        """`target`, once its folder in the staging folder exists (os calls, not pathlib: 25,000 files a build)."""
+        parent = os.path.dirname(target)
+        if parent not in self._made:
+            os.makedirs(parent, exist_ok=True)
+            self._made.add(parent)
+        return target
 
     def remove(self, name: str) -> None:
         self._removed.add(name)
@@ -314,11 +321,8 @@ class OutputFolder:
 
     def _commit_swap(self, keep: set[str]) -> int:
         for name in sorted(keep - self.written):
-            rel = safe_relative(name)
-            target, old = self.staging.joinpath(*rel.parts), self.out.joinpath(*rel.parts)
-            if target.parent not in self._made:
-                target.parent.mkdir(parents=True, exist_ok=True)
-                self._made.add(target.parent)
+            rel = os.path.join(*safe_relative(name).parts)
+            target, old = self._folder_for(os.path.join(self.staging, rel)), os.path.join(self.out, rel)
             try:
                 os.link(old, target)
             except OSError:
@@ -352,6 +356,17 @@ class OutputFolder:
                 folder.rmdir()
                 folder = folder.parent
         return removed
+
+
+def _write_new(path: str, data: bytes) -> None:
+    """Write a file that does not exist yet (the staging folder is new), with plain os calls."""
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o666)
+    try:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(descriptor, view) :]
+    finally:
+        os.close(descriptor)
 
 
 def _try_link(source: Path, target: Path) -> bool:
