@@ -30,6 +30,8 @@ from heapq import nlargest, nsmallest
 from operator import itemgetter
 from typing import Generic, TypeVar
 
+from .keywords import grid
+
 __all__ = ["POSTING_CAP", "POSTING_KEEP", "QUERY_FEATURES", "RelatedIndex", "RelatedItem", "related_threads"]
 
 K = TypeVar("K", bound=Hashable)
@@ -70,13 +72,19 @@ def _scaled(vec: list[tuple[str, float]]) -> list[tuple[str, int]]:
     return [(f, int(w * factor + 0.5)) for f, w in vec]
 
 
+def tag_weight(threads: int, carriers: int) -> float:
+    """IDF of a tag carried by `carriers` of `threads` threads, both counts on the keyword `grid`: one thread
+    more or less then rarely changes any tag's weight, so a warm rebuild need not weigh every thread again."""
+    return math.log((1 + grid(threads)) / grid(carriers)) + 1.0
+
+
 def related_threads(items: Iterable[RelatedItem[K]], k: int = 5) -> dict[K, list[K]]:
     """For every item, up to `k` others sharing tags or distinctive terms, most related first."""
     items = sorted(items, key=lambda item: item.key)  # type: ignore[arg-type, return-value]
     n = len(items)
     tag_sets = [sorted(set(item.tags)) for item in items]
     tag_df = Counter(tag for tags in tag_sets for tag in tags)
-    tag_idf = {tag: math.log((1 + n) / df) + 1.0 for tag, df in tag_df.items()}
+    tag_idf = {tag: tag_weight(n, df) for tag, df in tag_df.items()}
 
     # features: tags as ("#", tag), terms as ("=", term) would cost a tuple each; two indexes instead
     tag_vectors = [_scaled([(tag, tag_idf[tag]) for tag in tags]) for tags in tag_sets]
@@ -211,8 +219,8 @@ class RelatedIndex(Generic[K]):
         """For every item, up to `k` others sharing tags or distinctive terms, most related first."""
         new = {item.key: item for item in items}
         n = len(new)
-        if n != len(self._items):
-            self._reset()  # every tag weight depends on the number of threads
+        if grid(n) != grid(len(self._items)):
+            self._reset()  # every tag weight depends on the number of threads (on its grid)
         old = self._items
         tags, terms = self._tags, self._terms
         dirty: set[K] = set()  # keys whose related list must be computed again
@@ -254,7 +262,7 @@ class RelatedIndex(Generic[K]):
             reach.update(tags.carriers.get(tag, ()))
         for key in reach:
             tag_set = old[key][0]
-            vector = _scaled([(tag, math.log((1 + n) / len(tags.carriers[tag])) + 1.0) for tag in tag_set])
+            vector = _scaled([(tag, tag_weight(n, len(tags.carriers[tag]))) for tag in tag_set])
             if tags.assign(key, vector, tags_touched):
                 dirty.add(key)
         tags_touched |= tag_df_changed  # tags gained or lost by some thread: their postings too

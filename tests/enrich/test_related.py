@@ -47,7 +47,7 @@ def _brute_force(items: list[RelatedItem[str]], k: int = 5) -> dict[str, list[st
     vectors = {}
     for item in items:
         parts = []
-        for vec in ({t: math.log((1 + n) / tag_df[t]) + 1.0 for t in set(item.tags)}, dict(item.terms)):
+        for vec in ({t: related_module.tag_weight(n, tag_df[t]) for t in set(item.tags)}, dict(item.terms)):
             norm = math.sqrt(sum(w * w for w in vec.values() if w > 0))
             parts.append({f: w / norm * math.sqrt(0.5) for f, w in vec.items() if w > 0} if norm else {})
         vectors[item.key] = {("#", f): w for f, w in parts[0].items()} | {("=", f): w for f, w in parts[1].items()}
@@ -102,3 +102,22 @@ def test_ten_thousand_threads_are_fast() -> None:
     related = related_threads(items, k=5)
     assert time.perf_counter() - start < 30
     assert all(len(v) <= 5 for v in related.values())
+
+
+def test_one_more_thread_does_not_rank_every_thread_again(monkeypatch: pytest.MonkeyPatch) -> None:
+    items = _random_items(11, 400, tags=200, words=3000)
+    index: related_module.RelatedIndex[str] = related_module.RelatedIndex(5)
+    index.update(items)
+    queries = 0
+    real = related_module.RelatedIndex._query
+
+    def counting(self: related_module.RelatedIndex[str], key: str) -> list[str]:
+        nonlocal queries
+        queries += 1
+        return real(self, key)
+
+    monkeypatch.setattr(related_module.RelatedIndex, "_query", counting)
+    more = [*items, *_random_items(12, 1, tags=200, words=3000)]
+    more[-1] = related_module.RelatedItem("t99999", more[-1].tags, more[-1].terms)
+    assert index.update(more) == related_threads(more)
+    assert queries < len(more) / 2, queries
