@@ -330,9 +330,7 @@ class Builder:
             state.sources.clear()
             state.process_key = process_key
             touched = None
-        shared_key = render_key(config, theme)
-        if shared_key != state.shared_key:
-            state.shared_key = shared_key
+        shared_key = state.shared_key = render_key(config, theme)
         if self._renderer is None or self._renderer[0] != shared_key:
             self._renderer = (shared_key, Renderer(config, theme))
 

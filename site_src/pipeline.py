@@ -30,7 +30,7 @@ from .enrich import EnrichedThread
 from .incremental import Builder, BuildState, MemoryOutput, Progress, Rebuild
 from .load import discover, display_path
 from .themes import Theme, load_theme
-from .work import FileResult, process_file, run_map
+from .work import process_source, run_map
 from .write import OutputError, OutputFolder, WriteStats
 
 PARALLEL_FROM = 200
@@ -83,15 +83,15 @@ def build(
     theme = _theme(config, report)
     if theme is None:
         return BuildResult(report=report)
+    listing = discover(config.content_path(), config.site_dir)
     if not write:
         memory = MemoryOutput()
-        with _executor(executor, jobs, _count_files(config)) as pool, tempfile.TemporaryDirectory() as spool:
-            done = Builder(lambda: config, executor=pool, progress=progress, spool=spool).rebuild(memory)
+        with _executor(executor, jobs, len(listing)) as pool, tempfile.TemporaryDirectory() as spool:
+            builder = Builder(lambda: config, executor=pool, progress=progress, spool=spool)
+            done = builder.rebuild(memory, listing=listing)
         return _result(done, dict(sorted(memory.files.items())), None, "none")
 
-    use_cache = use_cache and write
     out = config.output_path()
-    listing = discover(config.content_path(), config.site_dir)
     quick = cache.quick_key(config, theme, listing) if use_cache else ""
     manifest = cache.load_manifest(config) if use_cache else None
     if manifest is not None and manifest.quick == quick and not cache.changed_outputs(out, manifest.outputs):
@@ -101,7 +101,8 @@ def build(
         return result
 
     state = cache.load_state(config) if manifest is not None else None
-    if state is not None and manifest is not None:
+    if state is not None:
+        assert manifest is not None
         state.forget_outputs(cache.changed_outputs(out, manifest.outputs))
     update = state is not None and (out / ".thread-digest").is_file()
     try:
@@ -160,10 +161,6 @@ def _result(done: Rebuild, files: dict[str, bytes], report: Report | None, cache
     )
 
 
-def _count_files(config: SiteConfig) -> int:
-    return len(discover(config.content_path(), config.site_dir))
-
-
 def _theme(config: SiteConfig, report: Report) -> Theme | None:
     try:
         return load_theme(config.theme, config.site_dir)
@@ -199,15 +196,11 @@ def parse_and_enrich(
     if paths is None:
         paths = discover(config.content_path(), config.site_dir)
     items: list[EnrichedThread] = []
-    work = partial(_process_light, config=config)
-    for done, result in enumerate(run_map(work, paths, executor), start=1):
+    work = partial(process_source, config=config)
+    for done, answer in enumerate(run_map(work, paths, executor), start=1):
+        result = answer.result
         report.extend(result.problems)
         items.extend(result.items)
         if progress:
             progress("read", done, len(paths))
     return items
-
-
-def _process_light(path: Path, config: SiteConfig) -> FileResult:
-    result = process_file(path, config)
-    return FileResult([item.without_text() for item in result.items], result.problems)

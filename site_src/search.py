@@ -3,11 +3,11 @@
 Search runs in the browser with no server: Pagefind (the `pagefind` Python package with its binary,
 `pagefind[bin]`) turns the thread pages into a static index that `static/search.js` queries.
 
-`search_files(files, config)` takes the rendered site (output file -> bytes, before the write stage), copies
+`search_files(files, config)` takes the rendered site (output file -> bytes, read as it is iterated), copies
 the pages worth finding (thread pages `t/<slug>/index.html` and their continuation pages) into a temporary
 folder, runs Pagefind on it and returns the bundle as more output files (`pagefind/pagefind.js`, ...). The
-caller adds them to the site before `write_site`, so the output folder is still swapped in one step, and the
-index always matches the pages beside it. Pagefind's output depends only on its input (same pages, same
+build puts them with the pages before it publishes, so the index always matches the pages beside it, and it
+runs Pagefind again only when an indexed page changed. Pagefind's output depends only on its input (same pages, same
 bytes), so builds stay reproducible.
 
 What is indexed: the page's `<main>` (title, tags, summary, post, comments with their authors), without the

@@ -1,8 +1,7 @@
 """[work] Per-file work: pure functions of one file, the config and the theme, run here or on an `Executor`.
 
-- `process_file`: read, parse and enrich a thread file (its threads and problems);
-- `process_source`: the same for a build that remembers files: also the file's stamp and the digest of the
-  very bytes parsed, and light records only (no post or comment text);
+- `process_source`: read, parse and enrich a thread file: its threads as light records (no post or comment
+  text) and its problems, with the file's stamp and the digest of the very bytes parsed;
 - `render_thread`: a thread's pages, from its light record (with the site-wide facts set) and its file,
   read and parsed again, so no worker ever holds more than one thread's text;
 - `run_map`: `map` in this process, or over an executor in batches.
@@ -64,19 +63,9 @@ class SourceResult:
     result: FileResult
 
 
-def process_file(path: Path, config: SiteConfig) -> FileResult:
-    """One file, start to finish of the per-thread work: a pure function of the file and the config."""
-    warnings: list[Problem] = []
-    try:
-        source = read_source(path, config.site_dir)
-        threads = parse_file(source, warnings)
-        return FileResult([enrich_thread(thread, config) for thread in threads], warnings)
-    except SourceError as exc:
-        return FileResult([], [*warnings, exc.problem])
-
-
 def process_source(path: Path, config: SiteConfig, spool: str | None = None) -> SourceResult:
-    """`process_file` with light records, plus the stamp and digest of the bytes it parsed.
+    """One file, start to finish of the per-thread work (a pure function of the file and the config): its
+    threads as light records and its problems, plus the stamp and digest of the bytes it parsed.
 
     `spool`: a folder where the parsed threads are also left (`spool_file`), for `render_thread` to take
     instead of parsing the file a second time.
@@ -201,7 +190,6 @@ __all__ = [
     "SourceResult",
     "ThreadJob",
     "digest",
-    "process_file",
     "process_source",
     "render_thread",
     "renderer_for",

@@ -52,31 +52,15 @@ class WriteStats:
 
 def write_site(files: dict[str, bytes], out: Path) -> WriteStats:
     """Replace `out` with exactly `files`, atomically (the whole site in memory: tests and small tools;
-    a build streams its pages through an `OutputFolder`)."""
-    out = Path(os.path.abspath(out))
-    parent = out.parent
+    a build streams its pages through an `OutputFolder` itself)."""
+    folder = OutputFolder(out, update=False)
     try:
-        parent.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise OutputError(f"cannot create {parent}: {exc.strerror}") from exc
-    with _exclusive(parent):
-        recover_interrupted(out)
-        _refuse_foreign(out)
-        try:
-            staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=parent))
-        except OSError as exc:
-            raise OutputError(f"cannot write beside {out}: {exc.strerror}") from exc
-        try:
-            written, unchanged = _fill(staging, files, out)
-            removed = _count_removed(out, files) if out.is_dir() else 0
-            _swap_in(staging, out)
-        except OSError as exc:
-            shutil.rmtree(staging, ignore_errors=True)
-            raise OutputError(f"cannot write {out}: {exc.strerror or exc}; the previous site is unchanged") from exc
-        except BaseException:
-            shutil.rmtree(staging, ignore_errors=True)
-            raise
-    return WriteStats(written=written, unchanged=unchanged, removed=removed)
+        for name in sorted(files):
+            folder.put(name, files[name])
+    except BaseException:
+        folder.abort()
+        raise
+    return folder.commit(files)
 
 
 @contextmanager
@@ -106,37 +90,6 @@ def safe_relative(name: str) -> PurePosixPath:
     if rel.is_absolute() or not rel.parts or any(p in ("", ".", "..") for p in rel.parts) or "\x00" in name:
         raise ValueError(f"unsafe output path {name!r}")
     return rel
-
-
-def _fill(staging: Path, files: dict[str, bytes], out: Path) -> tuple[int, int]:
-    written = unchanged = 0
-    made: set[Path] = {staging}
-    for name in sorted(files):
-        rel = safe_relative(name)
-        target = staging.joinpath(*rel.parts)
-        if target.parent not in made:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            made.add(target.parent)
-        data = files[name]
-        old = out.joinpath(*rel.parts)
-        if _same_bytes(old, data):
-            try:
-                os.link(old, target)
-                unchanged += 1
-                continue
-            except OSError:
-                pass
-        target.write_bytes(data)
-        written += 1
-    marker, old_marker = staging / MARKER, out / MARKER
-    if _same_bytes(old_marker, _MARKER_TEXT):
-        try:
-            os.link(old_marker, marker)
-            return written, unchanged
-        except OSError:
-            pass
-    marker.write_bytes(_MARKER_TEXT)
-    return written, unchanged
 
 
 def _same_bytes(path: Path, data: bytes) -> bool:

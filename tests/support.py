@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from site_src.check import read_output
 from site_src.config import SiteConfig, load_config
 from site_src.pipeline import BuildResult, build
 
@@ -64,18 +65,5 @@ def build_and_read(config: SiteConfig, **options: Any) -> BuildResult:
     """`build`, with `result.files` read back from the output folder when the build wrote it."""
     result = build(config, **options)
     if result.written is not None:
-        result.files = read_tree(config.output_path())
+        result.files = read_output(config.output_path())
     return result
-
-
-def read_tree(folder: Path) -> dict[str, bytes]:
-    """Every file of a built site (output file -> bytes), without the writer's marker."""
-    return {
-        p.relative_to(folder).as_posix(): p.read_bytes()
-        for p in sorted(folder.rglob("*"))
-        if p.is_file() and p.name != ".thread-digest"
-    }
-
-
-def config_for(root: Path, **changes: object) -> SiteConfig:
-    return SiteConfig.for_tests(site_dir=root, **changes)

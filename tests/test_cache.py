@@ -10,10 +10,11 @@ import sys
 from pathlib import Path
 
 import pytest
-from support import make_project, read_tree
+from support import make_project
 
 from site_src import cache
 from site_src import write as writer
+from site_src.check import read_output as read_tree
 from site_src.config import load_config
 from site_src.pipeline import BuildResult, build
 

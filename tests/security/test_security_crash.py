@@ -199,16 +199,16 @@ def test_no_space_while_filling_is_an_output_error_and_keeps_the_site(
 ) -> None:
     """Simulated full disk (runs everywhere): the third file written fails with ENOSPC."""
     out, before = _old_site(tmp_path)
-    real = Path.write_bytes
+    real = writer._write_new
     calls = {"n": 0}
 
-    def full(self: Path, data: bytes) -> int:  # type: ignore[override]
+    def full(path: str, data: bytes) -> None:
         calls["n"] += 1
         if calls["n"] >= 3:
             raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
-        return real(self, data)
+        real(path, data)
 
-    monkeypatch.setattr(Path, "write_bytes", full)
+    monkeypatch.setattr(writer, "_write_new", full)  # how the writer creates every new file
     with pytest.raises(OutputError, match=r"No space left on device.*previous site is unchanged"):
         write_site({f"p{n}.html": b"new" * n for n in range(10)}, out)
     monkeypatch.undo()
