@@ -34,6 +34,7 @@ from pathlib import Path
 from .config import SiteConfig
 from .diagnostics import Problem
 from .incremental import BuildState, template_files
+from .load import Stamp as ThreadStamp
 from .pickling import dump
 from .themes import Theme
 
@@ -88,13 +89,14 @@ def cache_dir(config: SiteConfig) -> Path:
     return config.site_dir / CACHE_DIR
 
 
-def quick_key(config: SiteConfig, theme: Theme, threads: list[Path]) -> str:
-    """Fingerprint of every input by stamp: the config, thread files (`discover`'s list), templates, static
-    files, the theme."""
+def quick_key(config: SiteConfig, theme: Theme, threads: dict[Path, ThreadStamp]) -> str:
+    """Fingerprint of every input by stamp: the config, thread files (`discover`'s list with `stamp_files`'
+    stamps), templates, static files, the theme."""
     h = hashlib.blake2b(digest_size=16)
     h.update(repr(config).encode("utf-8"))
     h.update(repr((theme.name, [str(p) for p in theme.chain])).encode())
-    files = threads + template_files(theme, config.site_dir)
+    h.update("\n".join(f"{path}\0{mtime}\0{size}" for path, (mtime, size) in threads.items()).encode())
+    files = template_files(theme, config.site_dir)
     for folder in [*(f / "static" for f in theme.chain), config.site_dir / "static"]:
         if folder.is_dir():
             files.extend(sorted(p for p in folder.rglob("*") if p.is_file()))

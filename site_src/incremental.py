@@ -45,7 +45,7 @@ from .context import thread_card
 from .diagnostics import Problem, Report, SourceError
 from .enrich import EnrichedThread
 from .enrich.incremental import SiteEnrichment
-from .load import discover
+from .load import Stamp, discover, stamp_files
 from .render import Page, Renderer, list_pages, related_cards
 from .search import indexed, search_bundle
 from .site import Site, assemble_site
@@ -289,8 +289,8 @@ class Builder:
         self.executor = executor
         self.progress = progress
         self.spool = spool
-        self._known: dict[str, Path] = {os.path.abspath(p): p for p in self.state.paths}
-        """Absolute path -> the entry in `state.paths`."""
+        self._known: dict[str, Path] | None = None
+        """Absolute path -> the entry in `state.paths` (made when watcher events name files)."""
         self._renderer: tuple[str, Renderer] | None = None
         self._current: dict[int, tuple[Path, SourceEntry]] = {}
         """id of each item given to `assemble_site` in this rebuild -> its file and cache entry."""
@@ -304,14 +304,19 @@ class Builder:
         """The config of the last build that could read it."""
 
     def rebuild(
-        self, output: Output, touched: Iterable[Path] | None = None, listing: list[Path] | None = None
+        self,
+        output: Output,
+        touched: Iterable[Path] | None = None,
+        listing: list[Path] | None = None,
+        stamps: Mapping[Path, Stamp] | None = None,
     ) -> Rebuild:
         """Bring the site in `output` up to date with the files on disk.
 
         `touched=None` checks every file (by modification time and size, then by content). Otherwise
         `touched` lists the files known to have changed (watcher events): only they are read again, and the
         content folder is listed again only when one of them is new, gone or a folder. `listing`: the thread
-        files, when the caller has just listed them (`load.discover`).
+        files, when the caller has just listed them (`load.discover`); `stamps`: their stamps, when the caller
+        has just taken them (`load.stamp_files`).
         """
         started = time.perf_counter()
         report = Report()
@@ -334,7 +339,7 @@ class Builder:
         if self._renderer is None or self._renderer[0] != shared_key:
             self._renderer = (shared_key, Renderer(config, theme))
 
-        items, fresh, parsed = self._refresh_sources(config, touched, report, listing)
+        items, fresh, parsed = self._refresh_sources(config, touched, report, listing, stamps)
         site = assemble_site(items, config, report, state.enrichment)
         run = _Run(state, output, report)
         self._card_digests(site)
@@ -370,7 +375,12 @@ class Builder:
     # ------------------------------------------------------------------ sources
 
     def _refresh_sources(
-        self, config: SiteConfig, touched: Iterable[Path] | None, report: Report, listing: list[Path] | None
+        self,
+        config: SiteConfig,
+        touched: Iterable[Path] | None,
+        report: Report,
+        listing: list[Path] | None,
+        listed_stamps: Mapping[Path, Stamp] | None,
     ) -> tuple[list[EnrichedThread], set[int], int]:
         """Process new and changed files. Returns the good items in discovery order, the ids of those made by
         this call, and how many files were processed."""
@@ -379,6 +389,8 @@ class Builder:
         if touched is not None:
             content = os.path.abspath(config.content_path()) + os.sep
             check = set()
+            if self._known is None:
+                self._known = {os.path.abspath(p): p for p in state.paths}
             for path in touched:
                 absolute = os.path.abspath(path)
                 if not absolute.startswith(content):
@@ -390,20 +402,18 @@ class Builder:
                 check.add(known)
         if check is None:
             state.paths = listing if listing is not None else discover(config.content_path(), config.site_dir)
-            self._known = {os.path.abspath(p): p for p in state.paths}
+            self._known = None
+        else:
+            listed_stamps = None  # only the touched files are looked at, now
 
         to_process: list[Path] = []
-        stamps: dict[Path, tuple[int, int]] = {}
-        for path in state.paths:
+        if listed_stamps is None or listing is None:
+            listed = [p for p in state.paths if check is None or p in check or p not in state.sources]
+            listed_stamps = stamp_files(listed)  # a file gone since the folder was listed: the watcher will tell
+        stamps = listed_stamps
+        for path, stamp in stamps.items():
             entry = state.sources.get(path)
-            if entry is not None and check is not None and path not in check:
-                continue
-            try:
-                st = path.stat()
-            except OSError:
-                continue  # gone since the folder was listed; the watcher will tell
-            stamps[path] = (st.st_mtime_ns, st.st_size)
-            if entry is None or entry.stamp != stamps[path] or check is not None:
+            if entry is None or entry.stamp != stamp or check is not None:
                 to_process.append(path)
 
         made: dict[Path, SourceEntry] = {}

@@ -27,23 +27,49 @@ class SourceText:
     """Decoded, with `\\n` line endings."""
 
 
+Stamp = tuple[int, int]
+"""(mtime_ns, size) of a thread file: a changed file almost always has a new one."""
+
+
 def discover(content_dir: Path, site_dir: Path) -> list[Path]:
     """Thread files under `content_dir`, sorted by relative path; names starting with `.` or `_` are skipped."""
     if not content_dir.is_dir():
         return []
     found: list[tuple[str, str]] = []
-    for folder, dirs, files in os.walk(content_dir):
-        dirs[:] = [d for d in dirs if not d.startswith((".", "_"))]
-        shown = display_path(Path(folder), site_dir)
-        prefix = "" if shown == "." else shown + "/"
-        for name in files:
-            if name.startswith((".", "_")) or not name.lower().endswith(THREAD_SUFFIXES):
-                continue
-            path = os.path.join(folder, name)
-            if os.path.isfile(path):
-                found.append((prefix + name, path))
+    shown = display_path(content_dir, site_dir)
+    _walk(str(content_dir), "" if shown == "." else shown + "/", found)
     found.sort()
     return [Path(path) for _, path in found]
+
+
+def _walk(folder: str, prefix: str, found: list[tuple[str, str]]) -> None:
+    """Add (shown path, path) of each thread file under `folder` (as `os.walk`: symlinked folders not entered)."""
+    try:
+        with os.scandir(folder) as entries:
+            listed = list(entries)
+    except OSError:
+        return  # an unreadable folder is skipped, as os.walk does
+    for entry in listed:
+        name = entry.name
+        if name.startswith((".", "_")):
+            continue
+        if entry.is_dir():
+            if not entry.is_symlink():
+                _walk(entry.path, prefix + name + "/", found)
+        elif name.lower().endswith(THREAD_SUFFIXES) and entry.is_file():
+            found.append((prefix + name, entry.path))
+
+
+def stamp_files(paths: list[Path]) -> dict[Path, Stamp]:
+    """The stamp of each file that still exists (one `stat` each)."""
+    stamps: dict[Path, Stamp] = {}
+    for path in paths:
+        try:
+            st = os.stat(path)
+        except OSError:
+            continue
+        stamps[path] = (st.st_mtime_ns, st.st_size)
+    return stamps
 
 
 def display_path(path: Path, site_dir: Path) -> str:

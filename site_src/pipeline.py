@@ -28,7 +28,7 @@ from .config import SiteConfig
 from .diagnostics import Report, SourceError
 from .enrich import EnrichedThread
 from .incremental import Builder, BuildState, MemoryOutput, Progress, Rebuild
-from .load import discover, display_path
+from .load import discover, display_path, stamp_files
 from .themes import Theme, load_theme
 from .work import process_source, run_map
 from .write import OutputError, OutputFolder, WriteStats
@@ -92,7 +92,8 @@ def build(
         return _result(done, dict(sorted(memory.files.items())), None, "none")
 
     out = config.output_path()
-    quick = cache.quick_key(config, theme, listing) if use_cache else ""
+    listed = stamp_files(listing)
+    quick = cache.quick_key(config, theme, listed) if use_cache else ""
     manifest = cache.load_manifest(config) if use_cache else None
     if manifest is not None and manifest.quick == quick and not cache.changed_outputs(out, manifest.outputs):
         report.extend(manifest.problems)
@@ -113,7 +114,7 @@ def build(
     try:
         with _executor(executor, jobs, len(listing)) as pool, folder.spool() as spool:
             builder = Builder(lambda: config, state or BuildState(), executor=pool, progress=progress, spool=spool)
-            done = builder.rebuild(folder, listing=listing)
+            done = builder.rebuild(folder, listing=listing, stamps=listed)
     except OutputError as exc:
         folder.abort()
         report.error(display_path(out, config.site_dir), 0, str(exc))
