@@ -1,13 +1,16 @@
 """[cache] `.digest-cache/`: what the last build knew, so the next one redoes only what changed.
 
-Two files, both safe to delete (the folder as a whole too: the next build is then a cold one):
+Its files are safe to delete (the folder as a whole too: the next build is then a cold one):
 
 - `manifest.pickle` (small): the code version, the output folder, a quick fingerprint of every input
   (`quick_key`: the config, the stamp of every thread file, template and static file) and the stamp of every
   output file as the build left it. When the code, the inputs and the output folder are all as recorded,
   a build has nothing to do and stops there, without reading anything else;
-- `state.pickle`: the `BuildState` (what each thread file gave, what each page was made from), loaded when
-  something did change.
+- `state.pickle`: the `BuildState` (what each page was made from, the site-wide enrichment), loaded when
+  something did change, with `sources-NN-*.pickle`: what each thread file gave, in `SHARDS` files by a hash of
+  its path, so a build that changed a few files writes again only the few shards that hold them (plus
+  `state.pickle`). `state.pickle` names the shard files it goes with; a build writes new shard files before
+  the `state.pickle` that names them, then removes those no longer named.
 
 The cache is trusted only as far as it is checked: a different code version (any source file of
 thread-digest, or a library that shapes output) discards it, and an output file whose stamp (modification
@@ -19,12 +22,14 @@ cache that vouches for files it did not write.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import gc
 import hashlib
 import logging
 import os
 import pickle
 import sys
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cache
@@ -33,7 +38,7 @@ from pathlib import Path
 
 from .config import SiteConfig
 from .diagnostics import Problem
-from .incremental import BuildState, template_files
+from .incremental import BuildState, SourceEntry, template_files
 from .load import Stamp as ThreadStamp
 from .pickling import dump
 from .themes import Theme
@@ -43,8 +48,10 @@ log = logging.getLogger(__name__)
 CACHE_DIR = ".digest-cache"
 MANIFEST = "manifest.pickle"
 STATE = "state.pickle"
-FORMAT = 1
+FORMAT = 2
 """Bump when the layout of the cache files changes."""
+SHARDS = 64
+"""Files `BuildState.sources` is split into."""
 LIBRARIES = ("jinja2", "markupsafe", "markdown-it-py", "markdown-it-pyrs", "mdit-py-plugins", "pagefind", "pyyaml")
 """Libraries whose version can change the output."""
 
@@ -138,19 +145,59 @@ def load_manifest(config: SiteConfig) -> Manifest | None:
 
 
 def load_state(config: SiteConfig) -> BuildState | None:
-    state = _load(cache_dir(config) / STATE)
-    return state if isinstance(state, BuildState) else None
+    """The state of the last build, its `sources` gathered from the shard files `state.pickle` names."""
+    folder = cache_dir(config)
+    state = _load(folder / STATE)
+    if not isinstance(state, BuildState) or len(state.stored) != SHARDS:
+        return None
+    for name in state.stored:
+        shard = _load(folder / name)
+        if not isinstance(shard, dict):
+            return None
+        state.sources.update(shard)
+    state.changed = set()
+    return state
 
 
 def save(config: SiteConfig, manifest: Manifest, state: BuildState) -> None:
-    """Write both files (each atomically); a cache that cannot be written only costs the next build time."""
+    """Write the shards that changed, `state.pickle`, then the manifest (each file atomically); a cache that
+    cannot be written only costs the next build time."""
     folder = cache_dir(config)
     try:
         folder.mkdir(exist_ok=True)
-        _dump(folder / STATE, state)
+        stored = _save_shards(folder, state)
+        core = dataclasses.replace(state, sources={}, changed=set(), stored=stored)
+        _dump(folder / STATE, core)
+        state.stored, state.changed = stored, set()
+        for path in folder.glob("sources-*.pickle"):
+            if path.name not in stored:
+                path.unlink()
         _dump(folder / MANIFEST, manifest)
     except OSError as exc:
         log.warning("cannot write the build cache in %s: %s", folder, exc.strerror)
+
+
+def _save_shards(folder: Path, state: BuildState) -> list[str]:
+    """Write the shards holding a changed entry (all when none are stored); return the file of every shard."""
+    fresh = len(state.stored) != SHARDS
+    dirty = set(range(SHARDS)) if fresh else {_shard(path) for path in state.changed}
+    if not dirty:
+        return state.stored
+    shards: list[dict[Path, SourceEntry]] = [{} for _ in range(SHARDS)]
+    for path, entry in state.sources.items():
+        number = _shard(path)
+        if number in dirty:
+            shards[number][path] = entry
+    generation = os.urandom(6).hex()
+    stored = list(state.stored) if not fresh else [""] * SHARDS
+    for number in sorted(dirty):
+        stored[number] = f"sources-{number:02d}-{generation}.pickle"
+        _dump(folder / stored[number], shards[number])
+    return stored
+
+
+def _shard(path: Path) -> int:
+    return zlib.crc32(str(path).encode("utf-8", "surrogateescape")) % SHARDS
 
 
 def invalidate(config: SiteConfig) -> None:

@@ -224,6 +224,11 @@ class BuildState:
     search_outputs: list[str] = field(default_factory=list)
     enrichment: SiteEnrichment = field(default_factory=SiteEnrichment)
     """Site-wide enrichment kept between rebuilds."""
+    changed: set[Path] = field(default_factory=set)
+    """Thread files whose entry in `sources` was added, changed or removed since the state was last loaded or
+    saved: `cache.py` writes again only the parts of the cache that hold them."""
+    stored: list[str] = field(default_factory=list)
+    """The cache files holding `sources`, one per shard, as last loaded or saved ([] when there are none)."""
 
     def forget_outputs(self, names: Iterable[str]) -> None:
         """These output files are not (or no longer) as the state says: the next rebuild makes them again."""
@@ -333,6 +338,7 @@ class Builder:
         process_key = config_key(config)
         if process_key != state.process_key:
             state.sources.clear()
+            state.stored = []  # every entry is made again: no stored shard still holds
             state.process_key = process_key
             touched = None
         shared_key = state.shared_key = render_key(config, theme)
@@ -422,6 +428,7 @@ class Builder:
         answers = run_map(work, to_process, executor)
         for done, (path, answer) in enumerate(zip(to_process, answers, strict=True), start=1):
             entry, new = self._entry(state.sources.get(path), answer)
+            state.changed.add(path)
             if new:
                 made[path] = entry
             else:
@@ -447,6 +454,7 @@ class Builder:
                     fresh.add(id(item))
                 items.append(item)
                 self._current[id(item)] = (path, entry)
+        state.changed.update(state.sources.keys() - entries.keys())
         state.sources = entries
         return items, fresh, len(made)
 
@@ -554,10 +562,11 @@ class Builder:
         its site-wide fields stay the same."""
         self._fields, self._cards = {}, {}
         for item in site.threads:
-            entry = self._current[id(item)][1]
+            path, entry = self._current[id(item)]
             fields = self._fields[id(item)] = site_fields(item)
             if entry.card_digest[0] != fields or not entry.card_digest[1]:
                 entry.card_digest = (fields, card_digest(item))
+                self.state.changed.add(path)
             self._cards[id(item)] = entry.card_digest[1]
 
 
