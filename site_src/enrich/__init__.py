@@ -7,6 +7,7 @@ keywords against the whole site, automatic tags, related threads.
 
 from __future__ import annotations
 
+import hashlib
 import io
 import pickle
 from dataclasses import dataclass, field, replace
@@ -43,6 +44,8 @@ class EnrichedThread:
     """Counts, depth, time span, activity."""
     terms: dict[str, int]
     """Content terms and their counts (input to keywords and related threads)."""
+    terms_digest: str = ""
+    """Digest of `terms` (`terms_digest`): equal digests, equal terms ("" when not computed)."""
     tag_names: list[str] = field(default_factory=list)
     """Tags to publish: the thread's own, then automatic ones."""
     tag_slugs: list[str] = field(default_factory=list)
@@ -103,6 +106,12 @@ def thread_slug(thread: Thread) -> str:
     return slugify(wanted, fallback_seed=thread.path)
 
 
+def terms_digest(terms: dict[str, int]) -> str:
+    """A fingerprint of term counts, in their order: what a warm enrichment keeps instead of the counts."""
+    text = "\0".join([f"{term}\1{count}" for term, count in terms.items()])
+    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=12).hexdigest()
+
+
 def enrich_thread(thread: Thread, config: SiteConfig) -> EnrichedThread:
     """Everything that needs only this thread and the config."""
     summary, terms, stats = analyse(thread, sentences=config.summary_sentences)
@@ -115,6 +124,7 @@ def enrich_thread(thread: Thread, config: SiteConfig) -> EnrichedThread:
         key_points=summary.key_points,
         stats=stats,
         terms=terms,
+        terms_digest=terms_digest(terms),
         tag_names=list(thread.tags),
         tag_slugs=[slugify(tag) for tag in thread.tags],
     )

@@ -3,18 +3,18 @@
 `SiteEnrichment.apply(items, config)` sets on each item exactly what `enrich_site(items, config)` would, but keeps
 between calls the site's document frequencies (`keywords.FrequencyTracker`), each thread's term analysis and the
 related-thread index (`related.RelatedIndex`). A thread's analysis is computed again only when its terms or its
-own tags changed, or when one of its terms changed frequency; when the number of threads changes every weight
-does, and every thread is analysed again. Threads are told apart by slug.
+own tags changed, or when one of its terms changed weight (then every thread using it is found by a scan of the
+current items: cheaper than keeping, for every term, the set of threads using it). Threads are told apart by
+slug. Of each thread's terms it keeps only their digest and names (one string), not the counts.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
 
 from ..config import SiteConfig
 from ..text import slugify
-from . import KEYWORD_COUNT, RELATED_COUNT, EnrichedThread, enrich_site
+from . import KEYWORD_COUNT, RELATED_COUNT, EnrichedThread, enrich_site, terms_digest
 from .keywords import FrequencyTracker, TermAnalysis, analyse_terms
 from .related import RelatedIndex, RelatedItem
 
@@ -25,8 +25,10 @@ __all__ = ["SiteEnrichment"]
 class _Analysed:
     """What `SiteEnrichment` remembers about one thread."""
 
-    terms: dict[str, int]
-    """The term counts it was analysed with (the object itself: an unchanged file keeps it)."""
+    terms: str
+    """`terms_digest` of the term counts it was analysed with."""
+    names: str
+    """The names of those terms, joined by NUL (what its document frequencies counted)."""
     own: tuple[tuple[str, ...], tuple[str, ...]]
     """Its own tag names and slugs, before automatic ones."""
     analysis: TermAnalysis | None = None
@@ -46,8 +48,6 @@ class SiteEnrichment:
         self._settings: tuple[int, int, int] | None = None
         self._threads: dict[str, _Analysed] = {}
         self._frequencies = FrequencyTracker()
-        self._holders: dict[str, set[str]] = {}
-        """Term -> slugs of the threads using it."""
         self._related: RelatedIndex[str] = RelatedIndex(RELATED_COUNT)
 
     def apply(self, items: list[EnrichedThread], config: SiteConfig) -> None:
@@ -60,45 +60,46 @@ class SiteEnrichment:
         if settings != self._settings:
             self._reset()
             self._settings = settings
-        tracker, holders, threads = self._frequencies, self._holders, self._threads
+        tracker, threads = self._frequencies, self._threads
         current = {item.slug: item for item in items}
         stale: set[str] = set()  # threads to analyse again
         for slug in threads.keys() - current.keys():
-            self._forget(slug, threads.pop(slug).terms)
+            tracker.remove(_names(threads.pop(slug).names))
         for slug, item in current.items():
             own = (tuple(item.tag_names), tuple(item.tag_slugs))
+            digest = item.terms_digest or terms_digest(item.terms)
             known = threads.get(slug)
-            if known is not None and (known.terms is item.terms or known.terms == item.terms):
-                known.terms = item.terms
+            if known is not None and known.terms == digest:
                 if known.own != own:
                     known.own = own
                     stale.add(slug)
                 continue
             stale.add(slug)
+            names = "\0".join(item.terms)
             if known is None:
-                threads[slug] = _Analysed(item.terms, own)
-                self._count(slug, item.terms.keys())
+                threads[slug] = _Analysed(digest, names, own)
+                tracker.add(item.terms.keys())
             else:
-                old, new = known.terms.keys(), item.terms.keys()
-                self._forget(slug, old - new)
-                self._count(slug, new - old)
-                known.terms, known.own = item.terms, own
+                old, new = set(_names(known.names)), item.terms.keys()
+                tracker.remove(old - new)
+                tracker.add(new - old)
+                known.terms, known.names, known.own = digest, names, own
         frequencies = tracker.frequencies(len(items))
-        if tracker.reweighted is None:
+        reweighted = tracker.reweighted
+        if reweighted is None:
             stale = set(threads)
-        else:
-            for term in tracker.reweighted:
-                stale.update(holders.get(term, ()))
+        elif reweighted:
+            stale.update(slug for slug, item in current.items() if not item.terms.keys().isdisjoint(reweighted))
 
         suggestions = config.auto_tags
         for slug in stale:
             entry = threads[slug]
-            names, slugs = entry.own
+            own_names, slugs = entry.own
             entry.analysis = analyse_terms(
-                entry.terms,
+                current[slug].terms,
                 frequencies,
                 keyword_count=KEYWORD_COUNT,
-                existing_tags=names,
+                existing_tags=own_names,
                 suggestions=suggestions,
             )
             if suggestions:
@@ -122,21 +123,7 @@ class SiteEnrichment:
         for item in items:
             item.related = related.get(item.slug, [])
 
-    def _count(self, slug: str, terms: Iterable[str]) -> None:
-        """Count `slug` as using each of `terms` (distinct terms)."""
-        terms = set(terms)
-        self._frequencies.add(terms)
-        holders = self._holders
-        for term in terms:
-            holders.setdefault(term, set()).add(slug)
 
-    def _forget(self, slug: str, terms: Iterable[str]) -> None:
-        """Stop counting `slug` as using each of `terms` (terms `_count` counted for it)."""
-        terms = set(terms)
-        self._frequencies.remove(terms)
-        holders = self._holders
-        for term in terms:
-            users = holders[term]
-            users.discard(slug)
-            if not users:
-                del holders[term]
+def _names(joined: str) -> list[str]:
+    """`_Analysed.names` as a list."""
+    return joined.split("\0") if joined else []

@@ -139,13 +139,11 @@ _Posting = tuple[tuple[int, K], ...]
 class _Features(Generic[K]):
     """One kind of feature (tags or terms) of a `RelatedIndex`: each thread's vector, carriers, postings."""
 
-    __slots__ = ("carriers", "postings", "vectors", "weights")
+    __slots__ = ("carriers", "postings", "weights")
 
     def __init__(self) -> None:
-        self.vectors: dict[K, list[tuple[str, int]]] = {}
-        """Key -> its scaled vector, in `related_threads` order."""
         self.weights: dict[K, dict[str, int]] = {}
-        """Key -> its vector as a mapping."""
+        """Key -> its scaled vector as a mapping, in `related_threads` order."""
         self.carriers: dict[str, set[K]] = {}
         """Feature -> keys whose vector has it (its frequency is the set's size)."""
         self.postings: dict[str, _Posting[K]] = {}
@@ -155,11 +153,12 @@ class _Features(Generic[K]):
     def assign(self, key: K, vector: list[tuple[str, int]] | None, touched: set[str]) -> bool:
         """Give `key` this vector (None: drop it); features whose carriers or weights changed go to `touched`.
         True when the vector changed."""
-        old = self.vectors.get(key)
-        if old == vector:
-            return False
+        old_weights = self.weights.get(key)
+        new_weights = dict(vector) if vector is not None else None
+        if old_weights == new_weights:
+            return False  # the same features with the same weights (in the same order: both sorted)
         old_weights = self.weights.pop(key, {})
-        new_weights = dict(vector) if vector is not None else {}
+        new_weights = new_weights or {}
         for f in old_weights.keys() - new_weights.keys():
             members = self.carriers[f]
             members.discard(key)
@@ -168,10 +167,7 @@ class _Features(Generic[K]):
         for f in new_weights.keys() - old_weights.keys():
             self.carriers.setdefault(f, set()).add(key)
         touched.update(f for f in old_weights.keys() | new_weights.keys() if old_weights.get(f) != new_weights.get(f))
-        if vector is None:
-            del self.vectors[key]
-        else:
-            self.vectors[key] = vector
+        if vector is not None:
             self.weights[key] = new_weights
         return True
 
@@ -278,8 +274,8 @@ class RelatedIndex(Generic[K]):
     def _query(self, key: K) -> list[K]:
         """`related_threads`' list for one thread, from the current vectors and postings."""
         tag_index, term_index = self._tags.postings, self._terms.postings
-        query = [(w, 0, f) for f, w in self._tags.vectors.get(key, ()) if f in tag_index]
-        query += [(w, 1, f) for f, w in self._terms.vectors.get(key, ()) if f in term_index]
+        query = [(w, 0, f) for f, w in self._tags.weights.get(key, {}).items() if f in tag_index]
+        query += [(w, 1, f) for f, w in self._terms.weights.get(key, {}).items() if f in term_index]
         if len(query) > QUERY_FEATURES:
             query.sort(key=itemgetter(0), reverse=True)  # stable: equal weights stay tags first, then by name
             del query[QUERY_FEATURES:]
