@@ -21,6 +21,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from functools import lru_cache
 from itertools import chain
+from operator import methodcaller
 
 from ..model import Comment, Thread
 
@@ -124,13 +125,13 @@ def _inline_plain(text: str) -> tuple[str, int]:
         return match.group(1)
 
     if "`" in text:
-        text = _CODE_SPAN.sub(r"\2", text)
+        text = _CODE_SPAN.sub(_GROUP_2, text)
     if "![" in text:
-        text = _IMAGE.sub(r"\1", text)
+        text = _IMAGE.sub(_GROUP_1, text)
     if "](" in text:
         text = _LINK.sub(link, text)
     if "][" in text:
-        text = _REF_LINK.sub(r"\1", text)
+        text = _REF_LINK.sub(_GROUP_1, text)
     if "://" in text or "www." in text or "mailto:" in text:
         text = _URL.sub(drop_url, text)
     if "<" in text:
@@ -145,6 +146,10 @@ def _inline_plain(text: str) -> tuple[str, int]:
         text = html.unescape(text)
     return _collapse_spaces(text), url_chars
 
+
+_GROUP_1 = methodcaller("group", 1)
+"""As the replacement `r"\\1"` (its groups always take part), without Python 3.11's template call per match."""
+_GROUP_2 = methodcaller("group", 2)
 
 _NEWLINE_SPACES = re.compile(r"\n\s*")
 _LINE_SPACES = re.compile(r"[^\S\n]+")
@@ -563,7 +568,12 @@ _ENDS_SENTENCE = re.compile(r"[.!?‽…\u3002\uff01\uff1f।॥][\"”\u2019'»
 
 
 class _TokenCache(dict[str, tuple[str | None, ...]]):
-    """Whitespace-separated token (`chemicals,`) -> its folded words; fills itself, bounded."""
+    """Whitespace-separated token (`chemicals,`) -> its folded words; fills itself, bounded.
+
+    `U.S.` and `US` become `USA` first: `_US` looks no further than the token (its matches hold no space, and
+    whitespace or the end of the text on either side look the same to `\\b` and `(?!\\w)`), so rewriting each
+    token gives the tokens of the rewritten text.
+    """
 
     __slots__ = ()
     limit = 1 << 18
@@ -571,7 +581,13 @@ class _TokenCache(dict[str, tuple[str | None, ...]]):
     def __missing__(self, token: str) -> tuple[str | None, ...]:
         if len(self) >= self.limit:
             self.clear()
-        value = self[token] = _fold_token(token) if token != _BLOCK_END else (None,)
+        if token == _BLOCK_END:
+            value: tuple[str | None, ...] = (None,)
+        elif "US" in token or "U.S." in token:
+            value = _fold_token(_US.sub("USA", token))
+        else:
+            value = _fold_token(token)
+        self[token] = value
         return value
 
 
@@ -590,8 +606,6 @@ def folded_words(text: str) -> list[str | None]:
     where two-word phrases must not span. Tokens are split on whitespace and memoised,
     so a word seen before costs one dictionary lookup.
     """
-    if "US" in text or "U.S." in text:
-        text = _US.sub("USA", text)
     return list(chain.from_iterable(map(_tokens, text.split())))
 
 
@@ -601,8 +615,6 @@ def content_terms(text: str) -> list[str]:
     Runs of Chinese or Japanese characters (written without spaces) become overlapping
     character pairs, so other scripts give usable terms rather than one giant token.
     """
-    if "US" in text or "U.S." in text:
-        text = _US.sub("USA", text)
     return list(filter(None, chain.from_iterable(map(_tokens, text.split()))))
 
 
@@ -655,22 +667,17 @@ def prepare(thread: Thread) -> PreparedThread:
     walked = list(thread.walk())
     prepared = PreparedThread(thread, content_terms(thread.title), walked)
     units = prepared.units
+    words = prepared.words
+    tokens = _tokens
     if thread.body.strip():
         units.append(PreparedUnit("post", thread.author, None, len(thread.comments), markdown_to_plain(thread.body)))
-    for comment, _depth in walked:
-        plain = markdown_to_plain(comment.body)
-        units.append(PreparedUnit(comment.id, comment.author, comment.score, len(comment.replies), plain))
-    words = prepared.words
+    units += [PreparedUnit(c.id, c.author, c.score, len(c.replies), markdown_to_plain(c.body)) for c, _ in walked]
     for unit in units:
-        # the tokens of every block, each block closed by `_BLOCK_END`: one pass through the token cache per unit
-        tokens: list[str] = []
+        # the folded words of every block, each block closed by a None (`_BLOCK_END`)
+        folded: list[str | None] = []
         for block in unit.plain.blocks:
-            text = block.text
-            if "US" in text or "U.S." in text:
-                text = _US.sub("USA", text)
-            tokens += text.split()
-            tokens.append(_BLOCK_END)
-        folded = list(chain.from_iterable(map(_tokens, tokens)))
+            folded += chain.from_iterable(map(tokens, block.text.split()))
+            folded.append(None)
         unit.terms = list(filter(None, folded))
         words += folded
     return prepared
