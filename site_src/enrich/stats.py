@@ -9,6 +9,7 @@ as UTC. Nothing raises.
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -91,25 +92,32 @@ def thread_stats_walked(thread: Thread, walked: Iterable[tuple[Comment, int]]) -
     top_scored: tuple[str, int] | None = None
     for comment, depth in walked:
         count += 1
-        max_depth = max(max_depth, depth)
-        if comment.author:
-            authors.add(comment.author)
+        if depth > max_depth:
+            max_depth = depth
+        author = comment.author
+        if author:
+            authors.add(author)
             named_comment = True
-        if comment.date is not None:
-            dates.append(as_utc(comment.date))
-        if comment.replies and (most_replied is None or len(comment.replies) > most_replied[1]):
-            most_replied = (comment.id, len(comment.replies))
-        if comment.score is not None and (top_scored is None or comment.score > top_scored[1]):
-            top_scored = (comment.id, comment.score)
+        moment = comment.date
+        if moment is not None:
+            # the readers' datetimes are already in UTC: `as_utc` would give them back as they are
+            dates.append(moment if type(moment) is datetime and moment.tzinfo is UTC else as_utc(moment))
+        replies = comment.replies
+        if replies and (most_replied is None or len(replies) > most_replied[1]):
+            most_replied = (comment.id, len(replies))
+        score = comment.score
+        if score is not None and (top_scored is None or score > top_scored[1]):
+            top_scored = (comment.id, score)
     first = last = None
     unit: str | None = None
     activity: tuple[Bucket, ...] = ()
     if dates:
-        first = min(dates)
-        last = max(dates)
+        last = max(dates)  # the first of equal latest ones, as before sorting
+        dates.sort()
+        first = dates[0]
         if thread.date is not None:
             first = min(first, as_utc(thread.date))
-        unit, activity = activity_buckets(dates)
+        unit, activity = _buckets(dates, MAX_BUCKETS)
     return ThreadStats(
         comments=count,
         participants=len(authors) if named_comment else None,
@@ -161,23 +169,33 @@ def _steps(first: datetime, last: datetime, unit: str) -> int:
 
 def activity_buckets(dates: Iterable[datetime], max_buckets: int = MAX_BUCKETS) -> tuple[str, tuple[Bucket, ...]]:
     """Histogram of UTC datetimes in the finest unit (hour, day, month, year) that needs at most `max_buckets` bars."""
-    counts: Counter[datetime] = Counter()
     points = sorted(as_utc(d) for d in dates)
     if not points:
         return "day", ()
+    return _buckets(points, max_buckets)
+
+
+def _buckets(points: list[datetime], max_buckets: int) -> tuple[str, tuple[Bucket, ...]]:
+    """`activity_buckets` of UTC datetimes already sorted (at least one).
+
+    A bucket counts the points from its start to the next bucket's start, found by bisection: the work grows
+    with the buckets (at most `max_buckets`), not with the points.
+    """
     unit = "year"
     for candidate in ("hour", "day", "month"):
         if _steps(_floor(points[0], candidate), _floor(points[-1], candidate), candidate) <= max_buckets:
             unit = candidate
             break
-    for point in points:
-        counts[_floor(point, unit)] += 1
     buckets = []
     moment = _floor(points[0], unit)
     end = _floor(points[-1], unit)
+    taken = 0
     while moment <= end:
-        buckets.append(Bucket(_label(moment, unit), moment, counts.get(moment, 0)))
-        moment = _next(moment, unit)
+        following = _next(moment, unit)
+        upto = bisect_left(points, following, taken)
+        buckets.append(Bucket(_label(moment, unit), moment, upto - taken))
+        taken = upto
+        moment = following
     return unit, tuple(buckets)
 
 
