@@ -29,7 +29,7 @@ def parse_moment(value: Any, path: str, line: int, what: str = "date") -> Moment
     elif isinstance(value, str):
         text = value.strip()
         try:
-            if _DAY.fullmatch(text):
+            if len(text) == 10 and _DAY.fullmatch(text):  # a date-time is longer than `_DAY` can match
                 return date.fromisoformat(text)
             moment = datetime.fromisoformat(text)
         except ValueError:

@@ -254,11 +254,29 @@ def _attributes(path: str, line: int, text: str) -> dict[str, Any]:
     if not _ATTRIBUTE_LINE.fullmatch(text):
         return _attributes_one_by_one(path, line, text)
     attrs: dict[str, Any] = {}
+    values = _VALUES
     for key, raw in _ATTRIBUTE.findall(text):
         if key in attrs or key not in _KNOWN_KEYS:
             return _attributes_one_by_one(path, line, text)  # says what is wrong, or keeps an unknown key
-        attrs[key] = _value(raw)
+        attrs[key] = _value(raw) if key == "date" else values[raw]  # dates rarely repeat: not worth keeping
     return attrs
+
+
+class _ValueCache(dict[str, Any]):
+    """Raw attribute value -> `_value` of it; fills itself, bounded. Safe to share: the values are immutable
+    (str, int, float, bool, None), and authors, scores and ids repeat from comment to comment."""
+
+    __slots__ = ()
+    limit = 1 << 16
+
+    def __missing__(self, raw: str) -> Any:
+        if len(self) >= self.limit:
+            self.clear()
+        value = self[raw] = _value(raw)
+        return value
+
+
+_VALUES = _ValueCache()
 
 
 def _attributes_one_by_one(path: str, line: int, text: str) -> dict[str, Any]:
