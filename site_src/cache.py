@@ -144,17 +144,23 @@ def load_manifest(config: SiteConfig) -> Manifest | None:
     return manifest
 
 
-def load_state(config: SiteConfig) -> BuildState | None:
-    """The state of the last build, its `sources` gathered from the shard files `state.pickle` names."""
+def load_state(config: SiteConfig, listing: list[Path]) -> BuildState | None:
+    """The state of the last build, its `sources` gathered from the shard files `state.pickle` names and keyed
+    by the paths of `listing` (the thread files now: making a path object again for each costs more)."""
     folder = cache_dir(config)
     state = _load(folder / STATE)
     if not isinstance(state, BuildState) or len(state.stored) != SHARDS:
         return None
+    listed = {str(path): path for path in listing}
+    sources: dict[Path, SourceEntry] = {}
     for name in state.stored:
         shard = _load(folder / name)
         if not isinstance(shard, dict):
             return None
-        state.sources.update(shard)
+        for key, entry in shard.items():
+            sources[listed.get(key) or Path(key)] = entry
+    state.sources = sources
+    state.paths = list(sources)  # the order of discovery comes back with the next listing
     state.changed = set()
     return state
 
@@ -166,7 +172,7 @@ def save(config: SiteConfig, manifest: Manifest, state: BuildState) -> None:
     try:
         folder.mkdir(exist_ok=True)
         stored = _save_shards(folder, state)
-        core = dataclasses.replace(state, sources={}, changed=set(), stored=stored)
+        core = dataclasses.replace(state, paths=[], sources={}, changed=set(), stored=stored)
         _dump(folder / STATE, core)
         state.stored, state.changed = stored, set()
         for path in folder.glob("sources-*.pickle"):
@@ -180,14 +186,15 @@ def save(config: SiteConfig, manifest: Manifest, state: BuildState) -> None:
 def _save_shards(folder: Path, state: BuildState) -> list[str]:
     """Write the shards holding a changed entry (all when none are stored); return the file of every shard."""
     fresh = len(state.stored) != SHARDS
-    dirty = set(range(SHARDS)) if fresh else {_shard(path) for path in state.changed}
+    dirty = set(range(SHARDS)) if fresh else {_shard(str(path)) for path in state.changed}
     if not dirty:
         return state.stored
-    shards: list[dict[Path, SourceEntry]] = [{} for _ in range(SHARDS)]
+    shards: list[dict[str, SourceEntry]] = [{} for _ in range(SHARDS)]
     for path, entry in state.sources.items():
-        number = _shard(path)
+        key = str(path)
+        number = _shard(key)
         if number in dirty:
-            shards[number][path] = entry
+            shards[number][key] = entry
     generation = os.urandom(6).hex()
     stored = list(state.stored) if not fresh else [""] * SHARDS
     for number in sorted(dirty):
@@ -196,8 +203,8 @@ def _save_shards(folder: Path, state: BuildState) -> list[str]:
     return stored
 
 
-def _shard(path: Path) -> int:
-    return zlib.crc32(str(path).encode("utf-8", "surrogateescape")) % SHARDS
+def _shard(path: str) -> int:
+    return zlib.crc32(path.encode("utf-8", "surrogateescape")) % SHARDS
 
 
 def invalidate(config: SiteConfig) -> None:

@@ -101,7 +101,7 @@ def build(
         result.written = WriteStats(written=0, unchanged=len(manifest.outputs), removed=0)
         return result
 
-    state = cache.load_state(config) if manifest is not None else None
+    state = cache.load_state(config, listing) if manifest is not None else None
     if state is not None:
         assert manifest is not None
         state.forget_outputs(cache.changed_outputs(out, manifest.outputs))

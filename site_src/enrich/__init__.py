@@ -76,6 +76,26 @@ class EnrichedThread:
     def max_depth(self) -> int:
         return self.stats.max_depth
 
+    def copy(self) -> EnrichedThread:
+        """A shallow copy (as `dataclasses.replace(self)`, several times faster: a warm build copies every
+        cached record, since `enrich_site` sets site-wide fields in place)."""
+        return EnrichedThread(
+            self.thread,
+            self.slug,
+            self.summary,
+            self.summary_is_auto,
+            self.key_points,
+            self.stats,
+            self.terms,
+            self.terms_digest,
+            self.tag_names,
+            self.tag_slugs,
+            self.auto_tags,
+            self.keywords,
+            self.related,
+            self.packed,
+        )
+
     def without_text(self) -> EnrichedThread:
         """A light record: what lists, feeds and site-wide work need, without the post and comment bodies.
 

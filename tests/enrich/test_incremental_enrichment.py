@@ -150,3 +150,14 @@ def test_one_thread_more_reweights_few_terms() -> None:
     tracker.frequencies(1001)
     assert tracker.reweighted is not None
     assert len(tracker.reweighted) < len(terms) / 10, len(tracker.reweighted)
+
+
+def test_copy_keeps_every_field_and_shares_nothing_it_should_not() -> None:
+    """`EnrichedThread.copy` lists the fields by hand (for speed): a field added later must be copied too."""
+    thread = Thread(title="Soil", path="content/soil.md", body="Compost the soil.", tags=["garden"])
+    item = enrich_thread(thread, SiteConfig())
+    item.keywords, item.related, item.packed = ["soil"], ["other"], b"x"
+    copy = item.copy()
+    for f in dataclasses.fields(EnrichedThread):
+        assert getattr(copy, f.name) is getattr(item, f.name), f.name
+    assert copy is not item
