@@ -12,7 +12,7 @@ import re
 import traceback
 import types
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, MutableMapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -20,12 +20,12 @@ from urllib.parse import quote
 
 import jinja2
 import jinja2.runtime
-import markupsafe
 from jinja2 import nodes
 from jinja2.compiler import CodeGenerator, Frame
 from jinja2.utils import htmlsafe_json_dumps, internalcode
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
+from .comment_html import CommentTree, ThemeTemplate, is_default_comment_tree
 from .config import SiteConfig
 from .context import (
     CommentView,
@@ -43,6 +43,7 @@ from .context import (
 from .diagnostics import SourceError
 from .enrich import EnrichedThread
 from .enrich.charts import bar_chart_svg, column_chart_svg
+from .escaping import escape_output
 from .feeds import thread_feed
 from .site import Site
 from .themes import Theme
@@ -131,11 +132,11 @@ class AtomId:
 
 
 _PLAIN_CALLABLES: frozenset[type] = frozenset(
-    {types.BuiltinMethodType, jinja2.runtime.Macro, Linker, AbsoluteUrl, AtomId}
+    {types.BuiltinMethodType, jinja2.runtime.Macro, CommentTree, Linker, AbsoluteUrl, AtomId}
 )
 """Callables that never take Jinja's context, eval context or environment: built-in methods (`dict.get`,
-`list.append`), macros, `url()`, `absolute_url()` and `atom_id()`. A template call of one skips Jinja's checks
-for `pass_context` & co."""
+`list.append`), macros (and the comment tree's twin), `url()`, `absolute_url()` and `atom_id()`. A template
+call of one skips Jinja's checks for `pass_context` & co."""
 
 
 class _Context(jinja2.runtime.Context):
@@ -155,31 +156,6 @@ class _Context(jinja2.runtime.Context):
             )
 
 
-def _markupsafe_escape_text() -> Callable[[str], str]:
-    """markupsafe's own escaping of a `str` (its C speedup), or `escape` itself if that ever moves."""
-    inner: Callable[[str], str] | None = getattr(markupsafe, "_escape_inner", None)
-    probe = '<a href="x">&\'</a>'
-    if inner is not None and inner(probe) == str(escape(probe)):
-        return inner
-    return lambda text: str(escape(text))
-
-
-_escape_text = _markupsafe_escape_text()
-
-
-def escape_output(value: Any) -> str:
-    """What autoescaping writes for `{{ value }}`: `markupsafe.escape(value)`, without wrapping each piece in
-    a `Markup` first (pieces written out are only joined into the page, so the wrapper is wasted work)."""
-    kind = type(value)
-    if kind is str:
-        return _escape_text(value)
-    if kind is Markup:
-        return value  # type: ignore[no-any-return]
-    if kind is int:  # depths, counts: digits need no escaping
-        return str(value)
-    return escape(value)
-
-
 class _CodeGenerator(CodeGenerator):
     """Jinja's code generator, writing autoescaped output through `escape_output` (same text, less work)."""
 
@@ -193,15 +169,30 @@ class _CodeGenerator(CodeGenerator):
 
 
 class _Environment(jinja2.Environment):
-    """The theme environment: a quicker template `call` and quicker autoescaped output."""
+    """The theme environment: a quicker template `call`, quicker autoescaped output, and the Python twin of the
+    bundled comment tree (`comment_html.py`) wherever a template's text is exactly that partial's."""
 
     code_generator_class = _CodeGenerator
     context_class = _Context
+    template_class = ThemeTemplate
     escape_output = staticmethod(escape_output)
+    python_twins = True
+    """False: every template renders as written (tests compare the two)."""
+
+    @internalcode
+    def _load_template(self, name: str, globals: MutableMapping[str, Any] | None) -> jinja2.Template:
+        template = super()._load_template(name, globals)
+        if isinstance(template, ThemeTemplate) and template.python_twin is None:  # loaded now, not from the cache
+            source = self.loader.get_source(self, name)[0] if self.python_twins and self.loader else ""
+            template.python_twin = bool(source) and is_default_comment_tree(source)
+        return template
 
 
-def make_environment(theme: Theme, site_dir: Path) -> jinja2.Environment:
-    """Site templates first, then the theme and the themes it extends; `!name/x.html` reaches one theme."""
+def make_environment(theme: Theme, site_dir: Path, *, python_twins: bool = True) -> jinja2.Environment:
+    """Site templates first, then the theme and the themes it extends; `!name/x.html` reaches one theme.
+
+    `python_twins=False`: the bundled comment tree partial renders through its macro too, never its twin.
+    """
     site_templates = site_dir / "templates"
     loaders: list[jinja2.BaseLoader] = []
     if site_templates.is_dir():
@@ -209,7 +200,7 @@ def make_environment(theme: Theme, site_dir: Path) -> jinja2.Environment:
     loaders.extend(jinja2.FileSystemLoader(folder / "templates") for folder in theme.chain)
     prefixed = {f"!{folder.name}": jinja2.FileSystemLoader(folder / "templates") for folder in theme.chain}
     loaders.append(jinja2.PrefixLoader(prefixed, delimiter="/"))
-    return _Environment(
+    environment = _Environment(
         loader=jinja2.ChoiceLoader(loaders),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
@@ -217,6 +208,8 @@ def make_environment(theme: Theme, site_dir: Path) -> jinja2.Environment:
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
+    environment.python_twins = python_twins
+    return environment
 
 
 def paginate(
@@ -406,11 +399,11 @@ def _newest(items: list[EnrichedThread]) -> str:
 class Renderer:
     """Renders pages of one site with one theme."""
 
-    def __init__(self, config: SiteConfig, theme: Theme) -> None:
+    def __init__(self, config: SiteConfig, theme: Theme, *, python_twins: bool = True) -> None:
         self.config = config
         self.site_view = site_view(config)
         self.absolute_url = AbsoluteUrl(config)
-        self.env = make_environment(theme, config.site_dir)
+        self.env = make_environment(theme, config.site_dir, python_twins=python_twins)
         self.env.globals["uuid5"] = lambda text: str(uuid.uuid5(uuid.NAMESPACE_URL, text))
         self.env.globals["jsonld_json"] = jsonld_json
         self.env.globals["atom_id"] = AtomId(config.title, self.absolute_url)
