@@ -350,65 +350,89 @@ class CommentPage:
 def comment_pages(item: EnrichedThread, fold_depth: int) -> list[CommentPage]:
     """Split the tree into the thread page and continuation pages, `fold_depth` levels each.
 
-    Built without recursion, so a chain 10,000 replies deep works.
+    One walk in reading order, without recursion (a chain 10,000 replies deep works): each comment's view is
+    made when the walk reaches it, and its count of comments below when the walk leaves its branch (a marker
+    on the stack), since a branch is a run of the walk's order.
     """
     base = item.url
     first = CommentPage(base, [], None)
     pages = [first]
-    counts = _descendant_counts(item.thread.comments)
     op = item.thread.author or ""
-    # (comment, relative depth, list to append the view to, page)
-    stack: list[tuple[Comment, int, list[CommentView]]] = [(c, 1, first.roots) for c in reversed(item.thread.comments)]
+    walked = 0  # comments walked so far
+    # (comment, relative depth, list to append the view to), or (None, view of a branch left, walked before it)
+    stack: list[tuple[Comment, int, list[CommentView]] | tuple[None, CommentView, int]] = [
+        (c, 1, first.roots) for c in reversed(item.thread.comments)
+    ]
     while stack:
-        comment, depth, siblings = stack.pop()
-        view = _comment_view(comment, depth, counts, op)
-        siblings.append(view)
-        if not comment.replies:
+        entry = stack.pop()
+        if entry[0] is None:
+            _, left, before = entry
+            below = walked - before - 1
+            left.descendant_count = below
+            left.replies_text = _replies(below)
             continue
+        comment, depth, siblings = entry
+        view = _comment_view(comment, depth, op)
+        siblings.append(view)
+        walked += 1
+        replies = comment.replies
+        if not replies:
+            continue
+        stack.append((None, view, walked - 1))
         if depth < fold_depth:
-            stack.extend((reply, depth + 1, view.replies) for reply in reversed(comment.replies))
+            stack.extend((reply, depth + 1, view.replies) for reply in reversed(replies))
             continue
         page = CommentPage(f"{base}c/{comment_segment(comment.id)}/", [], view)
         view.continue_url = page.path
         pages.append(page)
-        stack.extend((reply, 1, page.roots) for reply in reversed(comment.replies))
+        stack.extend((reply, 1, page.roots) for reply in reversed(replies))
     return pages
 
 
-def _comment_view(comment: Comment, depth: int, counts: dict[int, int], op: str = "") -> CommentView:
-    """The view of one comment, with its display strings ready so the comment tree template stays simple."""
+def _comment_view(comment: Comment, depth: int, op: str) -> CommentView:
+    """The view of one comment, with its display strings ready so the comment tree template stays simple.
+
+    Its count of comments below (`descendant_count`, `replies_text`) is left at none: `comment_pages` sets it.
+    """
     extra = comment.extra
     author = comment.author or ""
     score = comment.score
-    descendants = counts[id(comment)]
+    moment = comment.date
     if extra:
         more_replies = _count_value(extra.get("more_replies"))
         more_url = extra.get("more_url")
         flair = extra.get("flair")
+        more_text = f"{more_replies} more {_replies(more_replies, count=False)}" if more_replies else ""
+        safe_more_url = safe_link(more_url if isinstance(more_url, str) else None)
+        flair_text = str(flair) if flair else ""
+        edited, accepted = bool(extra.get("edited")), bool(extra.get("accepted"))
     else:  # most comments
-        more_replies, more_url, flair = 0, None, None
+        more_replies, more_text, safe_more_url, flair_text, edited, accepted = 0, "", "", "", False, False
+    # positional: the fields in their order (a dataclass takes them quicker so, once per comment)
     return CommentView(
-        id=comment.id,
-        anchor=anchor(comment.id),
-        author=author,
-        date=iso(comment.date),
-        date_text=date_text(comment.date),
-        score=score,
-        body_html=render_markdown(comment.body),
-        depth=depth,
-        extra=extra,
-        reply_count=len(comment.replies),
-        descendant_count=descendants,
-        more_replies=more_replies,
-        more_url=safe_link(more_url if isinstance(more_url, str) else None),
-        author_name=author or "anonymous",
-        is_op=bool(author) and author == op,
-        flair=str(flair) if flair else "",
-        edited=bool(extra) and bool(extra.get("edited")),
-        accepted=bool(extra) and bool(extra.get("accepted")),
-        score_text="" if score is None else f"{score} point{'' if score in (1, -1) else 's'}",
-        replies_text=_replies(descendants),
-        more_text=f"{more_replies} more {_replies(more_replies, count=False)}" if more_replies else "",
+        comment.id,
+        anchor(comment.id),
+        author,
+        iso(moment),
+        date_text(moment),
+        score,
+        render_markdown(comment.body),
+        depth,
+        extra,
+        [],  # replies
+        len(comment.replies),
+        0,  # descendant_count
+        "",  # continue_url
+        more_replies,
+        safe_more_url,
+        author or "anonymous",
+        bool(author) and author == op,
+        flair_text,
+        edited,
+        accepted,
+        "" if score is None else f"{score} point{'' if score in (1, -1) else 's'}",
+        "0 replies",  # replies_text
+        more_text,
     )
 
 
@@ -420,20 +444,6 @@ def _replies(number: int, *, count: bool = True) -> str:
 
 def _count_value(value: Any) -> int:
     return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else 0
-
-
-def _descendant_counts(roots: list[Comment]) -> dict[int, int]:
-    """Comments below each comment, keyed by `id()` of the comment, computed bottom-up without recursion."""
-    order: list[Comment] = []
-    stack = list(roots)
-    while stack:
-        comment = stack.pop()
-        order.append(comment)
-        stack.extend(comment.replies)
-    counts: dict[int, int] = {}
-    for comment in reversed(order):
-        counts[id(comment)] = sum(1 + counts[id(r)] for r in comment.replies)
-    return counts
 
 
 JSONLD_TEXT_CHARS = 5000
