@@ -90,9 +90,16 @@ def render_key(config: SiteConfig, theme: Theme) -> str:
     return h.hexdigest()
 
 
-def thread_page_key(source_digest: str, shared_key: str) -> str:
-    """A thread page depends on its own file (through `source_digest`) and on what all pages share."""
-    return digest(f"{shared_key}\0{source_digest}".encode())
+def page_digest(path: Path, item: EnrichedThread, item_digest: str, fields: tuple[object, ...]) -> str:
+    """What a thread page is made from, besides what all pages share and its related threads' cards: its file
+    (through `item_digest`, the digest of the bytes the item was made from) and its site-wide fields."""
+    return digest(f"{path}\0{item.slug}\0{item_digest}\0{fields!r}".encode())
+
+
+def thread_page_key(page: str, related: list[str], shared_key: str) -> str:
+    """A thread page depends on its `page_digest`, the card digests of its related threads and on what all
+    pages share."""
+    return digest(f"{shared_key}\0{page}\0{chr(0).join(related)}".encode())
 
 
 def list_page_key(page: Page, shared_key: str) -> str:
@@ -198,8 +205,9 @@ class SourceEntry:
     """The last good result: its threads as light records (kept while the file is broken)."""
     item_digest: str = ""
     """Digest of the bytes `items` were made from."""
-    card_digest: tuple[tuple[object, ...], str] = ((), "")
-    """(site-wide fields it was computed with, `card_digest(item)`): what list pages show of it."""
+    cards: list[tuple[tuple[object, ...], str, str]] = field(default_factory=list)
+    """Per item: (the `site_fields` they were computed with, `card_digest(item)`: what list pages show of it,
+    `page_digest`: what its own page is made from besides the cards of its related threads)."""
 
 
 @dataclass(slots=True)
@@ -297,14 +305,12 @@ class Builder:
         self._known: dict[str, Path] | None = None
         """Absolute path -> the entry in `state.paths` (made when watcher events name files)."""
         self._renderer: tuple[str, Renderer] | None = None
-        self._current: dict[int, tuple[Path, SourceEntry]] = {}
-        """id of each item given to `assemble_site` in this rebuild -> its file and cache entry."""
-        self._fields: dict[int, tuple[object, ...]] = {}
-        """id of each published item -> its `site_fields` in this rebuild."""
+        self._current: dict[int, tuple[Path, SourceEntry, int]] = {}
+        """id of each item given to `assemble_site` in this rebuild -> its file, cache entry and place there."""
         self._cards: dict[int, str] = {}
         """id of each published item -> its `card_digest` in this rebuild."""
-        self._thread_keys: dict[str, tuple[tuple[object, ...], str]] = {}
-        """Thread url -> (the inputs of its page key, the key) of the last rebuild (kept in memory only)."""
+        self._pages: dict[int, str] = {}
+        """id of each published item -> its `page_digest` in this rebuild."""
         self.config: SiteConfig | None = None
         """The config of the last build that could read it."""
 
@@ -447,13 +453,13 @@ class Builder:
             new = path in made and entry.item_digest == entry.source_digest and bool(entry.items)
             entries[path] = entry
             report.extend(entry.problems)
-            for cached in entry.items:
+            for index, cached in enumerate(entry.items):
                 # a copy: `enrich_site` sets site-wide fields in place; the cached item stays as processed
                 item = cached.copy()
                 if new:
                     fresh.add(id(item))
                 items.append(item)
-                self._current[id(item)] = (path, entry)
+                self._current[id(item)] = (path, entry, index)
         state.changed.update(state.sources.keys() - entries.keys())
         state.sources = entries
         return items, fresh, len(made)
@@ -497,29 +503,20 @@ class Builder:
         """Render the thread pages whose key changed; `meanwhile` runs once their work has been handed out."""
         state, config = self.state, site.config
         shared = state.shared_key
-        cards, fields = self._cards, self._fields
+        cards, pages = self._cards, self._pages
         outputs: dict[str, tuple[str, list[str]]] = {}
         jobs: list[tuple[str, ThreadJob]] = []
-        by_slug, memo = site.by_slug, self._thread_keys
-        keys: dict[str, tuple[tuple[object, ...], str]] = {}
+        by_slug = site.by_slug
         for item in site.threads:
-            path, entry = self._current[id(item)]
             url = item.url
-            related = tuple((slug, cards[id(by_slug[slug])]) for slug in item.related if slug in by_slug)
-            inputs = (shared, path, item.slug, entry.item_digest, fields[id(item)], related)
-            known = memo.get(url)
-            if known is not None and known[0] == inputs:
-                key = known[1]  # the same inputs as last time: no need to print and hash them again
-            else:
-                text = f"{path}\0{item.slug}\0{entry.item_digest}\0{fields[id(item)]!r}\0"
-                text += repr([f"{slug}={card}" for slug, card in related])
-                key = thread_page_key(text, shared)
-            keys[url] = (inputs, key)
+            related = [f"{slug}={cards[id(by_slug[slug])]}" for slug in item.related if slug in by_slug]
+            key = thread_page_key(pages[id(item)], related, shared)
             previous = state.thread_outputs.get(url)
             if previous is not None and previous[0] == key and all(run.keep(n, key) for n in previous[1]):
                 outputs[url] = previous
                 continue
-            spooled = spool_file(self.spool, item.thread.path, entry.item_digest) if self.spool else ""
+            item_digest = self._current[id(item)][1].item_digest
+            spooled = spool_file(self.spool, item.thread.path, item_digest) if self.spool else ""
             jobs.append((key, ThreadJob(item, related_cards(item, site), spooled)))
         work = partial(render_thread, config=config, theme=theme)
         executor = self.executor if len(jobs) >= BULK_FROM else None
@@ -542,7 +539,6 @@ class Builder:
             if self.progress and (done % 100 == 0 or done == len(jobs)):
                 self.progress("render", done, len(jobs))
         state.thread_outputs = outputs
-        self._thread_keys = keys
 
     def _search(self, config: SiteConfig, run: _Run) -> None:
         """The Pagefind bundle, made again when an indexed page changed."""
@@ -558,16 +554,21 @@ class Builder:
         state.search_key, state.search_outputs = (key if bundle else ""), sorted(bundle)
 
     def _card_digests(self, site: Site) -> None:
-        """`site_fields` and `card_digest` of every thread, the digest remembered per file while the file and
-        its site-wide fields stay the same."""
-        self._fields, self._cards = {}, {}
+        """`card_digest` and `page_digest` of every thread, remembered per item of a file while the file and
+        the item's site-wide fields stay the same."""
+        self._cards, self._pages = {}, {}
         for item in site.threads:
-            path, entry = self._current[id(item)]
-            fields = self._fields[id(item)] = site_fields(item)
-            if entry.card_digest[0] != fields or not entry.card_digest[1]:
-                entry.card_digest = (fields, card_digest(item))
+            path, entry, index = self._current[id(item)]
+            fields = site_fields(item)
+            if len(entry.cards) != len(entry.items):
+                entry.cards = [((), "", "")] * len(entry.items)
+            known = entry.cards[index]
+            if known[0] != fields or not known[1]:
+                known = (fields, card_digest(item), page_digest(path, item, entry.item_digest, fields))
+                entry.cards[index] = known
                 self.state.changed.add(path)
-            self._cards[id(item)] = entry.card_digest[1]
+            self._cards[id(item)] = known[1]
+            self._pages[id(item)] = known[2]
 
 
 class _Run:
