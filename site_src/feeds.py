@@ -21,7 +21,7 @@ from .context import anchor, iso
 from .enrich import EnrichedThread
 from .enrich.text import markdown_to_plain
 from .markup import render_markdown
-from .model import Comment, Moment
+from .model import Comment, Moment, Thread
 from .site import moment_key
 from .text import truncate_words
 
@@ -72,14 +72,7 @@ def thread_feed(
     """
     rendered = body_html or {}
     thread = item.thread
-    fallback = thread.date or _newest(thread.comments)
-    ordered: list[tuple[float, int, Comment, Moment | None]] = []
-    inherited: dict[int, Moment | None] = {}
-    for position, (comment, _depth, parent) in enumerate(_walk_with_parents(thread.comments)):
-        when = comment.date if comment.date is not None else (inherited.get(id(parent)) if parent else None)
-        inherited[id(comment)] = when
-        ordered.append((moment_key(when or fallback), position, comment, when or fallback))
-    ordered.sort(key=lambda entry: (entry[0], entry[1]), reverse=True)
+    fallback = thread.date or _newest(thread)
     entries = [
         CommentEntry(
             id=comment.id,
@@ -93,7 +86,7 @@ def thread_feed(
             summary=truncate_words(markdown_to_plain(comment.body).text, SUMMARY_CHARS),
             content_html=_body_html(comment, rendered),
         )
-        for _key, _position, comment, when in ordered[:limit]
+        for _key, _position, comment, when in _newest_first(thread.comments, fallback)[:limit]
     ]
     newest = max((e.updated for e in entries), key=_instant, default=rfc3339(fallback))
     return {
@@ -111,19 +104,26 @@ def _body_html(comment: Comment, rendered: Mapping[str, Markup]) -> Markup:
     return render_markdown(comment.body) if html is None else html
 
 
-def _walk_with_parents(roots: list[Comment]) -> list[tuple[Comment, int, Comment | None]]:
-    """Every comment in reading order with its depth and parent, without recursion."""
-    found: list[tuple[Comment, int, Comment | None]] = []
-    stack: list[tuple[Comment, int, Comment | None]] = [(c, 1, None) for c in reversed(roots)]
+def _newest_first(roots: list[Comment], fallback: Moment | None) -> list[tuple[float, int, Comment, Moment | None]]:
+    """Every comment as (sort key, position in reading order, comment, the date it is listed under), newest
+    first, the later in reading order first among equals. A comment without a date is listed under its nearest
+    dated ancestor's, else `fallback`. One walk, without recursion."""
+    ordered: list[tuple[float, int, Comment, Moment | None]] = []
+    # (comment, the date of its nearest dated ancestor or None)
+    stack: list[tuple[Comment, Moment | None]] = [(c, None) for c in reversed(roots)]
     while stack:
-        comment, depth, parent = stack.pop()
-        found.append((comment, depth, parent))
-        stack.extend((reply, depth + 1, comment) for reply in reversed(comment.replies))
-    return found
+        comment, inherited = stack.pop()
+        when = comment.date if comment.date is not None else inherited
+        if comment.replies:
+            stack.extend((reply, when) for reply in reversed(comment.replies))
+        listed = when or fallback
+        ordered.append((moment_key(listed), len(ordered), comment, listed))
+    ordered.sort(reverse=True)  # (key, position) pairs are unique: the comments themselves are never compared
+    return ordered
 
 
-def _newest(roots: list[Comment]) -> Moment | None:
-    dated = [c.date for c, _d, _p in _walk_with_parents(roots) if c.date is not None]
+def _newest(thread: Thread) -> Moment | None:
+    dated = [c.date for c, _depth in thread.walk() if c.date is not None]
     return max(dated, key=moment_key, default=None)
 
 
