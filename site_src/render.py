@@ -7,6 +7,7 @@ for the page they are on, and autoescaping everywhere: content is untrusted.
 
 from __future__ import annotations
 
+import hashlib
 import math
 import re
 import traceback
@@ -101,6 +102,10 @@ class Pagination:
     page_paths: list[str]
 
 
+_PATH_PLAIN = re.compile(r"[A-Za-z0-9_.~/#-]*")
+"""Site paths `quote(path, safe="/-_.~#")` leaves as they are (most: feeds quote three per comment)."""
+
+
 class AbsoluteUrl:
     """`absolute_url(path)` in templates: `config.absolute_url`, with the origin and base path worked out once
     (templates call it per comment)."""
@@ -111,7 +116,8 @@ class AbsoluteUrl:
         self.prefix = config.absolute_url("")
 
     def __call__(self, site_path: str) -> str:
-        return self.prefix + quote(site_path.lstrip("/"), safe="/-_.~#")
+        path = site_path.lstrip("/")
+        return self.prefix + (path if _PATH_PLAIN.fullmatch(path) else quote(path, safe="/-_.~#"))
 
 
 class AtomId:
@@ -128,7 +134,18 @@ class AtomId:
         full = self.absolute_url(path)
         if full.startswith(("http://", "https://")):
             return full
-        return f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, f'{self.site_title} {path}')}"
+        return f"urn:uuid:{uuid5_text(f'{self.site_title} {path}')}"
+
+
+_URL_NAMESPACE = uuid.NAMESPACE_URL.bytes
+
+
+def uuid5_text(name: str) -> str:
+    """`str(uuid.uuid5(uuid.NAMESPACE_URL, name))`, without a `UUID` object (feeds name one per comment)."""
+    number = int.from_bytes(hashlib.sha1(_URL_NAMESPACE + name.encode("utf-8")).digest()[:16])
+    number = (number & ~(0xC000 << 48) | 0x8000 << 48) & ~(0xF000 << 64) | 5 << 76  # variant RFC 4122, version 5
+    text = f"{number:032x}"
+    return f"{text[:8]}-{text[8:12]}-{text[12:16]}-{text[16:20]}-{text[20:]}"
 
 
 _PLAIN_CALLABLES: frozenset[type] = frozenset(
@@ -404,7 +421,7 @@ class Renderer:
         self.site_view = site_view(config)
         self.absolute_url = AbsoluteUrl(config)
         self.env = make_environment(theme, config.site_dir, python_twins=python_twins)
-        self.env.globals["uuid5"] = lambda text: str(uuid.uuid5(uuid.NAMESPACE_URL, text))
+        self.env.globals["uuid5"] = uuid5_text
         self.env.globals["jsonld_json"] = jsonld_json
         self.env.globals["atom_id"] = AtomId(config.title, self.absolute_url)
 
