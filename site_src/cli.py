@@ -256,8 +256,10 @@ def run_show(options: argparse.Namespace) -> int:
         print(problem.format(), file=sys.stderr)
     item = enrich_thread(thread, config)
     site_items = parse_and_enrich(config, Report()) if config.content_path().is_dir() else []
-    frequencies = DocumentFrequencies.from_counts([i.terms for i in site_items if i.thread.path != item.thread.path])
-    frequencies = frequencies.merge([DocumentFrequencies.from_counts([item.terms])])
+    frequencies = DocumentFrequencies.from_counts(
+        [i.term_counts() for i in site_items if i.thread.path != item.thread.path]
+    )
+    frequencies = frequencies.merge([DocumentFrequencies.from_counts([item.term_counts()])])
     stats = item.stats
     data = thread_to_dict(thread)
     data["enrichment"] = {
@@ -268,8 +270,8 @@ def run_show(options: argparse.Namespace) -> int:
         "key_points": [
             {"id": k.comment_id, "author": k.author, "quote": k.quote, "score": k.score} for k in item.key_points
         ],
-        "keywords": keywords(item.terms, frequencies, KEYWORD_COUNT),
-        "suggested_tags": suggest_tags(item.terms, frequencies, item.tag_names, 3),
+        "keywords": keywords(item.term_counts(), frequencies, KEYWORD_COUNT),
+        "suggested_tags": suggest_tags(item.term_counts(), frequencies, item.tag_names, 3),
         "stats": {
             "comments": stats.comments,
             "participants": stats.participants,

@@ -18,6 +18,7 @@ from ..model import Thread
 from ..pickling import dump
 from ..text import slugify
 from .keywords import DocumentFrequencies, analyse_terms
+from .packed import Terms, pack, unpack
 from .related import RelatedItem, related_threads
 from .stats import ThreadStats
 from .summaries import KeyPoint, analyse
@@ -42,8 +43,9 @@ class EnrichedThread:
     """The comments that best represent the discussion."""
     stats: ThreadStats
     """Counts, depth, time span, activity."""
-    terms: dict[str, int]
-    """Content terms and their counts (input to keywords and related threads)."""
+    terms: Terms
+    """Content terms and their counts (input to keywords and related threads); packed in a light record
+    (`term_counts()` gives a dict either way)."""
     terms_digest: str = ""
     """Digest of `terms` (`terms_digest`): equal digests, equal terms ("" when not computed)."""
     tag_names: list[str] = field(default_factory=list)
@@ -75,6 +77,10 @@ class EnrichedThread:
     @property
     def max_depth(self) -> int:
         return self.stats.max_depth
+
+    def term_counts(self) -> dict[str, int]:
+        """`terms` as a dict (unpacked from a light record)."""
+        return unpack(self.terms)
 
     def copy(self) -> EnrichedThread:
         """A shallow copy (as `dataclasses.replace(self)`, several times faster: a warm build copies every
@@ -109,7 +115,8 @@ class EnrichedThread:
         dump((self.key_points, self.stats.activity), buffer)
         light = replace(self.thread, body="", comments=[])
         stats = replace(self.stats, activity=())
-        return replace(self, thread=light, key_points=(), stats=stats, packed=buffer.getvalue())
+        terms = pack(self.terms) if isinstance(self.terms, dict) else self.terms
+        return replace(self, thread=light, key_points=(), stats=stats, terms=terms, packed=buffer.getvalue())
 
     def with_text(self, thread: Thread) -> EnrichedThread:
         """The full record again, from a light one (or a full one) and the thread parsed from its file."""
@@ -156,11 +163,12 @@ def enrich_site(items: list[EnrichedThread], config: SiteConfig) -> None:
     One TF-IDF pass per thread gives its keywords, its suggested tags and its keyword vector; related
     threads then come from a pruned index over tags and keyword vectors (`related.related_threads`).
     """
-    frequencies = DocumentFrequencies.from_counts(item.terms for item in items)
+    counts = [item.term_counts() for item in items]
+    frequencies = DocumentFrequencies.from_counts(counts)
     vectors: list[RelatedItem[str]] = []
-    for item in items:
+    for item, item_counts in zip(items, counts, strict=True):
         terms = analyse_terms(
-            item.terms,
+            item_counts,
             frequencies,
             keyword_count=KEYWORD_COUNT,
             existing_tags=item.tag_names,
@@ -180,10 +188,11 @@ def enrich_site(items: list[EnrichedThread], config: SiteConfig) -> None:
 
 def suggested_tags(items: list[EnrichedThread], count: int) -> dict[str, list[str]]:
     """For `digest tags --suggest`: thread path -> tags a person might add."""
-    frequencies = DocumentFrequencies.from_counts(item.terms for item in items)
+    counts = [item.term_counts() for item in items]
+    frequencies = DocumentFrequencies.from_counts(counts)
     return {
         item.thread.path: analyse_terms(
-            item.terms, frequencies, vector_size=0, existing_tags=item.tag_names, suggestions=count
+            item_counts, frequencies, vector_size=0, existing_tags=item.tag_names, suggestions=count
         ).suggested_tags
-        for item in items
+        for item, item_counts in zip(items, counts, strict=True)
     }

@@ -16,6 +16,8 @@ from ..config import SiteConfig
 from ..text import slugify
 from . import KEYWORD_COUNT, RELATED_COUNT, EnrichedThread, enrich_site, terms_digest
 from .keywords import FrequencyTracker, TermAnalysis, analyse_terms
+from .packed import SEPARATOR
+from .packed import names as term_names
 from .related import RelatedIndex, RelatedItem
 
 __all__ = ["SiteEnrichment"]
@@ -67,7 +69,7 @@ class SiteEnrichment:
             tracker.remove(_names(threads.pop(slug).names))
         for slug, item in current.items():
             own = (tuple(item.tag_names), tuple(item.tag_slugs))
-            digest = item.terms_digest or terms_digest(item.terms)
+            digest = item.terms_digest or terms_digest(item.term_counts())
             known = threads.get(slug)
             if known is not None and known.terms == digest:
                 if known.own != own:
@@ -75,12 +77,12 @@ class SiteEnrichment:
                     stale.add(slug)
                 continue
             stale.add(slug)
-            names = "\0".join(item.terms)
+            names = term_names(item.terms)
             if known is None:
                 threads[slug] = _Analysed(digest, names, own)
-                tracker.add(item.terms.keys())
+                tracker.add(_names(names))
             else:
-                old, new = set(_names(known.names)), item.terms.keys()
+                old, new = set(_names(known.names)), set(_names(names))
                 tracker.remove(old - new)
                 tracker.add(new - old)
                 known.terms, known.names, known.own = digest, names, own
@@ -88,15 +90,19 @@ class SiteEnrichment:
         reweighted = tracker.reweighted
         if reweighted is None:
             stale = set(threads)
-        elif reweighted:
-            stale.update(slug for slug, item in current.items() if not item.terms.keys().isdisjoint(reweighted))
+        elif reweighted:  # every thread using a reweighted term (the names are NUL-separated: find "\0term\0")
+            wanted = [f"{SEPARATOR}{term}{SEPARATOR}" for term in reweighted]
+            for slug, entry in threads.items():
+                padded = f"{SEPARATOR}{entry.names}{SEPARATOR}"
+                if any(term in padded for term in wanted):
+                    stale.add(slug)
 
         suggestions = config.auto_tags
         for slug in stale:
             entry = threads[slug]
             own_names, slugs = entry.own
             entry.analysis = analyse_terms(
-                current[slug].terms,
+                current[slug].term_counts(),
                 frequencies,
                 keyword_count=KEYWORD_COUNT,
                 existing_tags=own_names,
@@ -126,4 +132,4 @@ class SiteEnrichment:
 
 def _names(joined: str) -> list[str]:
     """`_Analysed.names` as a list."""
-    return joined.split("\0") if joined else []
+    return joined.split(SEPARATOR) if joined else []
