@@ -22,11 +22,7 @@ _URL_DATE = re.compile(r"/((?:19|20)\d\d)/(0[1-9]|1[0-2])/(?:(0[1-9]|[12]\d|3[01
 
 def parse_moment(value: Any, path: str, line: int, what: str = "date") -> Moment:
     """ISO 8601 day or date-time -> date / aware datetime in UTC (no zone given: UTC)."""
-    if isinstance(value, datetime):
-        moment = value
-    elif isinstance(value, date):
-        return value
-    elif isinstance(value, str):
+    if isinstance(value, str):  # the usual case first (a str is never a date)
         text = value.strip()
         try:
             if len(text) == 10 and _DAY.fullmatch(text):  # a date-time is longer than `_DAY` can match
@@ -39,9 +35,16 @@ def parse_moment(value: Any, path: str, line: int, what: str = "date") -> Moment
                 f"{what} {value!r} is not an ISO 8601 date",
                 hint="write 2025-07-10 or 2025-07-10T14:02:00Z",
             ) from None
+    elif isinstance(value, datetime):
+        moment = value
+    elif isinstance(value, date):
+        return value
     else:
         raise SourceError(path, line, f"{what} must be an ISO 8601 string, not {type(value).__name__}")
-    if moment.tzinfo is None:
+    zone = moment.tzinfo
+    if zone is UTC:  # what `astimezone(UTC)` gives back unchanged
+        return moment
+    if zone is None:
         moment = moment.replace(tzinfo=UTC)
     try:
         return moment.astimezone(UTC)

@@ -182,11 +182,12 @@ def _is_marker(line: str) -> bool:
 
 
 _ESCAPED_MARKER = re.compile(r"^\\+" + re.escape(COMMENT_MARKER))
+_ESCAPED_MARKER_TEXT = "\\" + COMMENT_MARKER
 
 
 def _unescape_body(text: str) -> str:
     """Backslashes before `--- comment` at the start of a line: one is removed."""
-    if "\\" + COMMENT_MARKER not in text:  # no line can match
+    if _ESCAPED_MARKER_TEXT not in text:  # no line can match
         return text
     return "\n".join(line[1:] if _ESCAPED_MARKER.match(line) else line for line in text.split("\n"))
 
