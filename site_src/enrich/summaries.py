@@ -270,15 +270,16 @@ class _Scored:
         """Split the given units into sentences, with their terms (the term cache makes these lookups)."""
         texts, unit_of, quoted, terms = self.texts, self.unit_of, self.quoted, self.terms
         units = self.prepared.units
+        first, count = self.first, self.count
         for u in expand:
-            self.first[u] = len(texts)
+            start = first[u] = len(texts)
             for block in units[u].plain.blocks:
-                for text in split_sentences(block.text):
-                    texts.append(text)
-                    unit_of.append(u)
-                    quoted.append(block.quoted)
-                    terms.append(content_terms(text))
-            self.count[u] = len(texts) - self.first[u]
+                sentences = split_sentences(block.text)
+                texts += sentences
+                terms += map(content_terms, sentences)
+                quoted += [block.quoted] * len(sentences)
+            count[u] = len(texts) - start
+            unit_of += [u] * count[u]
 
     def _score(self, df: Counter[str], table: list[float], title: set[str]) -> None:
         texts, terms, idf = self.texts, self.terms, self.idf
@@ -321,9 +322,14 @@ class _Scored:
 def _vectors(term_lists: Sequence[Sequence[str]], idf: dict[str, float]) -> list[dict[str, float]]:
     """Unit-length TF-IDF vectors; terms without weight are left out."""
     vectors = []
+    weight = idf.get
     for terms in term_lists:
-        vec = {t: c * idf.get(t, 0.0) for t, c in Counter(terms).items()}
-        norm = math.sqrt(math.fsum(w * w for w in vec.values())) or 1.0
+        counts = dict.fromkeys(terms, 0)  # as `Counter(terms)`: first-occurrence order, without its set-up
+        for t in terms:
+            counts[t] += 1
+        vec = {t: c * weight(t, 0.0) for t, c in counts.items()}
+        values = vec.values()
+        norm = math.sqrt(math.fsum(map(mul, values, values))) or 1.0
         vectors.append({t: w / norm for t, w in vec.items() if w > 0})
     return vectors
 
@@ -431,12 +437,16 @@ def _choose_sentences(scored: _Scored, wanted: int) -> list[int]:
         used = {unit_of[cand[q]] for q in picked}
         for k in shortlist:
             i = cand[k]
-            if k in picked or (picked and length + len(texts[i]) + 1 > SUMMARY_CHARS):
-                continue
-            if any(sims[k].get(q, 0.0) > _SAME_SENTENCE for q in picked):
-                continue
+            if picked:
+                if k in picked or length + len(texts[i]) + 1 > SUMMARY_CHARS:
+                    continue
+                row = sims[k]
+                if any(row.get(q, 0.0) > _SAME_SENTENCE for q in picked):
+                    continue
             vec = vectors[k]
-            novelty = sum([w for t, w in vec.items() if t not in covered]) / masses[k]
+            # nothing covered yet: the same sum over all of the vector's weights, in the same order
+            uncovered = [w for t, w in vec.items() if t not in covered] if covered else vec.values()
+            novelty = sum(uncovered) / masses[k]
             gain = round(final[k] * novelty * (0.5 if unit_of[i] in used else 1.0), 12)
             if gain > best_gain:
                 best_k, best_gain = k, gain
@@ -492,7 +502,7 @@ def _key_points(scored: _Scored, wanted: int) -> tuple[KeyPoint, ...]:
     while remaining and len(picked) < wanted:
         best_k, best_value = -1, -math.inf
         for k in remaining:
-            overlap = max((sims[k].get(q, 0.0) for q in picked), default=0.0)
+            overlap = max([sims[k].get(q, 0.0) for q in picked]) if picked else 0.0
             if overlap > _SAME_COMMENT:
                 continue
             value = round(0.7 * final[k] / norm - 0.3 * overlap, 9)
