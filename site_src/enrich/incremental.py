@@ -10,13 +10,13 @@ slug. Of each thread's terms it keeps only their digest and names (one string), 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from ..config import SiteConfig
 from ..text import slugify
 from . import KEYWORD_COUNT, RELATED_COUNT, EnrichedThread, enrich_site, terms_digest
-from .keywords import FrequencyTracker, TermAnalysis, analyse_terms
-from .packed import SEPARATOR
+from .keywords import FrequencyTracker, analyse_terms
+from .packed import SEPARATOR, PackedWeights, pack_weights
 from .packed import names as term_names
 from .related import RelatedIndex, RelatedItem
 
@@ -33,8 +33,10 @@ class _Analysed:
     """The names of those terms, joined by NUL (what its document frequencies counted)."""
     own: tuple[tuple[str, ...], tuple[str, ...]]
     """Its own tag names and slugs, before automatic ones."""
-    analysis: TermAnalysis | None = None
-    """Keywords, vector and suggestions against the site; None until computed."""
+    keywords: list[str] | None = None
+    """Its keywords against the site; None until computed."""
+    vector: dict[str, float] | PackedWeights = field(default_factory=dict)
+    """Its keyword vector against the site, packed (for related threads)."""
     fresh: tuple[list[str], list[str]] = ([], [])
     """Automatic tag names and their slugs."""
 
@@ -101,15 +103,16 @@ class SiteEnrichment:
         for slug in stale:
             entry = threads[slug]
             own_names, slugs = entry.own
-            entry.analysis = analyse_terms(
+            analysis = analyse_terms(
                 current[slug].term_counts(),
                 frequencies,
                 keyword_count=KEYWORD_COUNT,
                 existing_tags=own_names,
                 suggestions=suggestions,
             )
+            entry.keywords, entry.vector = analysis.keywords, pack_weights(analysis.vector)
             if suggestions:
-                fresh = [tag for tag in entry.analysis.suggested_tags if slugify(tag) not in slugs]
+                fresh = [tag for tag in analysis.suggested_tags if slugify(tag) not in slugs]
                 entry.fresh = (fresh, [slugify(tag) for tag in fresh])
             else:
                 entry.fresh = ([], [])
@@ -117,14 +120,14 @@ class SiteEnrichment:
         vectors: list[RelatedItem[str]] = []
         for item in items:
             entry = threads[item.slug]
-            assert entry.analysis is not None
-            item.keywords = list(entry.analysis.keywords)
+            assert entry.keywords is not None
+            item.keywords = list(entry.keywords)
             if suggestions:
                 fresh, fresh_slugs = entry.fresh
                 item.auto_tags = list(fresh)
                 item.tag_names = item.tag_names + fresh
                 item.tag_slugs = item.tag_slugs + fresh_slugs
-            vectors.append(RelatedItem(item.slug, item.tag_slugs, entry.analysis.vector))
+            vectors.append(RelatedItem(item.slug, item.tag_slugs, entry.vector))
         related = self._related.update(vectors)
         for item in items:
             item.related = related.get(item.slug, [])

@@ -31,6 +31,7 @@ from operator import itemgetter
 from typing import Generic, TypeVar
 
 from .keywords import grid
+from .packed import PackedWeights, Terms, pack, unpack, unpack_weights
 
 __all__ = ["POSTING_CAP", "POSTING_KEEP", "QUERY_FEATURES", "RelatedIndex", "RelatedItem", "related_threads"]
 
@@ -56,8 +57,8 @@ class RelatedItem(Generic[K]):
     """Anything sortable that names the thread (its slug, say)."""
     tags: Sequence[str] = ()
     """Its tags (normalised: equal tags must be equal strings)."""
-    terms: Mapping[str, float] = field(default_factory=dict)
-    """Keyword vector, e.g. `keyword_vector(counts, df)`."""
+    terms: Mapping[str, float] | PackedWeights = field(default_factory=dict)
+    """Keyword vector, e.g. `keyword_vector(counts, df)` (or packed)."""
 
 
 _HALF = math.sqrt(0.5)
@@ -88,8 +89,7 @@ def related_threads(items: Iterable[RelatedItem[K]], k: int = 5) -> dict[K, list
 
     # features: tags as ("#", tag), terms as ("=", term) would cost a tuple each; two indexes instead
     tag_vectors = [_scaled([(tag, tag_idf[tag]) for tag in tags]) for tags in tag_sets]
-    # sorted: the norm's sum, hence the rounding, must not depend on the mapping's order (already sorted: linear)
-    term_vectors = [_scaled(sorted([(t, w) for t, w in item.terms.items() if w > 0])) for item in items]
+    term_vectors = [_term_vector(item.terms) for item in items]
     tag_index = _index(tag_vectors, tag_df)
     term_df = Counter(term for vec in term_vectors for term, _ in vec)
     term_index = _index(term_vectors, term_df)
@@ -113,6 +113,11 @@ def related_threads(items: Iterable[RelatedItem[K]], k: int = 5) -> dict[K, list
         best = nlargest(k, [s * n + (n - 1 - j) for j, s in scores.items() if s >= floor])
         result[item.key] = [items[n - 1 - c % n].key for c in best]
     return result
+
+
+def _term_vector(terms: Mapping[str, float] | PackedWeights) -> list[tuple[str, int]]:
+    """A keyword vector scaled; sorted: the norm's sum, hence the rounding, must not depend on the order."""
+    return _scaled(sorted([(t, w) for t, w in unpack_weights(terms).items() if w > 0]))
 
 
 def _index(vectors: list[list[tuple[str, int]]], df: Counter[str]) -> dict[str, list[tuple[int, int]]]:
@@ -139,26 +144,40 @@ _Posting = tuple[tuple[int, K], ...]
 class _Features(Generic[K]):
     """One kind of feature (tags or terms) of a `RelatedIndex`: each thread's vector, carriers, postings."""
 
-    __slots__ = ("carriers", "postings", "weights")
+    __slots__ = ("_open", "carriers", "postings", "vectors")
 
     def __init__(self) -> None:
-        self.weights: dict[K, dict[str, int]] = {}
-        """Key -> its scaled vector as a mapping, in `related_threads` order."""
+        self.vectors: dict[K, Terms] = {}
+        """Key -> its scaled vector (feature -> weight, in `related_threads` order), packed: a warm build keeps
+        one for every thread and opens only those an update looks at (`weights`)."""
         self.carriers: dict[str, set[K]] = {}
         """Feature -> keys whose vector has it (its frequency is the set's size)."""
         self.postings: dict[str, _Posting[K]] = {}
         """Feature -> the `POSTING_KEEP` strongest (weight, key), strongest first, ties by key; only for features
         carried by more than one and at most `POSTING_CAP` threads."""
+        self._open: dict[K, dict[str, int]] = {}
+        """Vectors unpacked during the current update (`close` forgets them)."""
+
+    def weights(self, key: K) -> dict[str, int]:
+        """The vector of `key` as a dict (empty when it has none)."""
+        opened = self._open.get(key)
+        if opened is None:
+            packed = self.vectors.get(key)
+            opened = self._open[key] = unpack(packed) if packed is not None else {}
+        return opened
+
+    def close(self) -> None:
+        """The update is over: keep only the packed vectors."""
+        self._open.clear()
 
     def assign(self, key: K, vector: list[tuple[str, int]] | None, touched: set[str]) -> bool:
         """Give `key` this vector (None: drop it); features whose carriers or weights changed go to `touched`.
         True when the vector changed."""
-        old_weights = self.weights.get(key)
-        new_weights = dict(vector) if vector is not None else None
-        if old_weights == new_weights:
-            return False  # the same features with the same weights (in the same order: both sorted)
-        old_weights = self.weights.pop(key, {})
-        new_weights = new_weights or {}
+        packed = pack(dict(vector)) if vector is not None else None
+        if self.vectors.get(key) == packed:
+            return False  # the same features with the same weights, in the same (sorted) order
+        old_weights = self.weights(key)
+        new_weights = dict(vector) if vector is not None else {}
         for f in old_weights.keys() - new_weights.keys():
             members = self.carriers[f]
             members.discard(key)
@@ -167,8 +186,11 @@ class _Features(Generic[K]):
         for f in new_weights.keys() - old_weights.keys():
             self.carriers.setdefault(f, set()).add(key)
         touched.update(f for f in old_weights.keys() | new_weights.keys() if old_weights.get(f) != new_weights.get(f))
-        if vector is not None:
-            self.weights[key] = new_weights
+        if packed is None:
+            self.vectors.pop(key, None)
+        else:
+            self.vectors[key] = packed
+        self._open[key] = new_weights
         return True
 
     def repost(self, features: Iterable[str]) -> set[str]:
@@ -179,8 +201,8 @@ class _Features(Generic[K]):
             members = self.carriers.get(f, ())
             posting: _Posting[K] | None = None
             if 1 < len(members) <= POSTING_CAP:
-                ranked = sorted(members, key=lambda key: (-weights[key][f], key))
-                posting = tuple((weights[key][f], key) for key in ranked[:POSTING_KEEP])
+                ranked = sorted(members, key=lambda key: (-weights(key)[f], key))
+                posting = tuple((weights(key)[f], key) for key in ranked[:POSTING_KEEP])
             if self.postings.get(f) != posting:
                 changed.add(f)
                 if posting is None:
@@ -206,7 +228,7 @@ class RelatedIndex(Generic[K]):
 
     def _reset(self) -> None:
         """Forget everything: the next update computes every list."""
-        self._items: dict[K, tuple[tuple[str, ...], Mapping[str, float]]] = {}
+        self._items: dict[K, tuple[tuple[str, ...], Mapping[str, float] | PackedWeights]] = {}
         self._tags: _Features[K] = _Features()
         self._terms: _Features[K] = _Features()
         self._related: dict[K, list[K]] = {}
@@ -244,8 +266,7 @@ class RelatedIndex(Generic[K]):
                 tag_df_changed.update(set(tag_set).symmetric_difference(previous[0] if previous else ()))
                 tag_members[key] = tag_set
             old[key] = (tag_set, item.terms)
-            vector = _scaled(sorted([(t, w) for t, w in item.terms.items() if w > 0]))
-            if terms.assign(key, vector, terms_touched):
+            if terms.assign(key, _term_vector(item.terms), terms_touched):
                 dirty.add(key)
             if previous is None:
                 dirty.add(key)
@@ -269,13 +290,15 @@ class RelatedIndex(Generic[K]):
         for key in dirty:
             if key in new:
                 self._related[key] = self._query(key)
+        tags.close()
+        terms.close()
         return {key: list(self._related[key]) for key in new}
 
     def _query(self, key: K) -> list[K]:
         """`related_threads`' list for one thread, from the current vectors and postings."""
         tag_index, term_index = self._tags.postings, self._terms.postings
-        query = [(w, 0, f) for f, w in self._tags.weights.get(key, {}).items() if f in tag_index]
-        query += [(w, 1, f) for f, w in self._terms.weights.get(key, {}).items() if f in term_index]
+        query = [(w, 0, f) for f, w in self._tags.weights(key).items() if f in tag_index]
+        query += [(w, 1, f) for f, w in self._terms.weights(key).items() if f in term_index]
         if len(query) > QUERY_FEATURES:
             query.sort(key=itemgetter(0), reverse=True)  # stable: equal weights stay tags first, then by name
             del query[QUERY_FEATURES:]
