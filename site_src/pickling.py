@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import dataclasses
 import pickle
+from collections.abc import Callable
+from operator import attrgetter
 from typing import IO, Any
 
 
@@ -28,10 +30,28 @@ class _Pickler(pickle.Pickler):
 
     def reducer_override(self, obj: object) -> Any:
         cls = type(obj)
-        names = _init_fields(cls)
-        if names is None:
+        values = _VALUES.get(cls, _UNKNOWN)
+        if values is _UNKNOWN:
+            values = _VALUES[cls] = _field_values(cls)
+        if values is None:
             return NotImplemented
-        return (cls, tuple([getattr(obj, name) for name in names]))
+        return (cls, values(obj))
+
+
+_UNKNOWN = object()
+_VALUES: dict[type, Any] = {}
+"""Class -> a function giving the tuple of an instance's field values (`_field_values`), or None."""
+
+
+def _field_values(cls: type) -> Callable[[object], tuple[Any, ...]] | None:
+    """For a slotted dataclass whose fields are all init arguments: a function from an instance to its field
+    values in order (an `attrgetter`, which makes the tuple in C); else None."""
+    names = _init_fields(cls)
+    if names is None:
+        return None
+    if len(names) >= 2:
+        return attrgetter(*names)  # several names: a tuple
+    return lambda obj: tuple([getattr(obj, name) for name in names])
 
 
 _INIT_FIELDS: dict[type, tuple[str, ...] | None] = {}
