@@ -250,8 +250,29 @@ _ATTRIBUTE_LINE = re.compile(r'(?:\s*+[A-Za-z_][\w-]*+=(?:"(?:[^"\\]|\\.)*+"|[^\
 _KNOWN_KEYS = frozenset(COMMENT_KEYS)
 
 
+_USUAL_LINE = re.compile(r' id=([^\s"]+)(?: parent=([^\s"]+))? author=([^\s"]+) date=([^\s"]+) score=([^\s"]+)\s*')
+"""The marker line most files have (what `digest import` writes): unquoted values in this order. Such a line is
+one `_ATTRIBUTE_LINE` whose `_ATTRIBUTE`s are these keys, once each, with these values."""
+
+
 def _attributes(path: str, line: int, text: str) -> dict[str, Any]:
-    """The `key=value` attributes of a marker line; the usual line takes one regular-expression pass."""
+    """The `key=value` attributes of a marker line; the usual line takes one regular-expression match."""
+    usual = _USUAL_LINE.fullmatch(text)
+    if usual is None:
+        return _attributes_listed(path, line, text)
+    comment_id, parent, author, moment, score = usual.groups()
+    values = _VALUES
+    attrs: dict[str, Any] = {"id": values[comment_id]}
+    if parent is not None:
+        attrs["parent"] = values[parent]
+    attrs["author"] = values[author]
+    attrs["date"] = _value(moment)
+    attrs["score"] = values[score]
+    return attrs
+
+
+def _attributes_listed(path: str, line: int, text: str) -> dict[str, Any]:
+    """`_attributes` of any line: one regular-expression pass checks it, one more lists the attributes."""
     if not _ATTRIBUTE_LINE.fullmatch(text):
         return _attributes_one_by_one(path, line, text)
     attrs: dict[str, Any] = {}
