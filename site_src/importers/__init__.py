@@ -12,15 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from ..model import Thread
-from .common import read_text
-from .discourse import parse_discourse
 from .errors import ImportError_, ImportFailure, ImportWarning_
-from .hn import parse_hn
-from .mastodon import parse_mastodon
-from .mbox import parse_mbox
-from .reddit import parse_reddit_page
-from .reddit_dump import DumpFilter, parse_reddit_dump
-from .stackexchange import parse_stackexchange
 
 __all__ = [
     "SOURCES",
@@ -53,24 +45,42 @@ class ImportOptions:
 
 def import_paths(source: str, paths: list[str], options: ImportOptions | None = None) -> Iterator[Thread]:
     """Import `paths` as `source`; raises ImportFailure naming the file and place when an input is unusable."""
+    # each parser is imported when asked for: `digest build` reaches this package (for exports in content/)
+    # and should not pay for every parser and the email package
     opts = options or ImportOptions()
+    if source != "reddit-dump":
+        from .common import read_text
     if source == "reddit":
+        from .reddit import parse_reddit_page
+
         for path in paths:
             yield from parse_reddit_page(read_text(path), path)
     elif source == "reddit-dump":
+        from .reddit_dump import DumpFilter, parse_reddit_dump
+
         keep = DumpFilter(opts.subreddits, opts.since, opts.min_comments)
         yield from parse_reddit_dump(paths, keep, opts.warn)
     elif source == "hn":
+        from .hn import parse_hn
+
         yield from parse_hn([(p, read_text(p)) for p in paths], opts.warn)
     elif source == "discourse":
+        from .discourse import parse_discourse
+
         yield from parse_discourse([(p, read_text(p)) for p in paths], opts.base_url)
     elif source == "mbox":
+        from .mbox import parse_mbox
+
         for path in paths:
             yield from parse_mbox(path)
     elif source == "stackexchange":
+        from .stackexchange import parse_stackexchange
+
         for path in paths:
             yield from parse_stackexchange(path, opts.base_url)
     elif source == "mastodon":
+        from .mastodon import parse_mastodon
+
         yield from parse_mastodon([(p, read_text(p)) for p in paths])
     else:
         raise ValueError(f"unknown source {source!r}; known: {', '.join(SOURCES)}")

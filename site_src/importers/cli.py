@@ -16,8 +16,6 @@ from datetime import UTC, date, datetime
 from ..model import Thread
 from . import SOURCES, ImportFailure, ImportOptions, ImportWarning_, import_paths
 from .common import utc_from_iso
-from .redact import load_key, redact_thread
-from .write import write_threads
 
 _PER_FILE = {"reddit", "mbox", "stackexchange"}
 """Sources whose files are independent: a bad file is skipped and the rest imported."""
@@ -55,6 +53,9 @@ def _since(value: str | None) -> datetime | None:
 
 def run(args: argparse.Namespace) -> int:
     """Import, write, report. Returns the exit code."""
+    from .redact import load_key, redact_thread  # here: every other command imports this module, for its help
+    from .write import write_threads
+
     try:
         since = _since(args.since)
     except ValueError as exc:
