@@ -1,45 +1,22 @@
 """The default theme's comment tree in Python: the `comment_tree` macro of `partials/comments.html`, same bytes.
 
-The macro runs once per comment of every thread page, and a Jinja macro call costs more than the comment's
-HTML itself. `comment_tree_html` writes what the macro writes, in one pass over the comment views.
-
-When it stands in for the macro: `ThemeTemplate.make_module` (what `{% from ... import ... with context %}`
-calls) gives the module of a template marked `python_twin` a `CommentTree` in place of its macro. The theme
-environment (`render.py`) marks a template when its text is exactly the bundled `partials/comments.html`
-(`is_default_comment_tree`, by SHA-256), so:
-
-- a theme or site with its own `partials/comments.html` gets its own template, as the lookup order says;
-- an edit of the bundled file turns the twin off (the template is used, slower and correct) until this module
-  is brought in line and `DEFAULT_COMMENT_TREE_SHA256` updated (`tests/unit/test_comment_html.py` fails
-  meanwhile);
-- anything the twin was not written for (comments that are not `CommentView`s, a `url` that is not a
-  `Linker`, keyword arguments) goes to the macro itself.
+The macro runs once per comment of every thread page; `comment_tree_html` writes what it writes in one pass
+over the comment views. It stands in for the macro only where a template's text is exactly the bundled
+partial's (`TWIN`, see `twins.py`), and hands the macro anything but a list of `CommentView`s or a `url` that
+is not a `Linker`.
 """
 
 from __future__ import annotations
 
-import hashlib
-from collections.abc import Mapping
 from typing import Any
 
-import jinja2
-from jinja2.environment import TemplateModule
-from jinja2.utils import missing
+from jinja2.runtime import Context
 from markupsafe import Markup
 
 from .context import CommentView
 from .escaping import escape_output
+from .twins import Twin
 from .urls import Linker
-
-DEFAULT_COMMENT_TREE_SHA256 = "3a3279080768affe88c73a37689550e30587ef9daf72d2f55864c3dd7a3c0470"
-"""SHA-256 of `themes/default/templates/partials/comments.html` (UTF-8), the text `comment_tree_html` mirrors."""
-COMMENT_TREE_MACRO = "comment_tree"
-"""The macro the twin replaces."""
-
-
-def is_default_comment_tree(source: str) -> bool:
-    """True when a template's text is the bundled comment tree partial the twin was written from."""
-    return hashlib.sha256(source.encode("utf-8")).hexdigest() == DEFAULT_COMMENT_TREE_SHA256
 
 
 class _NotViews(Exception):
@@ -148,21 +125,14 @@ class CommentTree:
         return self.macro(*args, **kwargs)
 
 
-class ThemeTemplate(jinja2.Template):
-    """A theme template; one marked `python_twin` (the bundled comment tree) exports a `CommentTree` instead of
-    its macro when imported with a context that has a `url`."""
+def _stand_in(macro: Any, context: Context) -> CommentTree | None:
+    url = context.resolve_or_missing("url")
+    return CommentTree(macro, url) if type(url) is Linker else None
 
-    python_twin: bool | None = None
-    """Set by the environment when the template is loaded (None: not looked at yet)."""
 
-    def make_module(
-        self, vars: dict[str, Any] | None = None, shared: bool = False, locals: Mapping[str, Any] | None = None
-    ) -> TemplateModule:
-        context = self.new_context(vars, shared, locals)
-        module = TemplateModule(self, context)
-        if self.python_twin:
-            macro = getattr(module, COMMENT_TREE_MACRO, missing)
-            url = context.resolve_or_missing("url")
-            if macro is not missing and type(url) is Linker:
-                setattr(module, COMMENT_TREE_MACRO, CommentTree(macro, url))
-        return module
+TWIN = Twin(
+    sha256="552ba38e4861861796e35f9d2e71a932726e1d1e9ccc5b1653d7a07bcf5c2f38",
+    macro="comment_tree",
+    stand_in=_stand_in,
+)
+"""The twin of `themes/default/templates/partials/comments.html` (its SHA-256) and its `comment_tree` macro."""

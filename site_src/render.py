@@ -7,17 +7,14 @@ for the page they are on, and autoescaping everywhere: content is untrusted.
 
 from __future__ import annotations
 
-import hashlib
 import math
 import re
 import traceback
 import types
-import uuid
 from collections.abc import Callable, Iterator, MutableMapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
 
 import jinja2
 import jinja2.runtime
@@ -26,7 +23,9 @@ from jinja2.compiler import CodeGenerator, Frame
 from jinja2.utils import htmlsafe_json_dumps, internalcode
 from markupsafe import Markup
 
-from .comment_html import CommentTree, ThemeTemplate, is_default_comment_tree
+from . import comment_html, feed_xml
+from .absolute_urls import AbsoluteUrl, AtomId, uuid5_text
+from .comment_html import CommentTree
 from .config import SiteConfig
 from .context import (
     CommentView,
@@ -45,9 +44,11 @@ from .diagnostics import SourceError
 from .enrich import EnrichedThread
 from .enrich.charts import bar_chart_svg, column_chart_svg
 from .escaping import escape_output
+from .feed_xml import CommentEntries
 from .feeds import thread_feed
 from .site import Site
 from .themes import Theme
+from .twins import ThemeTemplate, Twin, source_digest
 from .urls import Linker
 
 
@@ -102,58 +103,15 @@ class Pagination:
     page_paths: list[str]
 
 
-_PATH_PLAIN = re.compile(r"[A-Za-z0-9_.~/#-]*")
-"""Site paths `quote(path, safe="/-_.~#")` leaves as they are (most: feeds quote three per comment)."""
-
-
-class AbsoluteUrl:
-    """`absolute_url(path)` in templates: `config.absolute_url`, with the origin and base path worked out once
-    (templates call it per comment)."""
-
-    __slots__ = ("prefix",)
-
-    def __init__(self, config: SiteConfig) -> None:
-        self.prefix = config.absolute_url("")
-
-    def __call__(self, site_path: str) -> str:
-        path = site_path.lstrip("/")
-        return self.prefix + (path if _PATH_PLAIN.fullmatch(path) else quote(path, safe="/-_.~#"))
-
-
-class AtomId:
-    """`atom_id(path)` in templates: the Atom id of a site path, its full URL when `base_url` has a host, else
-    a `urn:uuid:` named by the site title and the path (the same in every build)."""
-
-    __slots__ = ("absolute_url", "site_title")
-
-    def __init__(self, site_title: str, absolute_url: Callable[[str], str]) -> None:
-        self.site_title = site_title
-        self.absolute_url = absolute_url
-
-    def __call__(self, path: str) -> str:
-        full = self.absolute_url(path)
-        if full.startswith(("http://", "https://")):
-            return full
-        return f"urn:uuid:{uuid5_text(f'{self.site_title} {path}')}"
-
-
-_URL_NAMESPACE = uuid.NAMESPACE_URL.bytes
-
-
-def uuid5_text(name: str) -> str:
-    """`str(uuid.uuid5(uuid.NAMESPACE_URL, name))`, without a `UUID` object (feeds name one per comment)."""
-    number = int.from_bytes(hashlib.sha1(_URL_NAMESPACE + name.encode("utf-8")).digest()[:16])
-    number = (number & ~(0xC000 << 48) | 0x8000 << 48) & ~(0xF000 << 64) | 5 << 76  # variant RFC 4122, version 5
-    text = f"{number:032x}"
-    return f"{text[:8]}-{text[8:12]}-{text[12:16]}-{text[16:20]}-{text[20:]}"
-
-
 _PLAIN_CALLABLES: frozenset[type] = frozenset(
-    {types.BuiltinMethodType, jinja2.runtime.Macro, CommentTree, Linker, AbsoluteUrl, AtomId}
+    {types.BuiltinMethodType, jinja2.runtime.Macro, CommentTree, CommentEntries, Linker, AbsoluteUrl, AtomId}
 )
 """Callables that never take Jinja's context, eval context or environment: built-in methods (`dict.get`,
-`list.append`), macros (and the comment tree's twin), `url()`, `absolute_url()` and `atom_id()`. A template
+`list.append`), macros (and their twins' stand-ins), `url()`, `absolute_url()` and `atom_id()`. A template
 call of one skips Jinja's checks for `pass_context` & co."""
+
+TWINS: dict[str, Twin] = {twin.sha256: twin for twin in (comment_html.TWIN, feed_xml.TWIN)}
+"""Python twins of bundled partials, by the SHA-256 of the partial's text (`twins.py`)."""
 
 
 class _Context(jinja2.runtime.Context):
@@ -186,8 +144,8 @@ class _CodeGenerator(CodeGenerator):
 
 
 class _Environment(jinja2.Environment):
-    """The theme environment: a quicker template `call`, quicker autoescaped output, and the Python twin of the
-    bundled comment tree (`comment_html.py`) wherever a template's text is exactly that partial's."""
+    """The theme environment: a quicker template `call`, quicker autoescaped output, and the Python twins of
+    bundled partials (`twins.py`) wherever a template's text is exactly such a partial's."""
 
     code_generator_class = _CodeGenerator
     context_class = _Context
@@ -199,16 +157,17 @@ class _Environment(jinja2.Environment):
     @internalcode
     def _load_template(self, name: str, globals: MutableMapping[str, Any] | None) -> jinja2.Template:
         template = super()._load_template(name, globals)
-        if isinstance(template, ThemeTemplate) and template.python_twin is None:  # loaded now, not from the cache
-            source = self.loader.get_source(self, name)[0] if self.python_twins and self.loader else ""
-            template.python_twin = bool(source) and is_default_comment_tree(source)
+        if isinstance(template, ThemeTemplate) and not template.twin_checked:  # loaded now, not from the cache
+            if self.python_twins and self.loader is not None:
+                template.twin = TWINS.get(source_digest(self.loader.get_source(self, name)[0]))
+            template.twin_checked = True
         return template
 
 
 def make_environment(theme: Theme, site_dir: Path, *, python_twins: bool = True) -> jinja2.Environment:
     """Site templates first, then the theme and the themes it extends; `!name/x.html` reaches one theme.
 
-    `python_twins=False`: the bundled comment tree partial renders through its macro too, never its twin.
+    `python_twins=False`: bundled partials with a Python twin render through their macros too, never the twin.
     """
     site_templates = site_dir / "templates"
     loaders: list[jinja2.BaseLoader] = []
