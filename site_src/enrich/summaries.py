@@ -348,12 +348,14 @@ def _similarities(vectors: Sequence[dict[str, float]]) -> list[dict[int, float]]
         get_i = vectors[i].__getitem__
         keys_i = keys[i]
         row = sims[i]
+        disjoint = keys_i.isdisjoint
         for j in range(i + 1, n):
+            if disjoint(keys[j]):  # most pairs (no set made for them)
+                continue
             common = keys_i & keys[j]
-            if common:
-                value = math.fsum(map(mul, map(get_i, common), map(vectors[j].__getitem__, common)))
-                row[j] = value
-                sims[j][i] = value
+            value = math.fsum(map(mul, map(get_i, common), map(vectors[j].__getitem__, common)))
+            row[j] = value
+            sims[j][i] = value
     return sims
 
 
