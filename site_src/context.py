@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from html import unescape as html_unescape
@@ -444,74 +444,6 @@ def _replies(number: int, *, count: bool = True) -> str:
 
 def _count_value(value: Any) -> int:
     return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else 0
-
-
-JSONLD_TEXT_CHARS = 5000
-"""Longest `text` in the JSON-LD, for the post and for each comment (cut at a word, with `…`)."""
-
-
-def discussion_jsonld(
-    thread: ThreadView,
-    comments: list[CommentView],
-    canonical: str,
-    comment_url: Callable[[CommentView], str],
-    limit: int = 100,
-) -> dict[str, Any]:
-    """schema.org `DiscussionForumPosting` data for a thread page, with its first `limit` comments
-    (in page order) nested as `Comment` items; `comment_url` gives each comment's absolute URL.
-
-    Built without recursion; `render.py` writes it as JSON that no content can end the script element of.
-    """
-    text = _plain_of_html(thread.body_html) or thread.summary or thread.title
-    data: dict[str, Any] = {
-        "@context": "https://schema.org",
-        "@type": "DiscussionForumPosting",
-        "@id": canonical,
-        "url": canonical,
-        "mainEntityOfPage": canonical,
-        "headline": thread.title,
-        "text": _truncate_words(text, JSONLD_TEXT_CHARS),
-        "commentCount": thread.comment_count,
-        "interactionStatistic": {
-            "@type": "InteractionCounter",
-            "interactionType": "https://schema.org/CommentAction",
-            "userInteractionCount": thread.comment_count,
-        },
-    }
-    if thread.author:
-        data["author"] = {"@type": "Person", "name": thread.author}
-    if thread.date:
-        data["datePublished"] = thread.date
-    if thread.summary:
-        data["abstract"] = thread.summary
-    if thread.tags:
-        data["keywords"] = [tag.name for tag in thread.tags]
-    if thread.source:
-        data["isBasedOn"] = thread.source
-    top: list[dict[str, Any]] = []
-    left = limit
-    # pre-order, as the page shows them: (comment, the list its item goes in)
-    stack: list[tuple[CommentView, list[dict[str, Any]]]] = [(c, top) for c in reversed(comments)]
-    while stack and left > 0:
-        view, siblings = stack.pop()
-        left -= 1
-        item: dict[str, Any] = {
-            "@type": "Comment",
-            "url": comment_url(view),
-            "text": _truncate_words(_plain_of_html(view.body_html), JSONLD_TEXT_CHARS),
-        }
-        if view.author:
-            item["author"] = {"@type": "Person", "name": view.author}
-        if view.date:
-            item["datePublished"] = view.date
-        siblings.append(item)
-        if view.replies and left > 0:  # the next comment taken is then this one's first reply
-            replies: list[dict[str, Any]] = []
-            item["comment"] = replies
-            stack.extend((reply, replies) for reply in reversed(view.replies))
-    if top:
-        data["comment"] = top
-    return data
 
 
 def _plain_of_html(html: Markup) -> str:

@@ -20,7 +20,7 @@ import jinja2
 import jinja2.runtime
 from jinja2 import nodes
 from jinja2.compiler import CodeGenerator, Frame
-from jinja2.utils import htmlsafe_json_dumps, internalcode
+from jinja2.utils import internalcode
 from markupsafe import Markup
 
 from . import comment_html, feed_xml
@@ -32,7 +32,6 @@ from .context import (
     ThreadCard,
     ThreadView,
     comment_pages,
-    discussion_jsonld,
     iso,
     month_links,
     tag_index,
@@ -46,6 +45,7 @@ from .enrich.charts import bar_chart_svg, column_chart_svg
 from .escaping import escape_output
 from .feed_xml import CommentEntries
 from .feeds import thread_feed
+from .jsonld import discussion_jsonld_json
 from .site import Site
 from .themes import Theme
 from .twins import ThemeTemplate, Twin, source_digest
@@ -429,14 +429,11 @@ def anchor_url_function(absolute_url: Callable[[str], str], page_path: str) -> C
 def jsonld_json(
     context: jinja2.runtime.Context, thread: ThreadView, comments: list[CommentView], limit: int = 100
 ) -> Markup:
-    """`jsonld_json(thread, comments, limit)` in templates: the thread page's JSON-LD (`context.discussion_jsonld`)
-    as JSON safe inside `<script>`, written as Jinja's `|tojson` writes it (`<`, `>`, `&` and `'` escaped)."""
+    """`jsonld_json(thread, comments, limit)` in templates: the thread page's JSON-LD (`jsonld.py`) as JSON safe
+    inside `<script>`, written as Jinja's `|tojson` writes it (sorted keys; `<`, `>`, `&` and `'` escaped)."""
     page: PageInfo = context["page"]
-    absolute_url: Any = context["absolute_url"]
-    anchor_url = anchor_url_function(absolute_url, page.path)
-    data = discussion_jsonld(thread, comments, page.canonical, lambda view: anchor_url(view.anchor), limit)
-    policies = context.environment.policies
-    return htmlsafe_json_dumps(data, dumps=policies["json.dumps_function"], **policies["json.dumps_kwargs"])
+    anchor_url = anchor_url_function(context["absolute_url"], page.path)
+    return Markup(discussion_jsonld_json(thread, comments, page.canonical, anchor_url, limit))
 
 
 def site_view(config: SiteConfig) -> SiteView:

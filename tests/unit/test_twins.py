@@ -11,11 +11,10 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import replace
-from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any
 
 import pytest
+from hostile import hostile_thread
 from markupsafe import Markup
 from support import build_site, make_project
 
@@ -25,7 +24,6 @@ from site_src.config import SiteConfig, load_config
 from site_src.diagnostics import Report
 from site_src.enrich import enrich_thread
 from site_src.feeds import CommentEntry
-from site_src.model import Comment, Thread
 from site_src.pipeline import parse_and_enrich
 from site_src.readers import parse_text
 from site_src.render import Page, Renderer, related_cards, thread_pages
@@ -34,7 +32,6 @@ from site_src.themes import BUNDLED_THEMES, load_theme
 from site_src.twins import ThemeTemplate, Twin
 
 REPO = Path(__file__).resolve().parents[2]
-PAYLOADS = [line for line in (REPO / "tests" / "xss_payloads.txt").read_text("utf-8").splitlines() if line]
 TWINS = [(comment_html.TWIN, "partials/comments.html"), (feed_xml.TWIN, "partials/feed_comments.html")]
 
 
@@ -86,68 +83,11 @@ def test_example_site_pages_are_the_same_with_the_twins(fold_depth: int, base_ur
     assert trees >= len(site.threads) and entries == len(site.threads)
 
 
-def _hostile_thread() -> Thread:
-    """Payloads in bodies, names, flair and links; deleted comments; every badge; scores of every kind; a
-    chain deeper than the fold; odd ids."""
-    comments: list[Comment] = []
-    extras: list[dict[str, Any]] = [
-        {},
-        {"flair": "<b>mod</b> & 'co'", "edited": True},
-        {"accepted": True, "more_replies": 1, "more_url": "https://example.org/more?a=1&b=<2>"},
-        {"more_replies": 3, "more_url": "javascript:alert(1)"},
-        {"more_replies": True, "flair": 0, "edited": ""},
-        {"flair": 12, "accepted": 1},
-    ]
-    authors = [None, "<script>alert(1)</script>", "op_author", '"quoted" & <tag>', "", "x y"]
-    scores = [None, 1, -1, 0, 2, -7]
-    moments: list[Any] = [None, date(2024, 2, 29), datetime(2024, 3, 1, 12, 5, tzinfo=UTC)]
-    for n, payload in enumerate(PAYLOADS):
-        comment = Comment(
-            body=payload,
-            id=["c{}", "id with space {}", "<i>{}</i>", "x0123456789", "a\"'{}"][n % 5].format(n),
-            author=authors[n % len(authors)],
-            date=moments[n % len(moments)],
-            score=scores[n % len(scores)],
-            extra=dict(extras[n % len(extras)]),
-        )
-        parent = comments[(n * 7) % len(comments)] if n % 3 and comments else None
-        (parent.replies if parent is not None else comments).append(comment)
-    deleted = Comment(body="[deleted]", id="deleted", author=None)
-    deleted.replies.append(Comment(body="", id="empty", author="someone"))
-    comments.append(deleted)
-    chain = Comment(body="level 1", id="chain-1", author="op_author")
-    comments.append(chain)
-    for level in range(2, 31):
-        reply = Comment(body=f"level {level} <em>not html</em> **bold**", id=f"chain-{level}", author="b")
-        chain.replies.append(reply)
-        chain = reply
-    return Thread(
-        title="<script>alert('title')</script>",
-        path="content/hostile.md",
-        author="op_author",
-        date=date(2024, 2, 1),
-        body="The post & <b>its</b> body",
-        comments=comments,
-    )
-
-
-def _unique_ids(roots: list[Comment]) -> None:
-    seen: set[str] = set()
-    stack = list(roots)
-    while stack:
-        comment = stack.pop()
-        while comment.id in seen:
-            comment.id += "_"
-        seen.add(comment.id)
-        stack.extend(comment.replies)
-
-
 @pytest.mark.parametrize("fold_depth", [1, 3, 8])
 @pytest.mark.parametrize("base_url", ["https://example.org/", "/"])
 def test_hostile_thread_pages_are_the_same_with_the_twins(fold_depth: int, base_url: str) -> None:
     config = SiteConfig.for_tests(fold_depth=fold_depth, base_url=base_url, feed_items=1000)
-    thread = _hostile_thread()
-    _unique_ids(thread.comments)
+    thread = hostile_thread()
     item = enrich_thread(thread, config)
     pages = list(thread_pages(item, config, []))
     trees, entries = _assert_same_pages(pages, config)
