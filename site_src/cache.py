@@ -6,9 +6,10 @@ Its files are safe to delete (the folder as a whole too: the next build is then 
   (`quick_key`: the config, the stamp of every thread file, template and static file) and the stamp of every
   output file as the build left it. When the code, the inputs and the output folder are all as recorded,
   a build has nothing to do and stops there, without reading anything else;
-- `state.pickle`: the `BuildState` (what each page was made from, the site-wide enrichment), loaded when
-  something did change, with `sources-NN-*.pickle`: what each thread file gave, in `SHARDS` files by a hash of
-  its path, so a build that changed a few files writes again only the few shards that hold them (plus
+- `state.pickle`: the `BuildState` (what each page was made from, what the site-wide enrichment shares across
+  threads), loaded when something did change, with `sources-NN-*.pickle`: what each thread file gave and what
+  the enrichment keeps about each thread, in `SHARDS` files by a hash of the file's path and of the thread's
+  slug, so a build that changed a few threads writes again only the few shards that hold them (plus
   `state.pickle`). `state.pickle` names the shard files it goes with; a build writes new shard files before
   the `state.pickle` that names them, then removes those no longer named.
 
@@ -155,10 +156,12 @@ def load_state(config: SiteConfig, listing: list[Path]) -> BuildState | None:
     sources: dict[Path, SourceEntry] = {}
     for name in state.stored:
         shard = _load(folder / name)
-        if not isinstance(shard, dict):
+        if not isinstance(shard, tuple):
             return None
-        for key, entry in shard.items():
+        entries, records = shard
+        for key, entry in entries.items():
             sources[listed.get(key) or Path(key)] = entry
+        state.enrichment.restore(records)
     state.sources = sources
     state.paths = list(sources)  # the order of discovery comes back with the next listing
     state.changed = set()
@@ -172,9 +175,11 @@ def save(config: SiteConfig, manifest: Manifest, state: BuildState) -> None:
     try:
         folder.mkdir(exist_ok=True)
         stored = _save_shards(folder, state)
-        core = dataclasses.replace(state, paths=[], sources={}, changed=set(), stored=stored)
+        shell = state.enrichment.shell()
+        core = dataclasses.replace(state, paths=[], sources={}, changed=set(), stored=stored, enrichment=shell)
         _dump(folder / STATE, core)
         state.stored, state.changed = stored, set()
+        state.enrichment.clear_touched()
         for path in folder.glob("sources-*.pickle"):
             if path.name not in stored:
                 path.unlink()
@@ -184,22 +189,35 @@ def save(config: SiteConfig, manifest: Manifest, state: BuildState) -> None:
 
 
 def _save_shards(folder: Path, state: BuildState) -> list[str]:
-    """Write the shards holding a changed entry (all when none are stored); return the file of every shard."""
-    fresh = len(state.stored) != SHARDS
-    dirty = set(range(SHARDS)) if fresh else {_shard(str(path)) for path in state.changed}
+    """Write the shards holding a changed entry or enrichment record (all when none are stored, or when the
+    enrichment started again); return the file of every shard."""
+    enrichment = state.enrichment
+    fresh = len(state.stored) != SHARDS or enrichment.reset
+    if fresh:
+        dirty = set(range(SHARDS))
+    else:
+        dirty = {_shard(str(path)) for path in state.changed}
+        dirty.update(_shard(slug) for slug in enrichment.changed_slugs())
     if not dirty:
         return state.stored
-    shards: list[dict[str, SourceEntry]] = [{} for _ in range(SHARDS)]
+    entries: list[dict[str, SourceEntry]] = [{} for _ in range(SHARDS)]
     for path, entry in state.sources.items():
         key = str(path)
         number = _shard(key)
         if number in dirty:
-            shards[number][key] = entry
+            entries[number][key] = entry
+    records: list[dict[str, tuple[object, ...]]] = [{} for _ in range(SHARDS)]
+    for slug in enrichment.slugs():
+        number = _shard(slug)
+        if number in dirty:
+            record = enrichment.record(slug)
+            if record is not None:
+                records[number][slug] = record
     generation = os.urandom(6).hex()
     stored = list(state.stored) if not fresh else [""] * SHARDS
     for number in sorted(dirty):
         stored[number] = f"sources-{number:02d}-{generation}.pickle"
-        _dump(folder / stored[number], shards[number])
+        _dump(folder / stored[number], (entries[number], records[number]))
     return stored
 
 

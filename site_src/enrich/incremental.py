@@ -45,6 +45,8 @@ class SiteEnrichment:
     """State kept by a warm build between `enrich_site` runs (see the module docstring)."""
 
     def __init__(self) -> None:
+        self.touched: set[str] = set()
+        """Slugs whose record (`record`) changed since `touched` was last emptied."""
         self._reset()
 
     def _reset(self) -> None:
@@ -53,6 +55,47 @@ class SiteEnrichment:
         self._threads: dict[str, _Analysed] = {}
         self._frequencies = FrequencyTracker()
         self._related: RelatedIndex[str] = RelatedIndex(RELATED_COUNT)
+
+    @property
+    def reset(self) -> bool:
+        """True when every record was forgotten since `clear_touched` (then every record changed)."""
+        return self._related.reset
+
+    def clear_touched(self) -> None:
+        """What changed has been written: start tracking changes again."""
+        self.touched.clear()
+        self._related.touched.clear()
+        self._related.reset = False
+
+    def changed_slugs(self) -> set[str]:
+        """Slugs whose record changed since `clear_touched` (a slug gone counts: its record is None now)."""
+        return self.touched | self._related.touched
+
+    def slugs(self) -> list[str]:
+        """Every slug with a record."""
+        return list(self._threads)
+
+    def record(self, slug: str) -> tuple[object, ...] | None:
+        """What is kept about one thread (None when nothing is): a cache keeps the records apart from what all
+        threads share (`shell`), so it can write again only the records that changed (`changed_slugs`)."""
+        analysed = self._threads.get(slug)
+        return None if analysed is None else (analysed, self._related.record(slug))
+
+    def restore(self, records: dict[str, tuple[object, ...]]) -> None:
+        """Put back what `record` gave, for every slug of `records`, into a `shell`."""
+        threads, related = self._threads, self._related
+        for slug, (analysed, related_record) in records.items():
+            threads[slug] = analysed  # type: ignore[assignment]
+            if related_record is not None:
+                related.restore(slug, related_record)  # type: ignore[arg-type]
+
+    def shell(self) -> SiteEnrichment:
+        """A copy with what all threads share (settings, document frequencies, carriers and postings) and no
+        thread's record."""
+        shell = SiteEnrichment()
+        shell._settings, shell._frequencies = self._settings, self._frequencies
+        shell._related = self._related.shell()
+        return shell
 
     def apply(self, items: list[EnrichedThread], config: SiteConfig) -> None:
         """Set keywords, automatic tags and related threads on each item in place, as `enrich_site` does."""
@@ -67,7 +110,9 @@ class SiteEnrichment:
         tracker, threads = self._frequencies, self._threads
         current = {item.slug: item for item in items}
         stale: set[str] = set()  # threads to analyse again
+        touched = self.touched
         for slug in threads.keys() - current.keys():
+            touched.add(slug)
             tracker.remove(_names(threads.pop(slug).names))
         for slug, item in current.items():
             own = (tuple(item.tag_names), tuple(item.tag_slugs))
@@ -77,8 +122,10 @@ class SiteEnrichment:
                 if known.own != own:
                     known.own = own
                     stale.add(slug)
+                    touched.add(slug)
                 continue
             stale.add(slug)
+            touched.add(slug)
             names = term_names(item.terms)
             if known is None:
                 threads[slug] = _Analysed(digest, names, own)
@@ -100,6 +147,7 @@ class SiteEnrichment:
                     stale.add(slug)
 
         suggestions = config.auto_tags
+        touched.update(stale)
         for slug in stale:
             entry = threads[slug]
             own_names, slugs = entry.own

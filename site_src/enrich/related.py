@@ -224,6 +224,10 @@ class RelatedIndex(Generic[K]):
 
     def __init__(self, k: int = 5) -> None:
         self.k = k
+        self.touched: set[K] = set()
+        """Keys whose record (`record`) changed since `touched` was last emptied."""
+        self.reset = False
+        """True when every record was forgotten since `reset` was last set to False."""
         self._reset()
 
     def _reset(self) -> None:
@@ -232,6 +236,33 @@ class RelatedIndex(Generic[K]):
         self._tags: _Features[K] = _Features()
         self._terms: _Features[K] = _Features()
         self._related: dict[K, list[K]] = {}
+        self.reset = True
+
+    def record(self, key: K) -> tuple[object, ...] | None:
+        """What the index keeps about `key` alone (None when it has no such key): with `restore`, a cache can
+        keep the records apart from what all keys share (`shell`) and write again only the touched ones."""
+        item = self._items.get(key)
+        if item is None:
+            return None
+        return (item, self._tags.vectors.get(key), self._terms.vectors.get(key), self._related[key])
+
+    def restore(self, key: K, record: tuple[object, ...]) -> None:
+        """Put back what `record(key)` gave."""
+        item, tag_vector, term_vector, related = record
+        self._items[key] = item  # type: ignore[assignment]
+        if tag_vector is not None:
+            self._tags.vectors[key] = tag_vector  # type: ignore[assignment]
+        if term_vector is not None:
+            self._terms.vectors[key] = term_vector  # type: ignore[assignment]
+        self._related[key] = related  # type: ignore[assignment]
+
+    def shell(self) -> RelatedIndex[K]:
+        """A copy with what all keys share (carriers, postings) and no record of any key (see `record`)."""
+        shell: RelatedIndex[K] = RelatedIndex(self.k)
+        shell._tags.carriers, shell._tags.postings = self._tags.carriers, self._tags.postings
+        shell._terms.carriers, shell._terms.postings = self._terms.carriers, self._terms.postings
+        shell.reset = False
+        return shell
 
     def update(self, items: Iterable[RelatedItem[K]]) -> dict[K, list[K]]:
         """For every item, up to `k` others sharing tags or distinctive terms, most related first."""
@@ -246,7 +277,9 @@ class RelatedIndex(Generic[K]):
         terms_touched: set[str] = set()
         tag_df_changed: set[str] = set()
 
+        recorded = self.touched
         for key in old.keys() - new.keys():
+            recorded.add(key)
             old_tags = old.pop(key)[0]
             tag_df_changed.update(old_tags)
             tags.assign(key, None, tags_touched)
@@ -266,6 +299,7 @@ class RelatedIndex(Generic[K]):
                 tag_df_changed.update(set(tag_set).symmetric_difference(previous[0] if previous else ()))
                 tag_members[key] = tag_set
             old[key] = (tag_set, item.terms)
+            recorded.add(key)
             if terms.assign(key, _term_vector(item.terms), terms_touched):
                 dirty.add(key)
             if previous is None:
@@ -282,6 +316,7 @@ class RelatedIndex(Generic[K]):
             vector = _scaled([(tag, tag_weight(n, len(tags.carriers[tag]))) for tag in tag_set])
             if tags.assign(key, vector, tags_touched):
                 dirty.add(key)
+                recorded.add(key)
         tags_touched |= tag_df_changed  # tags gained or lost by some thread: their postings too
 
         for features, touched in ((tags, tags_touched), (terms, terms_touched)):
@@ -290,6 +325,7 @@ class RelatedIndex(Generic[K]):
         for key in dirty:
             if key in new:
                 self._related[key] = self._query(key)
+                recorded.add(key)
         tags.close()
         terms.close()
         return {key: list(self._related[key]) for key in new}
