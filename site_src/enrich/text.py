@@ -182,8 +182,16 @@ def _join_lines(lines: list[str]) -> str:
 
 _LINE_SYNTAX = frozenset("`~>*-_|:[=#+")
 """Characters a line must start with (after spaces), besides a digit, for a block pattern of `_raw_blocks` to match."""
-_LINE_START = re.compile(r"^\s*[`~>*\-_|:\[=#+\d]", re.MULTILINE)
-"""Finds a line that starts like that; a text without one is paragraphs of inline Markdown."""
+_FIRST_LINE_START = re.compile(r"\s*[`~>*\-_|:\[=#+\d]")
+_NEXT_LINE_START = re.compile(r"\n\s*[`~>*\-_|:\[=#+\d]")
+"""A line that starts like that: the first line, or one after a line break. Together they find what
+`^\\s*[...]` with `re.MULTILINE` finds, but the second starts with a literal, so the regex engine skips ahead to
+the next line break instead of trying `^` at every character (about three times faster)."""
+
+
+def _has_line_syntax(text: str) -> bool:
+    """Whether a line starts like a block pattern; a text without one is paragraphs of inline Markdown."""
+    return _FIRST_LINE_START.match(text) is not None or _NEXT_LINE_START.search(text) is not None
 
 
 def _raw_blocks(markdown: str) -> list[tuple[str, bool]]:
@@ -280,10 +288,8 @@ def markdown_to_plain(markdown: str) -> PlainText:
     if _is_prose(markdown):
         return _plain_prose(markdown)
     text = markdown.replace("\r\n", "\n").replace("\r", "\n") if "\r" in markdown else markdown
-    if _LINE_START.search(text) is None:  # inline syntax only: the blocks are the paragraphs
-        raw_blocks = [(raw, False) for raw in _raw_paragraphs(text)]
-    else:
-        raw_blocks = _raw_blocks(text)
+    # without a line that starts like a block pattern, the blocks are the paragraphs (inline syntax only)
+    raw_blocks = _raw_blocks(text) if _has_line_syntax(text) else [(raw, False) for raw in _raw_paragraphs(text)]
     blocks: list[Block] = []
     url_chars = 0
     open_quote = False
