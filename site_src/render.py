@@ -215,6 +215,7 @@ def plan_pages(site: Site) -> Iterator[Page]:
 def list_pages(site: Site) -> Iterator[Page]:
     """Every page that is not a thread page: indexes, tags, archive, feeds, sitemap, stats, 404."""
     config = site.config
+    card = _card_maker()
     for pagination, items in paginate("/", site.threads, config.per_page):
         title = "" if pagination.number == 1 else f"Page {pagination.number}"
         kind = "home" if pagination.number == 1 else "index"
@@ -223,7 +224,7 @@ def list_pages(site: Site) -> Iterator[Page]:
             "index.html",
             kind,
             title,
-            {"threads": [thread_card(t) for t in items], "pagination": pagination},
+            {"threads": [card(t) for t in items], "pagination": pagination},
         )
     yield Page("/tags/", "tags.html", "tags", "Tags", {"tags": tag_index(site)})
     for tag in site.tags:
@@ -236,7 +237,7 @@ def list_pages(site: Site) -> Iterator[Page]:
                 title,
                 {
                     "tag": tag_view(tag),
-                    "threads": [thread_card(t) for t in items],
+                    "threads": [card(t) for t in items],
                     "pagination": pagination,
                 },
             )
@@ -248,11 +249,11 @@ def list_pages(site: Site) -> Iterator[Page]:
             {
                 "feed_path": f"{tag.url}feed.xml",
                 "alternate_path": tag.url,
-                "threads": [thread_card(t) for t in tag.threads[: config.feed_items]],
+                "threads": [card(t) for t in tag.threads[: config.feed_items]],
                 "updated": _newest(tag.threads),
             },
         )
-    undated = [thread_card(t) for t in site.undated()]
+    undated = [card(t) for t in site.undated()]
     yield Page(
         "/archive/", "archive.html", "archive", "Archive", {"months": month_links(site.months), "undated": undated}
     )
@@ -262,7 +263,7 @@ def list_pages(site: Site) -> Iterator[Page]:
             "month.html",
             "month",
             month.label,
-            {"month": month_links([month])[0], "threads": [thread_card(t) for t in month.threads]},
+            {"month": month_links([month])[0], "threads": [card(t) for t in month.threads]},
         )
     yield Page(
         "/feed.xml",
@@ -272,7 +273,7 @@ def list_pages(site: Site) -> Iterator[Page]:
         {
             "feed_path": "/feed.xml",
             "alternate_path": "/",
-            "threads": [thread_card(t) for t in site.threads[: config.feed_items]],
+            "threads": [card(t) for t in site.threads[: config.feed_items]],
             "updated": _newest(site.threads),
         },
     )
@@ -282,7 +283,7 @@ def list_pages(site: Site) -> Iterator[Page]:
         "sitemap",
         "",
         {
-            "threads": [thread_card(t) for t in site.threads],
+            "threads": [card(t) for t in site.threads],
             "tags": tag_index(site),
             "months": month_links(site.months),
         },
@@ -292,6 +293,20 @@ def list_pages(site: Site) -> Iterator[Page]:
     yield Page("/404.html", "404.html", "404", "Page not found", {})
     if config.search:
         yield Page("/search/", "search.html", "search", "Search", {})
+
+
+def _card_maker() -> Callable[[EnrichedThread], ThreadCard]:
+    """`context.thread_card`, made once per thread: a thread is listed on several pages (index, tags, month,
+    feeds, sitemap), and every list shares its card."""
+    cards: dict[int, ThreadCard] = {}
+
+    def card(item: EnrichedThread) -> ThreadCard:
+        found = cards.get(id(item))
+        if found is None:
+            found = cards[id(item)] = thread_card(item)
+        return found
+
+    return card
 
 
 def thread_pages(item: EnrichedThread, config: SiteConfig, related: list[ThreadCard]) -> Iterator[Page]:
