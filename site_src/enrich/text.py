@@ -230,14 +230,21 @@ def _raw_blocks(markdown: str) -> list[tuple[str, bool]]:
         while (prefix := _QUOTE_PREFIX.match(line)) is not None:
             quoted = True
             line = line[prefix.end() :]
-        if not line.strip() or _RULE.match(line) or _TABLE_RULE.match(line) or _LINK_DEF.match(line):
+        # each pattern below needs its own first characters after the leading spaces: a look at them rules most out
+        start = line.lstrip()[:1]
+        if (
+            not start
+            or (start in "*-_" and _RULE.match(line))
+            or (start in "|:-" and _TABLE_RULE.match(line))
+            or (start == "[" and _LINK_DEF.match(line))
+        ):
             flush()
             continue
-        if _SETEXT.match(line) and current:
+        if start in "=-" and _SETEXT.match(line) and current:
             flush()
             continue
-        heading = _HEADING.match(line)
-        item = _LIST_ITEM.match(line)
+        heading = _HEADING.match(line) if start == "#" else None
+        item = _LIST_ITEM.match(line) if start in "-*+" or start.isdigit() else None
         if heading or item or quoted != current_quoted:
             flush()
         current_quoted = quoted

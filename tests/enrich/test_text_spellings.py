@@ -7,7 +7,19 @@ import re
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from site_src.enrich.text import _US, _has_line_syntax, content_terms, folded_words, prepare
+from site_src.enrich.text import (
+    _HEADING,
+    _LINK_DEF,
+    _LIST_ITEM,
+    _RULE,
+    _SETEXT,
+    _TABLE_RULE,
+    _US,
+    _has_line_syntax,
+    content_terms,
+    folded_words,
+    prepare,
+)
 from site_src.model import Comment, Thread
 
 _LINE_START = re.compile(r"^\s*[`~>*\-_|:\[=#+\d]", re.MULTILINE)
@@ -23,6 +35,27 @@ _LINE_PIECES = [
 @given(st.lists(st.sampled_from(_LINE_PIECES), max_size=20).map("".join))
 def test_line_syntax_is_found_as_the_multiline_pattern_finds_it(text: str) -> None:
     assert _has_line_syntax(text) == (_LINE_START.search(text) is not None)
+
+
+_FIRST_CHARACTERS = [
+    (_RULE, "*-_"),
+    (_TABLE_RULE, "|:-"),
+    (_LINK_DEF, "["),
+    (_SETEXT, "=-"),
+    (_HEADING, "#"),
+]
+"""The line patterns `_raw_blocks` tries only on a line whose first character after spaces is one of these."""
+
+
+@settings(max_examples=1000)
+@given(st.lists(st.sampled_from([*_LINE_PIECES, "]", "]: x", ")", ".", "\u0663.", "1."]), max_size=12).map("".join))
+def test_line_patterns_match_only_lines_starting_with_their_characters(line: str) -> None:
+    start = line.lstrip()[:1]
+    for pattern, characters in _FIRST_CHARACTERS:
+        if pattern.match(line):
+            assert start and start in characters, (pattern.pattern, line)
+    if _LIST_ITEM.match(line):
+        assert start and (start in "-*+" or start.isdigit()), line
 
 
 _WORD_PIECES = [
