@@ -112,27 +112,26 @@ def _inline_plain(text: str) -> tuple[str, int]:
     """
     if not _INLINE_SYNTAX.search(text):
         return _collapse_spaces(text), 0
-    url_chars = 0
-
-    def drop_url(match: re.Match[str]) -> str:
-        nonlocal url_chars
-        url_chars += len(match.group(0))
-        return " "
-
-    def link(match: re.Match[str]) -> str:
-        nonlocal url_chars
-        url_chars += len(match.group(2))
-        return match.group(1)
-
+    removed: list[int] = []  # lengths of the URLs taken out
     if "`" in text:
         text = _CODE_SPAN.sub(_GROUP_2, text)
     if "![" in text:
         text = _IMAGE.sub(_GROUP_1, text)
     if "](" in text:
+
+        def link(match: re.Match[str]) -> str:
+            removed.append(len(match.group(2)))
+            return match.group(1)
+
         text = _LINK.sub(link, text)
     if "][" in text:
         text = _REF_LINK.sub(_GROUP_1, text)
     if "://" in text or "www." in text or "mailto:" in text:
+
+        def drop_url(match: re.Match[str]) -> str:
+            removed.append(len(match.group(0)))
+            return " "
+
         text = _URL.sub(drop_url, text)
     if "<" in text:
         text = _HTML_TAG.sub(" ", text)
@@ -144,7 +143,7 @@ def _inline_plain(text: str) -> tuple[str, int]:
         text = text.replace("\x00", "")
     if "&" in text:
         text = html.unescape(text)
-    return _collapse_spaces(text), url_chars
+    return _collapse_spaces(text), sum(removed)
 
 
 _GROUP_1 = methodcaller("group", 1)
