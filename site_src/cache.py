@@ -13,6 +13,8 @@ Its files are safe to delete (the folder as a whole too: the next build is then 
   `state.pickle`). `state.pickle` names the shard files it goes with; a build writes new shard files before
   the `state.pickle` that names them, then removes those no longer named.
 
+- `templates-<version>/`: compiled templates (Jinja's bytecode cache), one folder per code version.
+
 The cache is trusted only as far as it is checked: a different code version (any source file of
 thread-digest, or a library that shapes output) discards it, and an output file whose stamp (modification
 time, size, inode) differs from the recorded one is made again. It is written after a build has published
@@ -29,6 +31,7 @@ import hashlib
 import logging
 import os
 import pickle
+import shutil
 import sys
 import zlib
 from collections.abc import Iterator
@@ -95,6 +98,16 @@ def code_version() -> str:
 
 def cache_dir(config: SiteConfig) -> Path:
     return config.site_dir / CACHE_DIR
+
+
+def template_cache(config: SiteConfig) -> str | None:
+    """The folder for compiled templates of this code version (made if needed; None when it cannot be)."""
+    folder = cache_dir(config) / f"templates-{code_version()[:16]}"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return None
+    return str(folder)
 
 
 def quick_key(config: SiteConfig, theme: Theme, threads: dict[Path, ThreadStamp]) -> str:
@@ -183,6 +196,10 @@ def save(config: SiteConfig, manifest: Manifest, state: BuildState) -> None:
         for path in folder.glob("sources-*.pickle"):
             if path.name not in stored:
                 path.unlink()
+        current = Path(template_cache(config) or "").name
+        for path in folder.glob("templates-*"):
+            if path.name != current:
+                shutil.rmtree(path, ignore_errors=True)
         _dump(folder / MANIFEST, manifest)
     except OSError as exc:
         log.warning("cannot write the build cache in %s: %s", folder, exc.strerror)

@@ -51,7 +51,16 @@ from .search import indexed, search_bundle
 from .site import Site, assemble_site
 from .themes import Theme, collect_static, load_theme
 from .urls import output_file
-from .work import SourceResult, ThreadJob, digest, process_source, render_thread, run_map, spool_file
+from .work import (
+    SourceResult,
+    ThreadJob,
+    digest,
+    process_source,
+    render_thread,
+    run_map,
+    spool_file,
+    use_template_cache,
+)
 
 log = logging.getLogger(__name__)
 
@@ -291,17 +300,20 @@ class Builder:
         executor: Executor | None = None,
         progress: Progress | None = None,
         spool: str | None = None,
+        template_cache: str | None = None,
     ) -> None:
         """`load` reads the config afresh (site.toml plus command-line overrides); it may raise `ConfigError`.
 
         `spool`: a folder (the caller's, emptied by the caller) where the first pass leaves each file's parsed
-        threads for its pages to be rendered from, instead of parsing every file twice.
+        threads for its pages to be rendered from, instead of parsing every file twice. `template_cache`: a
+        folder where compiled templates are kept between builds (`work.use_template_cache`).
         """
         self._load = load
         self.state = state or BuildState()
         self.executor = executor
         self.progress = progress
         self.spool = spool
+        self.template_cache = template_cache
         self._known: dict[str, Path] | None = None
         """Absolute path -> the entry in `state.paths` (made when watcher events name files)."""
         self._renderer: tuple[str, Renderer] | None = None
@@ -349,7 +361,7 @@ class Builder:
             touched = None
         shared_key = state.shared_key = render_key(config, theme)
         if self._renderer is None or self._renderer[0] != shared_key:
-            self._renderer = (shared_key, Renderer(config, theme))
+            self._renderer = (shared_key, use_template_cache(Renderer(config, theme), self.template_cache))
 
         items, fresh, parsed = self._refresh_sources(config, touched, report, listing, stamps)
         site = assemble_site(items, config, report, state.enrichment)
@@ -518,7 +530,7 @@ class Builder:
             item_digest = self._current[id(item)][1].item_digest
             spooled = spool_file(self.spool, item.thread.path, item_digest) if self.spool else ""
             jobs.append((key, ThreadJob(item, related_cards(item, site), spooled)))
-        work = partial(render_thread, config=config, theme=theme)
+        work = partial(render_thread, config=config, theme=theme, template_cache=self.template_cache)
         executor = self.executor if len(jobs) >= BULK_FROM else None
         answers = run_map(work, [job for _, job in jobs], executor)  # on an executor: submitted now
         meanwhile()

@@ -113,7 +113,15 @@ def build(
         return BuildResult(report=report)
     try:
         with _executor(executor, jobs, len(listing)) as pool, folder.spool() as spool:
-            builder = Builder(lambda: config, state or BuildState(), executor=pool, progress=progress, spool=spool)
+            templates = cache.template_cache(config) if use_cache else None
+            builder = Builder(
+                lambda: config,
+                state or BuildState(),
+                executor=pool,
+                progress=progress,
+                spool=spool,
+                template_cache=templates,
+            )
             done = builder.rebuild(folder, listing=listing, stamps=listed)
     except OutputError as exc:
         folder.abort()

@@ -23,6 +23,8 @@ from functools import partial
 from pathlib import Path
 from typing import TypeVar
 
+import jinja2
+
 from .config import SiteConfig
 from .context import ThreadCard
 from .diagnostics import Problem, SourceError
@@ -127,9 +129,11 @@ class ThreadJob:
     """The file `process_source` left the parsed threads in ("" or gone: parse the file again)."""
 
 
-def render_thread(job: ThreadJob, config: SiteConfig, theme: Theme) -> tuple[dict[str, bytes], list[Problem]]:
+def render_thread(
+    job: ThreadJob, config: SiteConfig, theme: Theme, template_cache: str | None = None
+) -> tuple[dict[str, bytes], list[Problem]]:
     """A thread's pages: its threads as the first pass parsed them (`spooled`), or its file read and parsed
-    again, and the light record's facts put back on it."""
+    again, and the light record's facts put back on it. `template_cache`: see `renderer_for`."""
     light = job.item
     warnings: list[Problem] = []
     threads = _unspool(job.spooled) if job.spooled else None
@@ -143,7 +147,7 @@ def render_thread(job: ThreadJob, config: SiteConfig, theme: Theme) -> tuple[dic
     if thread is None:
         return {}, [Problem(light.thread.path, 0, "error", f"thread '{light.slug}' vanished while building")]
     full = light.with_text(thread)
-    renderer = renderer_for(config, theme)
+    renderer = renderer_for(config, theme, template_cache)
     files: dict[str, bytes] = {}
     problems: list[Problem] = []
     for page in thread_pages(full, config, job.related):
@@ -155,16 +159,27 @@ def render_thread(job: ThreadJob, config: SiteConfig, theme: Theme) -> tuple[dic
     return files, problems
 
 
-_RENDERERS: dict[tuple[SiteConfig, Theme], Renderer] = {}
+_RENDERERS: dict[tuple[SiteConfig, Theme, str | None], Renderer] = {}
 
 
-def renderer_for(config: SiteConfig, theme: Theme) -> Renderer:
-    """One Jinja environment per process, config and theme (workers render many threads)."""
-    key = (config, theme)
+def renderer_for(config: SiteConfig, theme: Theme, template_cache: str | None = None) -> Renderer:
+    """One Jinja environment per process, config and theme (workers render many threads).
+
+    `template_cache`: a folder where compiled templates are kept between builds (`use_template_cache`)."""
+    key = (config, theme, template_cache)
     if key not in _RENDERERS:
         _RENDERERS.clear()
-        _RENDERERS[key] = Renderer(config, theme)
+        _RENDERERS[key] = use_template_cache(Renderer(config, theme), template_cache)
     return _RENDERERS[key]
+
+
+def use_template_cache(renderer: Renderer, folder: str | None) -> Renderer:
+    """Keep `renderer`'s compiled templates in `folder` (Jinja's bytecode cache, keyed by template and source):
+    a build that renders a few pages then loads them instead of compiling every template again. The folder
+    must be one per version of thread-digest (`cache.template_cache`): how templates compile is part of it."""
+    if folder is not None:
+        renderer.env.bytecode_cache = jinja2.FileSystemBytecodeCache(folder)
+    return renderer
 
 
 def run_map(function: Callable[[T], R], values: list[T], executor: Executor | None) -> Iterator[R]:
@@ -195,4 +210,5 @@ __all__ = [
     "renderer_for",
     "run_map",
     "spool_file",
+    "use_template_cache",
 ]
