@@ -12,6 +12,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import lru_cache
 from html import unescape as html_unescape
 from typing import Any
 from urllib.parse import urlsplit
@@ -257,9 +258,16 @@ def thread_card(item: EnrichedThread) -> ThreadCard:
         summary=item.summary,
         summary_is_auto=item.summary_is_auto,
         comment_count=item.comment_count,
-        source_host=host_of(safe_link(thread.source)),
+        source_host=_source_host(thread.source) if thread.source else "",
         locked=thread.locked,
     )
+
+
+@lru_cache(maxsize=16384)
+def _source_host(source: str) -> str:
+    """`host_of(safe_link(source))`, read once per source: a thread's card is made for every list it is on and
+    every thread it is related to."""
+    return host_of(safe_link(source))
 
 
 def thread_view(
