@@ -173,11 +173,25 @@ class _Features(Generic[K]):
     def assign(self, key: K, vector: list[tuple[str, int]] | None, touched: set[str]) -> bool:
         """Give `key` this vector (None: drop it); features whose carriers or weights changed go to `touched`.
         True when the vector changed."""
-        packed = pack(dict(vector)) if vector is not None else None
-        if self.vectors.get(key) == packed:
-            return False  # the same features with the same weights, in the same (sorted) order
-        old_weights = self.weights(key)
         new_weights = dict(vector) if vector is not None else {}
+        packed = pack(new_weights) if vector is not None else None
+        known = self.vectors.get(key)
+        if known == packed:
+            return False  # the same features with the same weights, in the same (sorted) order
+        carriers = self.carriers
+        if known is None and key not in self._open:  # a key seen for the first time: every feature is new
+            for f in new_weights:
+                members = carriers.get(f)
+                if members is None:
+                    carriers[f] = {key}
+                else:
+                    members.add(key)
+            touched.update(new_weights)
+            if packed is not None:
+                self.vectors[key] = packed
+            self._open[key] = new_weights
+            return True
+        old_weights = self.weights(key)
         for f in old_weights.keys() - new_weights.keys():
             members = self.carriers[f]
             members.discard(key)
