@@ -146,9 +146,21 @@ _NOT_TEXT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 """Characters XML 1.0 forbids (C0 controls but tab and newlines, lone surrogates from JSON escapes, U+FFFE/FFFF)."""
 
 
+_ASCII_NOT_TEXT = tuple(chr(code) for code in range(0x20) if chr(code) not in "\t\n\r")
+"""The characters of `_NOT_TEXT` that ASCII text can hold."""
+
+
+def _has_not_text(value: str) -> bool:
+    """Whether `_NOT_TEXT` finds a character in `value`: in ASCII text, a few substring tests (which skip ahead in
+    C) find it about three times faster than the character class can."""
+    if value.isascii():
+        return any(map(value.__contains__, _ASCII_NOT_TEXT))
+    return _NOT_TEXT.search(value) is not None
+
+
 def clean_text(value: str) -> str:
     """`value` with characters no page or feed can carry replaced by U+FFFD."""
-    return _NOT_TEXT.sub("\ufffd", value) if _NOT_TEXT.search(value) else value
+    return _NOT_TEXT.sub("\ufffd", value) if _has_not_text(value) else value
 
 
 def _clean_value(value: Any) -> Any:
@@ -187,7 +199,7 @@ def clean_thread(thread: Thread) -> Thread:
     thread.extra = _clean_value(thread.extra)
     comments = [comment for comment, _depth in thread.walk()]
     texts = [text for c in comments for text in (c.id, c.body, c.author or "")]
-    dirty = _NOT_TEXT.search("\n".join(texts)) is not None  # one look at every id, body and author
+    dirty = _has_not_text("\n".join(texts))  # one look at every id, body and author
     seen: dict[str, int] = {}
     for comment in comments:
         if dirty:
