@@ -11,8 +11,7 @@ Its files are safe to delete (the folder as a whole too: the next build is then 
   the enrichment keeps about each thread, in `SHARDS` files by a hash of the file's path and of the thread's
   slug, so a build that changed a few threads writes again only the few shards that hold them (plus
   `state.pickle`). `state.pickle` names the shard files it goes with; a build writes new shard files before
-  the `state.pickle` that names them, then removes those no longer named.
-
+  the `state.pickle` that names them, then removes those no longer named;
 - `templates-<version>/`: compiled templates (Jinja's bytecode cache), one folder per code version.
 
 The cache is trusted only as far as it is checked: a different code version (any source file of
@@ -55,7 +54,8 @@ STATE = "state.pickle"
 FORMAT = 2
 """Bump when the layout of the cache files changes."""
 SHARDS = 64
-"""Files `BuildState.sources` is split into."""
+"""Shard files: each holds the thread files' entries whose path, and the enrichment records whose slug, hash to
+it."""
 LIBRARIES = ("jinja2", "markupsafe", "markdown-it-py", "markdown-it-pyrs", "mdit-py-plugins", "pagefind", "pyyaml")
 """Libraries whose version can change the output."""
 
