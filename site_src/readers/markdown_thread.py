@@ -196,10 +196,6 @@ def _build_tree(path: str, blocks: list[tuple[int, str, list[str]]]) -> list[Com
     top: list[Comment] = []
     by_id: dict[str, tuple[Comment, int]] = {}
     parsed = [(line, _attributes(path, line, attrs_text), attrs_text, body) for line, attrs_text, body in blocks]
-    later_ids: dict[str, int] = {}
-    for line, attrs, _, _ in parsed:
-        if "id" in attrs:
-            later_ids.setdefault(str(attrs["id"]), line)
     for position, (line, attrs, attrs_text, body_lines) in enumerate(parsed, start=1):
         comment = _comment(path, line, position, attrs, body_lines)
         if comment.id in by_id:
@@ -217,11 +213,12 @@ def _build_tree(path: str, blocks: list[tuple[int, str, list[str]]]) -> list[Com
             if parent_id == comment.id:
                 raise SourceError(path, line, f"comment '{comment.id}' replies to itself (a cycle)")
             if parent_id not in by_id:
-                if parent_id in later_ids:
+                later = _first_lines(parsed).get(parent_id)
+                if later is not None:
                     raise SourceError(
                         path,
                         line,
-                        f"reply to comment '{parent_id}', which comes later (line {later_ids[parent_id]})",
+                        f"reply to comment '{parent_id}', which comes later (line {later})",
                         hint="a reply must come after the comment it answers; move it below",
                     )
                 known = ", ".join(list(by_id)[:12]) or "none yet"
@@ -234,6 +231,15 @@ def _build_tree(path: str, blocks: list[tuple[int, str, list[str]]]) -> list[Com
             by_id[parent_id][0].replies.append(comment)
         by_id[comment.id] = (comment, line)
     return top
+
+
+def _first_lines(parsed: list[tuple[int, dict[str, Any], str, list[str]]]) -> dict[str, int]:
+    """Comment id -> the line of the first marker that names it (for the message about a reply above its parent)."""
+    lines: dict[str, int] = {}
+    for line, attrs, _, _ in parsed:
+        if "id" in attrs:
+            lines.setdefault(str(attrs["id"]), line)
+    return lines
 
 
 def _comment(path: str, line: int, position: int, attrs: dict[str, Any], body_lines: list[str]) -> Comment:
