@@ -388,12 +388,12 @@ def comment_pages(item: EnrichedThread, fold_depth: int) -> list[CommentPage]:
             continue
         stack.append((None, view, walked - 1))
         if depth < fold_depth:
-            stack.extend((reply, depth + 1, view.replies) for reply in reversed(replies))
+            stack.extend([(reply, depth + 1, view.replies) for reply in reversed(replies)])
             continue
         page = CommentPage(f"{base}c/{comment_segment(comment.id)}/", [], view)
         view.continue_url = page.path
         pages.append(page)
-        stack.extend((reply, 1, page.roots) for reply in reversed(replies))
+        stack.extend([(reply, 1, page.roots) for reply in reversed(replies)])
     return pages
 
 

@@ -115,7 +115,7 @@ def _newest_first(roots: list[Comment], fallback: Moment | None) -> list[tuple[f
         comment, inherited = stack.pop()
         when = comment.date if comment.date is not None else inherited
         if comment.replies:
-            stack.extend((reply, when) for reply in reversed(comment.replies))
+            stack.extend([(reply, when) for reply in reversed(comment.replies)])
         listed = when or fallback
         ordered.append((moment_key(listed), len(ordered), comment, listed))
     ordered.sort(reverse=True)  # (key, position) pairs are unique: the comments themselves are never compared

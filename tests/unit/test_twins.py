@@ -19,17 +19,20 @@ from markupsafe import Markup
 from support import build_site, make_project
 
 from site_src import comment_html, feed_xml
+from site_src.absolute_urls import AbsoluteUrl, AtomId
 from site_src.comment_html import CommentTree
 from site_src.config import SiteConfig, load_config
+from site_src.context import comment_pages
 from site_src.diagnostics import Report
 from site_src.enrich import enrich_thread
-from site_src.feeds import CommentEntry
+from site_src.feeds import CommentEntry, thread_feed
 from site_src.pipeline import parse_and_enrich
 from site_src.readers import parse_text
 from site_src.render import Page, Renderer, related_cards, thread_pages
 from site_src.site import assemble_site
 from site_src.themes import BUNDLED_THEMES, load_theme
 from site_src.twins import ThemeTemplate, Twin
+from site_src.urls import Linker
 
 REPO = Path(__file__).resolve().parents[2]
 TWINS = [(comment_html.TWIN, "partials/comments.html"), (feed_xml.TWIN, "partials/feed_comments.html")]
@@ -168,3 +171,16 @@ def test_twins_stand_in_only_for_the_bundled_partials(tmp_path: Path) -> None:
         assert _template(twin, f"!default/{name}").twin is expected
     module = _template(twin, "!default/partials/comments.html").make_module({"url": twin.env.globals.get("url")})
     assert not isinstance(module.comment_tree, CommentTree)  # no `url` from a page: the macro itself
+
+
+def test_the_twins_write_pages_of_the_site_themselves() -> None:
+    """What the build gives them is what they were written for: no silent fallback to the macros."""
+    config = SiteConfig.for_tests(fold_depth=3, base_url="https://example.org/")
+    item = enrich_thread(hostile_thread(), config)
+    parts = comment_pages(item, config.fold_depth)
+    for part in parts:
+        assert comment_html.comment_tree_html(part.roots, Linker(config, part.path)) is not None
+    feed = thread_feed(item, {}, config.feed_items)
+    absolute_url = AbsoluteUrl(config)
+    entries = feed_xml.comment_entries_xml(feed["comments"], AtomId(config.title, absolute_url), absolute_url)
+    assert entries is not None and entries.count("<entry>") == config.feed_items
