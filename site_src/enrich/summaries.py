@@ -300,7 +300,7 @@ class _Scored:
                 continue
             unique = dict.fromkeys(terms[i])  # first-occurrence order: the float sum is the same everywhere
             rich = sum(map(by_df, map(df_of, unique)))
-            if title:
+            if title and not title.isdisjoint(unique):  # most sentences share no term with the title
                 shared = [t for t in unique if t in title]
                 if shared:
                     topical[i] = round(len(shared) / len(title), 9)
