@@ -207,6 +207,9 @@ _ENDS_IN_CODE = re.compile(r"</code></pre>\n(?:</(?:li|ul|ol|blockquote)>\n)*\Z"
 _LAST_LINE_FENCE = re.compile(r"(?:\A|\n)[ >]*(?:`{3,}|~{3,})[ \t]*\Z")
 _TAG = re.compile(r"<(a|img|/?h[1-6])\b([^>]*)>")
 _HREF = re.compile(r' href="([^"]*)"')
+_TO_CHECK = re.compile(r"<(?:/code></pre>\n|thead>|code> |blockquote>\n</blockquote>|a\b|img\b|/?h[1-6]\b)")
+"""Where any check or fix of the native HTML below could apply (`_ENDS_IN_CODE`, `_ONE_COLUMN_TABLE`,
+`_BLANK_CODE`, the empty blockquote, `_TAG`): HTML without a match goes out as it is."""
 _NESTING_LIMIT = 90
 """Below markdown-it-py's maxNesting (100), counted generously: more container or inline tags than this -> reference."""
 
@@ -338,9 +341,13 @@ def _make_native() -> Callable[[str], str] | None:
             if isinstance(error, (KeyboardInterrupt, SystemExit, GeneratorExit)):
                 raise
             return render_reference(text)
+        if _too_deep(html):
+            return render_reference(text)
+        if _TO_CHECK.search(html) is None:  # most comments: plain paragraphs, nothing below would change
+            return html
         if not text.endswith("\n") and _ENDS_IN_CODE.search(html) and not _LAST_LINE_FENCE.search(text):
             return render_reference(text)
-        if _too_deep(html) or ("<thead>" in html and _ONE_COLUMN_TABLE.search(html)):
+        if "<thead>" in html and _ONE_COLUMN_TABLE.search(html):
             return render_reference(text)
         if "<code> " in html and _BLANK_CODE.search(html):
             return render_reference(text)
