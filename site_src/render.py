@@ -3,6 +3,10 @@
 `plan_pages()` lists every page (path, template, variables); a `Renderer`
 renders one page to bytes. Templates get views from `context.py`, `url()` to write links
 for the page they are on, and autoescaping everywhere: content is untrusted.
+
+The macros that run once per comment (the comment tree, a thread feed's entries) have Python twins that
+write the same bytes (`twins.py`); a twin stands in only where a template's text is exactly the bundled
+partial's, so a theme or site that overrides the partial gets its own template.
 """
 
 from __future__ import annotations

@@ -12,6 +12,9 @@ is exactly the bundled partial the twin was written from (by SHA-256). `ThemeTem
 - an edit of the bundled partial turns its twin off (the macro renders, slower and correct) until the twin is
   brought in line and its SHA-256 updated (its tests fail meanwhile);
 - a stand-in hands anything it was not written for (other objects, keyword arguments) to the macro itself.
+
+The text is read for this when Jinja loads (or, with its auto-reload, reloads) a template, so an edit during
+`serve` is seen by the next rebuild, as the edit itself is.
 """
 
 from __future__ import annotations
