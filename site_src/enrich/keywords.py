@@ -15,7 +15,7 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Collection, Iterable, Iterator, Mapping
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from itertools import chain, islice
@@ -60,9 +60,11 @@ def term_counts_prepared(prepared: PreparedThread, *, limit: int = TERM_LIMIT) -
         counts[term] += _TITLE_WEIGHT
     words = prepared.words
     # adjacent content words, no stop word, number, sentence or paragraph end between (`words` has None there)
-    pairs = Counter(zip(words, islice(words, 1, None), strict=False))
+    # pairs where both are words (filtered in C: most `words` are None)
+    both: Iterator[tuple[str, str]] = filter(all, zip(words, islice(words, 1, None), strict=False))  # type: ignore[arg-type]
+    pairs = Counter(both)
     for (a, b), n in pairs.items():
-        if n >= _PHRASE_MIN and a and b and a != b and len(a) > 2 and len(b) > 2:
+        if n >= _PHRASE_MIN and a != b and len(a) > 2 and len(b) > 2:
             counts[f"{a} {b}"] = n
     items = sorted(counts.items())
     if len(items) > limit:
@@ -156,6 +158,17 @@ class FrequencyTracker:
             if n == 2:
                 self._rare.add(term)
         self.changed.update(terms)
+
+    def add_all(self, threads: Iterable[Collection[str]]) -> None:
+        """`add` for each of many threads' terms, counted in one pass (a cold build adds every thread)."""
+        added = Counter(chain.from_iterable(threads))
+        counts, rare = self.counts, self._rare
+        for term, k in added.items():
+            old = counts.get(term, 0)
+            counts[term] = old + k
+            if old < 2 <= old + k:
+                rare.add(term)
+        self.changed.update(added)
 
     def remove(self, terms: Collection[str]) -> None:
         """Count one thread fewer using each of `terms` (a thread `add` counted)."""
