@@ -110,7 +110,7 @@ class SiteEnrichment:
         tracker, threads = self._frequencies, self._threads
         current = {item.slug: item for item in items}
         stale: set[str] = set()  # threads to analyse again
-        added: list[list[str]] = []  # the terms of each new thread (counted at once)
+        added: list[str] = []  # the terms of each new thread, joined (counted at once)
         touched = self.touched
         for slug in threads.keys() - current.keys():
             touched.add(slug)
@@ -130,13 +130,13 @@ class SiteEnrichment:
             names = term_names(item.terms)
             if known is None:
                 threads[slug] = _Analysed(digest, names, own)
-                added.append(_names(names))
+                added.append(names)
             else:
                 old, new = set(_names(known.names)), set(_names(names))
                 tracker.remove(old - new)
                 tracker.add(new - old)
                 known.terms, known.names, known.own = digest, names, own
-        tracker.add_all(added)
+        tracker.add_all(map(_names, added))
         frequencies = tracker.frequencies(len(items))
         reweighted = tracker.reweighted
         if reweighted is None:
