@@ -52,6 +52,7 @@ from .site import Site, assemble_site
 from .themes import Theme, collect_static, load_theme
 from .urls import output_file
 from .work import (
+    Results,
     SourceResult,
     ThreadJob,
     digest,
@@ -492,7 +493,8 @@ class Builder:
 
     # ------------------------------------------------------------------ pages
 
-    def _render_lists(self, site: Site, run: _Run) -> None:
+    def _render_lists(self, site: Site, run: _Run, between: Callable[[], None]) -> None:
+        """Render the list pages whose key changed, calling `between` after each."""
         assert self._renderer is not None
         renderer = self._renderer[1]
         state = self.state
@@ -509,15 +511,20 @@ class Builder:
             key = list_page_key(page, shared)
             if not run.keep(name, key):
                 ok = run.render(name, partial(renderer.render, page), key) and ok
+                between()
         state.list_key, state.list_outputs = (list_key if ok else ""), outputs
 
-    def _render_threads(self, site: Site, theme: Theme, run: _Run, meanwhile: Callable[[], None]) -> None:
-        """Render the thread pages whose key changed; `meanwhile` runs once their work has been handed out."""
+    def _render_threads(
+        self, site: Site, theme: Theme, run: _Run, meanwhile: Callable[[Callable[[], None]], None]
+    ) -> None:
+        """Render the thread pages whose key changed. `meanwhile` runs once their work has been handed out, with a
+        function to call now and then: it takes the pages rendered so far (so the workers stay fed and rendered
+        pages do not pile up)."""
         state, config = self.state, site.config
         shared = state.shared_key
         cards, pages = self._cards, self._pages
         outputs: dict[str, tuple[str, list[str]]] = {}
-        jobs: list[tuple[str, ThreadJob]] = []
+        todo: list[tuple[str, EnrichedThread, str]] = []  # (page key, item, spooled file)
         by_slug = site.by_slug
         for item in site.threads:
             url = item.url
@@ -528,14 +535,19 @@ class Builder:
                 outputs[url] = previous
                 continue
             item_digest = self._current[id(item)][1].item_digest
-            spooled = spool_file(self.spool, item.thread.path, item_digest) if self.spool else ""
-            jobs.append((key, ThreadJob(item, related_cards(item, site), spooled)))
+            todo.append((key, item, spool_file(self.spool, item.thread.path, item_digest) if self.spool else ""))
         work = partial(render_thread, config=config, theme=theme, template_cache=self.template_cache)
-        executor = self.executor if len(jobs) >= BULK_FROM else None
-        answers = run_map(work, [job for _, job in jobs], executor)  # on an executor: submitted now
-        meanwhile()
-        for done, ((key, job), (files, problems)) in enumerate(zip(jobs, answers, strict=True), start=1):
-            url = job.item.url
+        executor = self.executor if len(todo) >= BULK_FROM else None
+        jobs = (ThreadJob(item, related_cards(item, site), spooled) for _, item, spooled in todo)
+        answers = run_map(work, jobs, executor, count=len(todo))  # on an executor: the first ones handed out now
+        order = iter(todo)
+        done = 0
+
+        def take(answer: tuple[dict[str, bytes], list[Problem]]) -> None:
+            nonlocal done
+            key, item, _ = next(order)
+            files, problems = answer
+            url = item.url
             names = list(files)
             for name, data in files.items():
                 run.put(name, data, key)
@@ -548,8 +560,18 @@ class Builder:
                     if name not in files:
                         run.kept_failed(name)
             outputs[url] = ("" if problems else key, names)
-            if self.progress and (done % 100 == 0 or done == len(jobs)):
-                self.progress("render", done, len(jobs))
+            done += 1
+            if self.progress and (done % 100 == 0 or done == len(todo)):
+                self.progress("render", done, len(todo))
+
+        def take_ready() -> None:
+            if isinstance(answers, Results):
+                for answer in answers.ready():
+                    take(answer)
+
+        meanwhile(take_ready)
+        for answer in answers:
+            take(answer)
         state.thread_outputs = outputs
 
     def _search(self, config: SiteConfig, run: _Run) -> None:

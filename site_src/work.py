@@ -16,10 +16,12 @@ import contextlib
 import hashlib
 import os
 import pickle
-from collections.abc import Callable, Iterator
-from concurrent.futures import Executor
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Executor, Future
 from dataclasses import dataclass
 from functools import partial
+from itertools import islice
 from pathlib import Path
 from typing import TypeVar
 
@@ -182,18 +184,70 @@ def use_template_cache(renderer: Renderer, folder: str | None) -> Renderer:
     return renderer
 
 
-def run_map(function: Callable[[T], R], values: list[T], executor: Executor | None) -> Iterator[R]:
-    """`map` in this process, or over the executor in batches (results in order either way).
+WINDOW = 16
+"""Batches handed to an executor at a time (`Results`)."""
+
+
+def run_map(
+    function: Callable[[T], R], values: Iterable[T], executor: Executor | None, count: int | None = None
+) -> Iterator[R]:
+    """`map` in this process, or over the executor in batches (results in order either way); `count`: how many
+    `values` there are, when they are not a sized collection (they are then made only as they are handed out).
 
     Batching here, rather than through `chunksize`, works the same on a process pool and on a
     Dask cluster's executor (which ignores `chunksize`).
     """
-    if executor is None or len(values) < 2:
+    total = count if count is not None else len(values)  # type: ignore[arg-type]
+    if executor is None or total < 2:
         return map(function, values)
-    size = max(1, min(64, len(values) // 16))
-    batches = [values[i : i + size] for i in range(0, len(values), size)]
-    results = executor.map(partial(_run_batch, function), batches)
-    return (result for batch in results for result in batch)
+    size = max(1, min(64, total // 16))
+    return Results(executor, partial(_run_batch, function), _batches(values, size))
+
+
+class Results(Iterator[R]):
+    """The results of `run_map` on an executor, in order, with at most `WINDOW` batches handed out at a time:
+    a batch more goes out as each one's results are taken. So the values are made, and the results held, only
+    a window at a time (at 100,000 threads, handing every page out at once held gigabytes of rendered pages
+    while this process was busy with something else); `ready` takes what is done without waiting, so a caller
+    busy with other work keeps the workers fed."""
+
+    def __init__(self, executor: Executor, function: Callable[[list[T]], list[R]], batches: Iterator[list[T]]):
+        self._executor, self._function, self._batches = executor, function, batches
+        self._pending: deque[Future[list[R]]] = deque()
+        self._taken: deque[R] = deque()
+        while len(self._pending) < WINDOW and self._hand_out():
+            pass
+
+    def _hand_out(self) -> bool:
+        batch = next(self._batches, None)
+        if batch is None:
+            return False
+        self._pending.append(self._executor.submit(self._function, batch))
+        return True
+
+    def _take(self) -> None:
+        self._taken.extend(self._pending.popleft().result())
+        self._hand_out()
+
+    def __next__(self) -> R:
+        if not self._taken:
+            if not self._pending:
+                raise StopIteration
+            self._take()
+        return self._taken.popleft()
+
+    def ready(self) -> list[R]:
+        """The results that are done now, in order (none when the next one is not)."""
+        while self._pending and self._pending[0].done():
+            self._take()
+        taken, self._taken = list(self._taken), deque()
+        return taken
+
+
+def _batches(values: Iterable[T], size: int) -> Iterator[list[T]]:
+    iterator = iter(values)
+    while batch := list(islice(iterator, size)):
+        yield batch
 
 
 def _run_batch(function: Callable[[T], R], batch: list[T]) -> list[R]:
@@ -202,6 +256,7 @@ def _run_batch(function: Callable[[T], R], batch: list[T]) -> list[R]:
 
 __all__ = [
     "FileResult",
+    "Results",
     "SourceResult",
     "ThreadJob",
     "digest",
