@@ -16,12 +16,13 @@ from __future__ import annotations
 
 import os
 import tempfile
-from collections.abc import Iterator
-from concurrent.futures import Executor, ProcessPoolExecutor
+from collections.abc import Callable, Iterator
+from concurrent.futures import Executor, Future
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
+from typing import Any, TypeVar
 
 from . import cache
 from .config import SiteConfig
@@ -187,8 +188,31 @@ def _executor(given: Executor | None, jobs: int | None, files: int) -> Iterator[
     if workers <= 1:
         yield None
         return
-    with ProcessPoolExecutor(max_workers=workers) as pool:
+    with _PoolOnDemand(workers) as pool:
         yield pool
+
+
+T = TypeVar("T")
+
+
+class _PoolOnDemand(Executor):
+    """A process pool started when first given work: a build that renders a few pages in this process (an
+    edit of a large cached site) neither imports nor starts one."""
+
+    def __init__(self, workers: int) -> None:
+        self._workers = workers
+        self._pool: Executor | None = None
+
+    def submit(self, fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> Future[T]:
+        if self._pool is None:
+            from concurrent.futures import ProcessPoolExecutor
+
+            self._pool = ProcessPoolExecutor(max_workers=self._workers)
+        return self._pool.submit(fn, *args, **kwargs)
+
+    def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=wait, cancel_futures=cancel_futures)
 
 
 def parse_and_enrich(
