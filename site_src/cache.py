@@ -133,7 +133,7 @@ def quick_key(config: SiteConfig, theme: Theme, threads: dict[Path, ThreadStamp]
 def output_stamps(out: Path, names: list[str]) -> dict[str, Stamp]:
     """The stamp of each output file that exists (looked up relative to the folder: a third faster)."""
     stamps: dict[str, Stamp] = {}
-    if os.lstat not in os.supports_dir_fd:  # Windows
+    if os.stat not in os.supports_dir_fd or os.stat not in os.supports_follow_symlinks:  # Windows
         for name in names:
             with contextlib.suppress(OSError):
                 st = os.lstat(os.path.join(out, name))
@@ -143,11 +143,11 @@ def output_stamps(out: Path, names: list[str]) -> dict[str, Stamp]:
         folder = os.open(out, os.O_RDONLY)
     except OSError:
         return stamps
-    lstat = os.lstat
+    stat = os.stat
     try:
         for name in names:
             try:
-                st = lstat(name, dir_fd=folder)
+                st = stat(name, dir_fd=folder, follow_symlinks=False)
             except OSError:
                 continue
             stamps[name] = (st.st_mtime_ns, st.st_size, st.st_ino)
