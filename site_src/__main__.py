@@ -1,5 +1,5 @@
 """`python -m site_src ARGS` is `digest ARGS`."""
 
-from .cli import main
+from .cli import run
 
-raise SystemExit(main())
+run()

@@ -10,13 +10,14 @@ import argparse
 import dataclasses
 import json
 import logging
+import os
 import sys
 import time
 from collections.abc import Iterator
 from concurrent.futures import Executor
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 from . import __version__
 from .config import ConfigError, SiteConfig, load_config
@@ -30,12 +31,20 @@ from .thread_files import format_moment, thread_to_dict
 EXIT_OK, EXIT_ERRORS, EXIT_USAGE = 0, 1, 2
 
 
-def main(argv: list[str] | None = None) -> int:
+def run() -> None:
+    """The `digest` command (its console script, and `python -m site_src`): `main` on this process's arguments,
+    ending the process when done."""
+    raise SystemExit(main(end_process=True))
+
+
+def main(argv: list[str] | None = None, *, end_process: bool = False) -> int:
+    """`end_process`: a build ends the process itself (see `_end_process`); for `run` only, never in tests."""
     args = list(sys.argv[1:] if argv is None else argv)
     if not args:
         args = ["build"]
     parser = make_parser()
     options = parser.parse_args(args)
+    options.end_process = end_process
     logging.basicConfig(
         level=logging.DEBUG if options.verbose else logging.WARNING, format="%(levelname)s: %(message)s"
     )
@@ -163,11 +172,25 @@ def run_build(options: argparse.Namespace) -> int:
                 f"{w.removed} removed; {result.parsed} threads read, {result.rendered} pages rendered)"
             )
         print(f"{what} in {elapsed:.2f} s -> {out}", file=sys.stderr)
+    code = EXIT_OK
     if failed:
         kept = "published anyway (--keep-going)" if result.written else f"{out} left as it was"
         print(f"{_count(result.report)}; {kept}", file=sys.stderr)
-        return EXIT_ERRORS
-    return EXIT_OK
+        code = EXIT_ERRORS
+    if options.end_process:
+        _end_process(code)  # here, while `result` (and the build state it holds) is still referenced
+    return code
+
+
+def _end_process(code: int) -> NoReturn:
+    """Exit now, without freeing the build's objects one by one: a build of 10,000 threads leaves about a million
+    (its cache state, records, site), and tearing them down, then the interpreter, took ~0.06 s of a one-thread
+    rebuild (mypy ends the same way). Output is flushed and logging shut down first; worker pools and remote
+    clients have been shut down by then."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    logging.shutdown()
+    os._exit(code)
 
 
 def run_check(options: argparse.Namespace) -> int:

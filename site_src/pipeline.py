@@ -57,6 +57,8 @@ class BuildResult:
     cached: str = "none"
     """How the build used `.digest-cache/`: "none" (cold, or --no-cache), "state" (redid what changed),
     "unchanged" (nothing to do)."""
+    state: BuildState | None = None
+    """The state the build ended with, as `.digest-cache/` now holds it (None when the cache was not written)."""
 
 
 def build(
@@ -154,6 +156,7 @@ def build(
         problems = result.report.sorted()
         fresh = cache.Manifest(cache.code_version(), str(out.resolve()), quick, stamps, result.threads, problems)
         cache.save(config, fresh, builder.state)
+        result.state = builder.state
     return result
 
 
