@@ -33,8 +33,10 @@ EXIT_OK, EXIT_ERRORS, EXIT_USAGE = 0, 1, 2
 
 def run() -> None:
     """The `digest` command (its console script, and `python -m site_src`): `main` on this process's arguments,
-    ending the process when done."""
-    raise SystemExit(main(end_process=True))
+    ending the process when done (unless a profiler or tracer, such as cProfile or coverage, must write its
+    results at exit)."""
+    quiet_exit = sys.getprofile() is None and sys.gettrace() is None
+    raise SystemExit(main(end_process=quiet_exit))
 
 
 def main(argv: list[str] | None = None, *, end_process: bool = False) -> int:
