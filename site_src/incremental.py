@@ -536,7 +536,7 @@ class Builder:
                 continue
             item_digest = self._current[id(item)][1].item_digest
             todo.append((key, item, spool_file(self.spool, item.thread.path, item_digest) if self.spool else ""))
-        work = partial(render_thread, config=config, theme=theme, template_cache=self.template_cache)
+        work = partial(render_thread, config=config, theme=theme, template_cache=self.template_cache, templates=shared)
         executor = self.executor if len(todo) >= BULK_FROM else None
         jobs = (ThreadJob(item, related_cards(item, site), spooled) for _, item, spooled in todo)
         answers = run_map(work, jobs, executor, count=len(todo))  # on an executor: the first ones handed out now

@@ -132,10 +132,10 @@ class ThreadJob:
 
 
 def render_thread(
-    job: ThreadJob, config: SiteConfig, theme: Theme, template_cache: str | None = None
+    job: ThreadJob, config: SiteConfig, theme: Theme, template_cache: str | None = None, templates: str = ""
 ) -> tuple[dict[str, bytes], list[Problem]]:
     """A thread's pages: its threads as the first pass parsed them (`spooled`), or its file read and parsed
-    again, and the light record's facts put back on it. `template_cache`: see `renderer_for`."""
+    again, and the light record's facts put back on it. `template_cache`, `templates`: see `renderer_for`."""
     light = job.item
     warnings: list[Problem] = []
     threads = _unspool(job.spooled) if job.spooled else None
@@ -149,7 +149,7 @@ def render_thread(
     if thread is None:
         return {}, [Problem(light.thread.path, 0, "error", f"thread '{light.slug}' vanished while building")]
     full = light.with_text(thread)
-    renderer = renderer_for(config, theme, template_cache)
+    renderer = renderer_for(config, theme, template_cache, templates)
     files: dict[str, bytes] = {}
     problems: list[Problem] = []
     for page in thread_pages(full, config, job.related):
@@ -161,14 +161,17 @@ def render_thread(
     return files, problems
 
 
-_RENDERERS: dict[tuple[SiteConfig, Theme, str | None], Renderer] = {}
+_RENDERERS: dict[tuple[SiteConfig, Theme, str | None, str], Renderer] = {}
 
 
-def renderer_for(config: SiteConfig, theme: Theme, template_cache: str | None = None) -> Renderer:
-    """One Jinja environment per process, config and theme (workers render many threads).
+def renderer_for(config: SiteConfig, theme: Theme, template_cache: str | None = None, templates: str = "") -> Renderer:
+    """One Jinja environment per process, config, theme and set of templates (workers render many threads).
 
-    `template_cache`: a folder where compiled templates are kept between builds (`use_template_cache`)."""
-    key = (config, theme, template_cache)
+    `template_cache`: a folder where compiled templates are kept between builds (`use_template_cache`).
+    `templates`: a fingerprint of every template file (`incremental.render_key`): when a template is added
+    (a site's own override of a theme's) or changed, a new environment looks templates up again (one kept
+    from before would keep serving the theme's)."""
+    key = (config, theme, template_cache, templates)
     if key not in _RENDERERS:
         _RENDERERS.clear()
         _RENDERERS[key] = use_template_cache(Renderer(config, theme), template_cache)

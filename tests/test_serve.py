@@ -127,6 +127,20 @@ def test_template_change_rerenders_with_the_site_template(site: Path) -> None:
     assert result.files == cold(site)
 
 
+def test_a_new_site_override_of_a_thread_template_reaches_thread_pages(site: Path) -> None:
+    """Thread pages are rendered by a Jinja environment kept between rebuilds: a site template added later that
+    overrides the theme's must be looked up, not the theme's template the environment had already loaded."""
+    warm = warm_site(site)
+    assert b"OVERRIDE" not in warm.rebuild().files["t/t1/index.html"]
+    (site / "templates").mkdir()
+    (site / "templates" / "thread.html").write_text(
+        '{% extends "!default/thread.html" %}{% block main %}<p>OVERRIDE</p>{{ super() }}{% endblock %}'
+    )
+    result = warm.rebuild([site / "templates" / "thread.html"])
+    assert b"<p>OVERRIDE</p>" in result.files["t/t1/index.html"]
+    assert result.files == cold(site)
+
+
 def test_broken_file_keeps_last_good_thread_and_fixing_clears(site: Path) -> None:
     warm = warm_site(site)
     good = warm.rebuild().files["t/t1/index.html"]
