@@ -4,8 +4,10 @@
 between calls the site's document frequencies (`keywords.FrequencyTracker`), each thread's term analysis and the
 related-thread index (`related.RelatedIndex`). A thread's analysis is computed again only when its terms or its
 own tags changed, or when one of its terms changed weight (then every thread using it is found by a scan of the
-current items: cheaper than keeping, for every term, the set of threads using it). Threads are told apart by
-slug. Of each thread's terms it keeps only their digest and names (one string), not the counts.
+term names kept per thread: cheaper than keeping, for every term, the set of threads using it). Threads are told
+apart by slug. Of each thread's terms it keeps only their digest and names (one string), not the counts. What it
+keeps per thread (`record`) and what all threads share (`shell`) can be stored apart, and it tracks which
+threads' records changed (`changed_slugs`), so the build cache writes again only those.
 """
 
 from __future__ import annotations
