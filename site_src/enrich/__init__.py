@@ -18,7 +18,7 @@ from ..model import Thread
 from ..pickling import dump
 from ..text import slugify
 from .keywords import DocumentFrequencies, analyse_terms
-from .packed import Terms, pack, unpack
+from .packed import INTS, Terms, pack, unpack
 from .related import RelatedItem, related_threads
 from .stats import ThreadStats
 from .summaries import KeyPoint, analyse
@@ -115,7 +115,7 @@ class EnrichedThread:
         dump((self.key_points, self.stats.activity), buffer)
         light = replace(self.thread, body="", comments=[])
         stats = replace(self.stats, activity=())
-        terms = pack(self.terms) if isinstance(self.terms, dict) else self.terms
+        terms = pack(self.terms, INTS) if isinstance(self.terms, dict) else self.terms
         return replace(self, thread=light, key_points=(), stats=stats, terms=terms, packed=buffer.getvalue())
 
     def with_text(self, thread: Thread) -> EnrichedThread:

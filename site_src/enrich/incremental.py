@@ -18,7 +18,7 @@ from ..config import SiteConfig
 from ..text import slugify
 from . import KEYWORD_COUNT, RELATED_COUNT, EnrichedThread, enrich_site, terms_digest
 from .keywords import FrequencyTracker, analyse_terms
-from .packed import SEPARATOR, PackedWeights, pack_weights
+from .packed import FLOATS, SEPARATOR, Packed, pack, split_names
 from .packed import names as term_names
 from .related import RelatedIndex, RelatedItem
 
@@ -37,7 +37,7 @@ class _Analysed:
     """Its own tag names and slugs, before automatic ones."""
     keywords: list[str] | None = None
     """Its keywords against the site; None until computed."""
-    vector: dict[str, float] | PackedWeights = field(default_factory=dict)
+    vector: dict[str, float] | Packed[float] = field(default_factory=dict)
     """Its keyword vector against the site, packed (for related threads)."""
     fresh: tuple[list[str], list[str]] = ([], [])
     """Automatic tag names and their slugs."""
@@ -116,7 +116,7 @@ class SiteEnrichment:
         touched = self.touched
         for slug in threads.keys() - current.keys():
             touched.add(slug)
-            tracker.remove(_names(threads.pop(slug).names))
+            tracker.remove(split_names(threads.pop(slug).names))
         for slug, item in current.items():
             own = (tuple(item.tag_names), tuple(item.tag_slugs))
             digest = item.terms_digest or terms_digest(item.term_counts())
@@ -134,11 +134,11 @@ class SiteEnrichment:
                 threads[slug] = _Analysed(digest, names, own)
                 added.append(names)
             else:
-                old, new = set(_names(known.names)), set(_names(names))
+                old, new = set(split_names(known.names)), set(split_names(names))
                 tracker.remove(old - new)
                 tracker.add(new - old)
                 known.terms, known.names, known.own = digest, names, own
-        tracker.add_all(map(_names, added))
+        tracker.add_all(map(split_names, added))
         frequencies = tracker.frequencies(len(items))
         reweighted = tracker.reweighted
         if reweighted is None:
@@ -162,7 +162,7 @@ class SiteEnrichment:
                 existing_tags=own_names,
                 suggestions=suggestions,
             )
-            entry.keywords, entry.vector = analysis.keywords, pack_weights(analysis.vector)
+            entry.keywords, entry.vector = analysis.keywords, pack(analysis.vector, FLOATS)
             if suggestions:
                 fresh = [tag for tag in analysis.suggested_tags if slugify(tag) not in slugs]
                 entry.fresh = (fresh, [slugify(tag) for tag in fresh])
@@ -183,8 +183,3 @@ class SiteEnrichment:
         related = self._related.update(vectors)
         for item in items:
             item.related = related.get(item.slug, [])
-
-
-def _names(joined: str) -> list[str]:
-    """`_Analysed.names` as a list."""
-    return joined.split(SEPARATOR) if joined else []

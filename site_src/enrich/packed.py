@@ -1,4 +1,4 @@
-"""[enrich] `PackedCounts`, `PackedWeights`: a thread's term counts or weights as two flat values, not a dict.
+"""[enrich] `Packed`: a thread's term counts or weights as two flat values instead of a dict.
 
 A build keeps, for every thread, its term counts (in its light record), its keyword vector and the scaled vectors
 of the related-thread index, in memory and in `.digest-cache/`; as dicts they were the largest part of what a
@@ -12,77 +12,63 @@ from __future__ import annotations
 from array import array
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Generic, TypeVar
 
 SEPARATOR = "\0"
 """Between names: terms are words, which never hold it (`pack` keeps a dict when one does)."""
+INTS = "I"
+"""`array` type of non-negative integers below 2**32 (counts, scaled weights)."""
+FLOATS = "d"
+"""`array` type of floats (a double: exact)."""
+
+V = TypeVar("V", int, float)
 
 
 @dataclass(frozen=True, slots=True)
-class PackedCounts:
-    """Term -> count, in the order of the dict it was packed from."""
+class Packed(Generic[V]):
+    """Term -> number, in the order of the mapping it was packed from."""
 
     names: str
     """The terms, joined by `SEPARATOR`."""
-    counts: bytes
-    """The counts, as the bytes of an unsigned 32-bit `array`."""
+    values: bytes
+    """The numbers, as the bytes of an `array` of `typecode`."""
+    typecode: str
+    """`INTS` or `FLOATS`."""
 
-    def unpack(self) -> dict[str, int]:
-        if not self.names:
-            return {}
-        return dict(zip(self.names.split(SEPARATOR), array("I", self.counts), strict=True))
-
-    def name_list(self) -> list[str]:
-        return self.names.split(SEPARATOR) if self.names else []
+    def unpack(self) -> dict[str, V]:
+        return dict(zip(split_names(self.names), array(self.typecode, self.values), strict=True))
 
 
-@dataclass(frozen=True, slots=True)
-class PackedWeights:
-    """Term -> weight (a float), in the order of the dict it was packed from."""
-
-    names: str
-    """The terms, joined by `SEPARATOR`."""
-    weights: bytes
-    """The weights, as the bytes of a double `array` (exact: a float is a double)."""
-
-    def unpack(self) -> dict[str, float]:
-        if not self.names:
-            return {}
-        return dict(zip(self.names.split(SEPARATOR), array("d", self.weights), strict=True))
-
-
-Terms = dict[str, int] | PackedCounts
+Terms = dict[str, int] | Packed[int]
 """A thread's term counts: a dict where it was made, packed in a light record."""
 
 
-def pack(counts: Mapping[str, int]) -> Terms:
-    """`counts` packed (as a dict when a name holds the separator or a count does not fit in 32 bits)."""
-    names = SEPARATOR.join(counts)
-    if names.count(SEPARATOR) != max(len(counts) - 1, 0) or any(not 0 <= c < 1 << 32 for c in counts.values()):
-        return dict(counts)
-    return PackedCounts(names, array("I", counts.values()).tobytes())
+def pack(mapping: Mapping[str, V], typecode: str) -> dict[str, V] | Packed[V]:
+    """`mapping` packed as an array of `typecode`; a dict when it cannot be (a name holds the separator, or a
+    number does not fit the type)."""
+    names = SEPARATOR.join(mapping)
+    if names.count(SEPARATOR) != max(len(mapping) - 1, 0):
+        return dict(mapping)
+    try:
+        values = array(typecode, mapping.values())
+    except OverflowError:
+        return dict(mapping)
+    return Packed(names, values.tobytes(), typecode)
 
 
-def pack_weights(weights: Mapping[str, float]) -> dict[str, float] | PackedWeights:
-    """`weights` packed (as a dict when a name holds the separator)."""
-    names = SEPARATOR.join(weights)
-    if names.count(SEPARATOR) != max(len(weights) - 1, 0):
-        return dict(weights)
-    return PackedWeights(names, array("d", weights.values()).tobytes())
+def unpack(mapping: dict[str, V] | Packed[V]) -> dict[str, V]:
+    """The numbers as a dict (the dict itself when not packed)."""
+    return mapping.unpack() if isinstance(mapping, Packed) else mapping
 
 
-def unpack_weights(weights: Mapping[str, float] | PackedWeights) -> Mapping[str, float]:
-    """The weights as a mapping (the mapping itself when not packed)."""
-    return weights.unpack() if isinstance(weights, PackedWeights) else weights
-
-
-def unpack(terms: Terms) -> dict[str, int]:
-    """The counts as a dict (the dict itself when not packed)."""
-    return terms if isinstance(terms, dict) else terms.unpack()
-
-
-def names(terms: Terms) -> str:
+def names(mapping: dict[str, V] | Packed[V]) -> str:
     """The terms joined by `SEPARATOR`, without unpacking."""
-    return terms.names if isinstance(terms, PackedCounts) else SEPARATOR.join(terms)
+    return mapping.names if isinstance(mapping, Packed) else SEPARATOR.join(mapping)
 
 
-__all__ = ["PackedCounts", "PackedWeights", "Terms", "names", "pack", "pack_weights", "unpack", "unpack_weights"]
+def split_names(joined: str) -> list[str]:
+    """`names` as a list."""
+    return joined.split(SEPARATOR) if joined else []
+
+
+__all__ = ["FLOATS", "INTS", "SEPARATOR", "Packed", "Terms", "names", "pack", "split_names", "unpack"]

@@ -24,14 +24,14 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Hashable, Iterable, Mapping, Sequence
+from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass, field
 from heapq import nlargest, nsmallest
 from operator import itemgetter
 from typing import Generic, TypeVar
 
 from .keywords import grid
-from .packed import PackedWeights, Terms, pack, unpack, unpack_weights
+from .packed import INTS, Packed, pack, unpack
 
 __all__ = ["POSTING_CAP", "POSTING_KEEP", "QUERY_FEATURES", "RelatedIndex", "RelatedItem", "related_threads"]
 
@@ -57,7 +57,7 @@ class RelatedItem(Generic[K]):
     """Anything sortable that names the thread (its slug, say)."""
     tags: Sequence[str] = ()
     """Its tags (normalised: equal tags must be equal strings)."""
-    terms: Mapping[str, float] | PackedWeights = field(default_factory=dict)
+    terms: dict[str, float] | Packed[float] = field(default_factory=dict)
     """Keyword vector, e.g. `keyword_vector(counts, df)` (or packed)."""
 
 
@@ -115,9 +115,9 @@ def related_threads(items: Iterable[RelatedItem[K]], k: int = 5) -> dict[K, list
     return result
 
 
-def _term_vector(terms: Mapping[str, float] | PackedWeights) -> list[tuple[str, int]]:
+def _term_vector(terms: dict[str, float] | Packed[float]) -> list[tuple[str, int]]:
     """A keyword vector scaled; sorted: the norm's sum, hence the rounding, must not depend on the order."""
-    return _scaled(sorted([(t, w) for t, w in unpack_weights(terms).items() if w > 0]))
+    return _scaled(sorted([(t, w) for t, w in unpack(terms).items() if w > 0]))
 
 
 def _index(vectors: list[list[tuple[str, int]]], df: Counter[str]) -> dict[str, list[tuple[int, int]]]:
@@ -147,7 +147,7 @@ class _Features(Generic[K]):
     __slots__ = ("_open", "carriers", "postings", "vectors")
 
     def __init__(self) -> None:
-        self.vectors: dict[K, Terms] = {}
+        self.vectors: dict[K, dict[str, int] | Packed[int]] = {}
         """Key -> its scaled vector (feature -> weight, in `related_threads` order), packed: a warm build keeps
         one for every thread and opens only those an update looks at (`weights`)."""
         self.carriers: dict[str, set[K]] = {}
@@ -174,7 +174,7 @@ class _Features(Generic[K]):
         """Give `key` this vector (None: drop it); features whose carriers or weights changed go to `touched`.
         True when the vector changed."""
         new_weights = dict(vector) if vector is not None else {}
-        packed = pack(new_weights) if vector is not None else None
+        packed = pack(new_weights, INTS) if vector is not None else None
         known = self.vectors.get(key)
         if known == packed:
             return False  # the same features with the same weights, in the same (sorted) order
@@ -246,7 +246,7 @@ class RelatedIndex(Generic[K]):
 
     def _reset(self) -> None:
         """Forget everything: the next update computes every list."""
-        self._items: dict[K, tuple[tuple[str, ...], Mapping[str, float] | PackedWeights]] = {}
+        self._items: dict[K, tuple[tuple[str, ...], dict[str, float] | Packed[float]]] = {}
         self._tags: _Features[K] = _Features()
         self._terms: _Features[K] = _Features()
         self._related: dict[K, list[K]] = {}
