@@ -428,14 +428,11 @@ class Builder:
         if check is None:
             state.paths = listing if listing is not None else discover(config.content_path(), config.site_dir)
             self._known = None
-        else:
-            listed_stamps = None  # only the touched files are looked at, now
-
+        if check is None and listing is not None and listed_stamps is not None:
+            stamps = listed_stamps  # taken by the caller with its listing
+        else:  # a file gone since the folder was listed is left out (the watcher will tell)
+            stamps = stamp_files([p for p in state.paths if check is None or p in check or p not in state.sources])
         to_process: list[Path] = []
-        if listed_stamps is None or listing is None:
-            listed = [p for p in state.paths if check is None or p in check or p not in state.sources]
-            listed_stamps = stamp_files(listed)  # a file gone since the folder was listed: the watcher will tell
-        stamps = listed_stamps
         for path, stamp in stamps.items():
             entry = state.sources.get(path)
             if entry is None or entry.stamp != stamp or check is not None:
