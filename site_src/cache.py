@@ -102,7 +102,7 @@ def cache_dir(config: SiteConfig) -> Path:
 
 def template_cache(config: SiteConfig) -> str | None:
     """The folder for compiled templates of this code version (made if needed; None when it cannot be)."""
-    folder = cache_dir(config) / f"templates-{code_version()[:16]}"
+    folder = cache_dir(config) / _templates_name()
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError:
@@ -210,9 +210,8 @@ def save(config: SiteConfig, manifest: Manifest, state: BuildState) -> None:
         for path in folder.glob("sources-*.pickle"):
             if path.name not in stored:
                 path.unlink()
-        current = Path(template_cache(config) or "").name
         for path in folder.glob("templates-*"):
-            if path.name != current:
+            if path.name != _templates_name():
                 shutil.rmtree(path, ignore_errors=True)
         _dump(folder / MANIFEST, manifest)
     except OSError as exc:
@@ -250,6 +249,11 @@ def _save_shards(folder: Path, state: BuildState) -> list[str]:
         stored[number] = f"sources-{number:02d}-{generation}.pickle"
         _dump(folder / stored[number], (entries[number], records[number]))
     return stored
+
+
+def _templates_name() -> str:
+    """Compiled templates are kept per code version: how templates compile is part of it."""
+    return f"templates-{code_version()[:16]}"
 
 
 def _shard(path: str) -> int:
