@@ -152,15 +152,11 @@ class FrequencyTracker:
 
     def add(self, terms: Collection[str]) -> None:
         """Count one more thread using each of `terms` (distinct terms)."""
-        counts = self.counts
-        for term in terms:
-            n = counts[term] = counts.get(term, 0) + 1
-            if n == 2:
-                self._rare.add(term)
-        self.changed.update(terms)
+        self.add_all([terms])
 
     def add_all(self, threads: Iterable[Collection[str]]) -> None:
-        """`add` for each of many threads' terms, counted in one pass (a cold build adds every thread)."""
+        """Count one more thread using each of its terms, for each of `threads` (in one pass: a cold build adds
+        every thread)."""
         added = Counter(chain.from_iterable(threads))
         counts, rare = self.counts, self._rare
         for term, k in added.items():
