@@ -223,8 +223,9 @@ def hugo_available() -> str | None:
 
 
 def digest_available(python: str) -> str | None:
-    proc = subprocess.run(
-        [python, "-m", "site_src", "build", "--help"], cwd=REPO, capture_output=True, text=True, check=False
+    env = {name: value for name, value in os.environ.items() if name != "PYTHONDONTWRITEBYTECODE"}
+    proc = subprocess.run(  # also leaves the compiled modules in place, as `make_tools` runs them
+        [python, "-m", "site_src", "build", "--help"], cwd=REPO, env=env, capture_output=True, text=True, check=False
     )
     if proc.returncode != 0:
         lines = (proc.stderr or proc.stdout).strip().splitlines()
@@ -258,6 +259,9 @@ def make_tools(names: list[str], c: Corpus, outdir: Path, python: str) -> list[T
             )
         elif name == "digest":
             env = dict(os.environ, PYTHONPATH=str(REPO) + os.pathsep + os.environ.get("PYTHONPATH", ""))
+            # as installed for a user: compiled modules are cached (pip compiles them at install; a source
+            # checkout writes them on first run). A sandbox that sets this made every run compile ~60 modules.
+            env.pop("PYTHONDONTWRITEBYTECODE", None)
             tools.append(
                 Tool(
                     "digest",
