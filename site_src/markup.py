@@ -26,16 +26,18 @@ import os
 import re
 import unicodedata
 from collections.abc import Callable, Sequence
+from functools import cache
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from markdown_it import MarkdownIt
-from markdown_it.renderer import RendererHTML
-from markdown_it.token import Token
-from markdown_it.utils import EnvType, OptionsDict
 from markupsafe import Markup, escape
 
 if TYPE_CHECKING:
+    from markdown_it import MarkdownIt
+    from markdown_it.renderer import RendererHTML
+    from markdown_it.token import Token
+    from markdown_it.utils import EnvType, OptionsDict
+
     # the stub's name for the rule names `MarkdownIt.enable_many` accepts (a Literal); stubs only, no runtime import
     from markdown_it_pyrs.markdown_it_pyrs import _PLUGIN_NAME as NativeRule
 
@@ -102,7 +104,9 @@ def _heading_open(self: RendererHTML, tokens: Sequence[Token], idx: int, options
 
 
 def make_markdown() -> MarkdownIt:
-    """The configured reference parser; `render_markdown` uses one shared instance."""
+    """The configured reference parser; `render_markdown` uses one shared instance (`_reference`)."""
+    from markdown_it import MarkdownIt
+
     md = MarkdownIt("js-default", {"linkify": True})
     md.validateLink = is_safe_url  # type: ignore[method-assign]
     md.add_render_rule("link_open", _link_open)
@@ -111,12 +115,16 @@ def make_markdown() -> MarkdownIt:
     return md
 
 
-_MARKDOWN = make_markdown()
+@cache
+def _reference() -> MarkdownIt:
+    """The shared reference parser, made on first use: most comments never need it, and a rebuild that renders
+    a few pages natively then does not import markdown-it-py at all."""
+    return make_markdown()
 
 
 def render_reference(text: str) -> str:
     """HTML from the reference backend (markdown-it-py with our render rules)."""
-    return _MARKDOWN.render(text) if text else ""
+    return _reference().render(text) if text else ""
 
 
 # --------------------------------------------------------------------------- native backend (markdown-it-pyrs)
@@ -148,10 +156,13 @@ NATIVE_RULES: tuple[NativeRule, ...] = (
 )
 """markdown-it-pyrs rules giving what `MarkdownIt("js-default", {"linkify": True})` gives (typographer is off there)."""
 
-_linkify = _MARKDOWN.linkify
-assert _linkify is not None
-_LINKIFY: Any = _linkify
-"""The reference's `linkify_it.LinkifyIt` (linkify-it-py ships no types); bound here so functions see it non-None."""
+
+def _linkify() -> Any:
+    """The reference's `linkify_it.LinkifyIt` (linkify-it-py ships no types)."""
+    linkify = _reference().linkify
+    assert linkify is not None
+    return linkify
+
 
 # Bare URLs are linked by linkify-it-py in the reference and by the Rust linkifier natively; they agree on plain
 # `http(s)://host/path` runs between spaces or ordinary punctuation, and differ on the edges (odd characters after
@@ -303,7 +314,7 @@ def _needs_reference(text: str) -> bool:
             rest = " ".join(pieces)
     if _fuzzy_hint(rest):
         # markup characters become spaces: the reference linkifies text between delimiters (`_www.example.com_`)
-        for link in _LINKIFY.match(text.translate(_MARKUP_TO_SPACE)) or ():
+        for link in _linkify().match(text.translate(_MARKUP_TO_SPACE)) or ():
             if link.schema in ("", "//") or (link.schema == "mailto:" and not link.raw.lower().startswith("mailto:")):
                 return True
     return False
@@ -401,4 +412,4 @@ def render_plain(text: str) -> Markup:
 
 def markdown_tokens(text: str) -> list[Token]:
     """Block tokens of a Markdown text (for analysis that wants structure, not HTML)."""
-    return _MARKDOWN.parse(text)
+    return _reference().parse(text)

@@ -74,3 +74,14 @@ def test_charts_are_valid_accessible_escaped_svg() -> None:
 def test_charts_are_deterministic() -> None:
     data = [("2025-01", 3), ("2025-02", 1)]
     assert bar_chart_svg(data, "Threads per month") == bar_chart_svg(list(data), "Threads per month")
+
+
+def test_chart_escaping_is_the_standard_librarys() -> None:
+    from xml.sax.saxutils import escape as sax_escape
+    from xml.sax.saxutils import quoteattr as sax_quoteattr
+
+    from site_src.enrich.charts import escape, quoteattr
+
+    for text in ["", "plain", "a<b>&c;", 'say "hi"', "it's", "both \" and ' \n\t\r", "&amp; &#10;", "<\"'>"]:
+        assert escape(text) == sax_escape(text)
+        assert quoteattr(text) == sax_quoteattr(text)

@@ -352,7 +352,7 @@ def _needs_reference_as_first_written(text: str) -> bool:
             pieces.append(text[done:])
             rest = " ".join(pieces)
     if markup._FUZZY_HINT.search(rest):
-        for link in markup._LINKIFY.match(text.translate(markup._MARKUP_TO_SPACE)) or ():
+        for link in markup._linkify().match(text.translate(markup._MARKUP_TO_SPACE)) or ():
             if link.schema in ("", "//") or (link.schema == "mailto:" and not link.raw.lower().startswith("mailto:")):
                 return True
     return False
