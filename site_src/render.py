@@ -104,7 +104,10 @@ class Pagination:
     count: int
     prev_path: str
     next_path: str
-    page_paths: list[str]
+    page_paths: list[str] = field(repr=False)
+    """Every page of the list, first to last: the same list on each of its pages. Left out of `repr` (which
+    page keys are made of): it follows from the page's own path and `count`, and spelling it out on each page
+    made planning a list of N pages take time in N squared."""
 
 
 _PLAIN_CALLABLES: frozenset[type] = frozenset(
