@@ -236,6 +236,7 @@ def _enrichment_view(state: incremental.BuildState) -> tuple[object, ...]:
         related._tags.carriers,
         related._tags.postings,
         related._terms.carriers,
+        related._terms.crowded,
         related._terms.postings,
     )
     return shared, {slug: enrichment.record(slug) for slug in sorted(enrichment.slugs())}

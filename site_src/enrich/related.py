@@ -31,7 +31,7 @@ from operator import itemgetter
 from typing import Generic, TypeVar
 
 from .keywords import grid
-from .packed import INTS, Packed, pack, unpack
+from .packed import INTS, SEPARATOR, Packed, pack, unpack
 
 __all__ = ["POSTING_CAP", "POSTING_KEEP", "QUERY_FEATURES", "RelatedIndex", "RelatedItem", "related_threads"]
 
@@ -144,19 +144,28 @@ _Posting = tuple[tuple[int, K], ...]
 class _Features(Generic[K]):
     """One kind of feature (tags or terms) of a `RelatedIndex`: each thread's vector, carriers, postings."""
 
-    __slots__ = ("_open", "carriers", "postings", "vectors")
+    __slots__ = ("_open", "_rescan", "carriers", "counts_only", "crowded", "postings", "vectors")
 
-    def __init__(self) -> None:
+    def __init__(self, counts_only: bool = False) -> None:
         self.vectors: dict[K, dict[str, int] | Packed[int]] = {}
         """Key -> its scaled vector (feature -> weight, in `related_threads` order), packed: a warm build keeps
         one for every thread and opens only those an update looks at (`weights`)."""
         self.carriers: dict[str, set[K]] = {}
-        """Feature -> keys whose vector has it (its frequency is the set's size)."""
+        """Feature -> keys whose vector has it (its frequency is the set's size), but for `crowded` features."""
+        self.counts_only = counts_only
+        """Whether a feature carried by more than `_crowd()` threads keeps only its number of carriers."""
+        self.crowded: dict[str, int] = {}
+        """Feature -> its number of carriers, for features carried by more than `_crowd()` threads (with
+        `counts_only`). Too common to have a posting, they need no list of carriers: at 100,000 threads those
+        lists were 150 MB. When one falls back to `POSTING_CAP` carriers or fewer, its list is found again by a
+        scan of the vectors."""
         self.postings: dict[str, _Posting[K]] = {}
         """Feature -> the `POSTING_KEEP` strongest (weight, key), strongest first, ties by key; only for features
         carried by more than one and at most `POSTING_CAP` threads."""
         self._open: dict[K, dict[str, int]] = {}
         """Vectors unpacked during the current update (`close` forgets them)."""
+        self._rescan: set[str] = set()
+        """Crowded features that lost carriers in the current update (`repost` finds their carriers again)."""
 
     def weights(self, key: K) -> dict[str, int]:
         """The vector of `key` as a dict (empty when it has none)."""
@@ -170,6 +179,48 @@ class _Features(Generic[K]):
         """The update is over: keep only the packed vectors."""
         self._open.clear()
 
+    def members(self, f: str) -> set[K]:
+        """The keys whose vector has `f` (for a crowded feature, found by a scan of every vector)."""
+        if f not in self.crowded:
+            return self.carriers.get(f, set())
+        padded = f"{SEPARATOR}{f}{SEPARATOR}"
+        return {
+            key
+            for key, vector in self.vectors.items()
+            if (padded in f"{SEPARATOR}{vector.names}{SEPARATOR}" if isinstance(vector, Packed) else f in vector)
+        }
+
+    def _add(self, f: str, key: K) -> None:
+        count = self.crowded.get(f)
+        if count is not None:
+            self.crowded[f] = count + 1
+            return
+        members = self.carriers.get(f)
+        if members is None:
+            self.carriers[f] = {key}
+            return
+        members.add(key)
+        if self.counts_only and len(members) > _crowd():
+            self.crowded[f] = len(members)
+            del self.carriers[f]
+
+    def _discard(self, f: str, key: K) -> None:
+        count = self.crowded.get(f)
+        if count is not None:
+            self.crowded[f] = count - 1
+            if count - 1 <= POSTING_CAP:
+                self._rescan.add(f)
+            return
+        members = self.carriers[f]
+        members.discard(key)
+        if not members:
+            del self.carriers[f]
+
+    def count(self, f: str) -> int:
+        """How many keys' vectors have `f`."""
+        crowded = self.crowded.get(f)
+        return crowded if crowded is not None else len(self.carriers.get(f, ()))
+
     def assign(self, key: K, vector: list[tuple[str, int]] | None, touched: set[str]) -> bool:
         """Give `key` this vector (None: drop it); features whose carriers or weights changed go to `touched`.
         True when the vector changed."""
@@ -178,14 +229,10 @@ class _Features(Generic[K]):
         known = self.vectors.get(key)
         if known == packed:
             return False  # the same features with the same weights, in the same (sorted) order
-        carriers = self.carriers
+        add = self._add
         if known is None and key not in self._open:  # a key seen for the first time: every feature is new
             for f in new_weights:
-                members = carriers.get(f)
-                if members is None:
-                    carriers[f] = {key}
-                else:
-                    members.add(key)
+                add(f, key)
             touched.update(new_weights)
             if packed is not None:
                 self.vectors[key] = packed
@@ -193,12 +240,9 @@ class _Features(Generic[K]):
             return True
         old_weights = self.weights(key)
         for f in old_weights.keys() - new_weights.keys():
-            members = self.carriers[f]
-            members.discard(key)
-            if not members:
-                del self.carriers[f]
+            self._discard(f, key)
         for f in new_weights.keys() - old_weights.keys():
-            self.carriers.setdefault(f, set()).add(key)
+            add(f, key)
         touched.update(f for f in old_weights.keys() | new_weights.keys() if old_weights.get(f) != new_weights.get(f))
         if packed is None:
             self.vectors.pop(key, None)
@@ -211,12 +255,20 @@ class _Features(Generic[K]):
         """Rebuild the postings of `features`; return those whose posting changed (or appeared, or went)."""
         changed: set[str] = set()
         weights = self.weights
-        for f in features:
-            members = self.carriers.get(f, ())
+        for f in set(features) | self._rescan:  # a feature that lost carriers was touched: the union is a guard
+            if f in self._rescan:
+                self._rescan.discard(f)
+                if self.crowded.get(f, 0) <= POSTING_CAP:  # few enough to list again
+                    members = self.members(f)
+                    del self.crowded[f]
+                    if members:
+                        self.carriers[f] = members
             posting: _Posting[K] | None = None
-            if 1 < len(members) <= POSTING_CAP:
-                ranked = sorted(members, key=lambda key: (-weights(key)[f], key))
-                posting = tuple((weights(key)[f], key) for key in ranked[:POSTING_KEEP])
+            if f not in self.crowded:
+                members = self.carriers.get(f, set())
+                if 1 < len(members) <= POSTING_CAP:
+                    ranked = sorted(members, key=lambda key: (-weights(key)[f], key))
+                    posting = tuple((weights(key)[f], key) for key in ranked[:POSTING_KEEP])
             if self.postings.get(f) != posting:
                 changed.add(f)
                 if posting is None:
@@ -224,6 +276,12 @@ class _Features(Generic[K]):
                 else:
                     self.postings[f] = posting
         return changed
+
+
+def _crowd() -> int:
+    """Carriers above which a feature of a `_Features(counts_only=True)` keeps only their number: well above
+    `POSTING_CAP`, so that a feature going back and forth across the cap is not scanned for each time."""
+    return 2 * POSTING_CAP
 
 
 class RelatedIndex(Generic[K]):
@@ -248,7 +306,7 @@ class RelatedIndex(Generic[K]):
         """Forget everything: the next update computes every list."""
         self._items: dict[K, tuple[tuple[str, ...], dict[str, float] | Packed[float]]] = {}
         self._tags: _Features[K] = _Features()
-        self._terms: _Features[K] = _Features()
+        self._terms: _Features[K] = _Features(counts_only=True)
         self._related: dict[K, list[K]] = {}
         self.reset = True
 
@@ -275,6 +333,7 @@ class RelatedIndex(Generic[K]):
         shell: RelatedIndex[K] = RelatedIndex(self.k)
         shell._tags.carriers, shell._tags.postings = self._tags.carriers, self._tags.postings
         shell._terms.carriers, shell._terms.postings = self._terms.carriers, self._terms.postings
+        shell._terms.crowded = self._terms.crowded
         shell.reset = False
         return shell
 
@@ -335,7 +394,7 @@ class RelatedIndex(Generic[K]):
 
         for features, touched in ((tags, tags_touched), (terms, terms_touched)):
             for f in features.repost(touched):
-                dirty.update(features.carriers.get(f, ()))
+                dirty.update(features.members(f))
         for key in dirty:
             if key in new:
                 self._related[key] = self._query(key)

@@ -8,7 +8,7 @@ import random
 import pytest
 
 from site_src.config import SiteConfig
-from site_src.enrich import EnrichedThread, enrich_site, enrich_thread
+from site_src.enrich import EnrichedThread, enrich_site, enrich_thread, related
 from site_src.enrich.incremental import SiteEnrichment
 from site_src.model import Comment, Thread
 
@@ -82,6 +82,40 @@ def outcome(items: list[EnrichedThread]) -> list[tuple[object, ...]]:
 @pytest.mark.parametrize(("seed", "size"), [*((seed, 14) for seed in range(12)), *((seed, 60) for seed in range(4))])
 def test_incremental_equals_full_after_random_edits(seed: int, size: int) -> None:
     """14 threads: counts are exact; 60: they are on the `grid` (rounded), where an edit re-weights few terms."""
+    _random_edits(seed, size)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_warm_equals_full_with_crowded_terms(seed: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    """With a tiny posting cap most terms are crowded (counted, their carriers not listed), and some cross back."""
+    monkeypatch.setattr(related, "POSTING_CAP", 2)
+    _random_edits(seed, 12)
+
+
+def test_a_crowded_term_gets_its_carriers_listed_again(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A term carried by more than twice the cap keeps only a count; when it falls back to the cap, a scan lists
+    its carriers again and its posting comes back: the lists stay what `related_threads` gives."""
+    monkeypatch.setattr(related, "POSTING_CAP", 2)
+
+    def item(key: str, shared: bool) -> related.RelatedItem[str]:
+        terms = {f"own{key}": 1.0, "other": 0.5, **({"shared": 2.0} if shared else {})}
+        return related.RelatedItem(key, ("t",) if key < "c" else (), terms)
+
+    keys = [chr(ord("a") + i) for i in range(7)]
+    index: related.RelatedIndex[str] = related.RelatedIndex(2)
+    first = [item(k, True) for k in keys]
+    assert index.update(first) == related.related_threads(first, 2)
+    terms = index._terms
+    assert terms.crowded == {"shared": 7, "other": 7} and "shared" not in terms.carriers
+    second = [item(k, k in ("a", "b")) for k in keys]  # five threads drop the term: two carry it
+    assert index.update(second) == related.related_threads(second, 2)
+    assert "shared" not in terms.crowded and terms.carriers["shared"] == {"a", "b"}
+    assert [key for _, key in terms.postings["shared"]] == ["a", "b"]
+
+
+def _random_edits(seed: int, size: int) -> None:
+    """Random edits, retags, additions and removals; after each, the warm enrichment must give what a full run
+    gives, and every crowded term counts exactly its carriers."""
     rng = random.Random(seed)
     config = dataclasses.replace(SiteConfig(), auto_tags=2)
     records: dict[int, EnrichedThread] = {i: enrich_thread(make_thread(rng, i, 0), config) for i in range(size)}
@@ -94,6 +128,9 @@ def test_incremental_equals_full_after_random_edits(seed: int, size: int) -> Non
         state.apply(warm, config)
         enrich_site(cold, config)
         assert outcome(warm) == outcome(cold), f"seed {seed}, step {step}"
+        terms = state._related._terms
+        for f, count in terms.crowded.items():
+            assert count == len(terms.members(f)) > related.POSTING_CAP
         action = rng.random()
         if action < 0.6 or len(records) < size - 3:  # edit (new terms, maybe new tags); keep >= 10 threads mostly
             i = rng.choice(order)
