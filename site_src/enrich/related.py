@@ -144,7 +144,7 @@ _Posting = tuple[tuple[int, K], ...]
 class _Features(Generic[K]):
     """One kind of feature (tags or terms) of a `RelatedIndex`: each thread's vector, carriers, postings."""
 
-    __slots__ = ("_open", "_rescan", "carriers", "counts_only", "crowded", "postings", "vectors")
+    __slots__ = ("_open", "carriers", "counts_only", "crowded", "postings", "vectors")
 
     def __init__(self, counts_only: bool = False) -> None:
         self.vectors: dict[K, dict[str, int] | Packed[int]] = {}
@@ -157,15 +157,13 @@ class _Features(Generic[K]):
         self.crowded: dict[str, int] = {}
         """Feature -> its number of carriers, for features carried by more than `_crowd()` threads (with
         `counts_only`). Too common to have a posting, they need no list of carriers: at 100,000 threads those
-        lists were 150 MB. When one falls back to `POSTING_CAP` carriers or fewer, its list is found again by a
-        scan of the vectors."""
+        lists were 150 MB. One that falls back to `POSTING_CAP` carriers or fewer stays here only until the end
+        of the update (it lost carriers, so it was touched): `repost` lists its carriers again by a scan."""
         self.postings: dict[str, _Posting[K]] = {}
         """Feature -> the `POSTING_KEEP` strongest (weight, key), strongest first, ties by key; only for features
         carried by more than one and at most `POSTING_CAP` threads."""
         self._open: dict[K, dict[str, int]] = {}
         """Vectors unpacked during the current update (`close` forgets them)."""
-        self._rescan: set[str] = set()
-        """Crowded features that lost carriers in the current update (`repost` finds their carriers again)."""
 
     def weights(self, key: K) -> dict[str, int]:
         """The vector of `key` as a dict (empty when it has none)."""
@@ -208,18 +206,11 @@ class _Features(Generic[K]):
         count = self.crowded.get(f)
         if count is not None:
             self.crowded[f] = count - 1
-            if count - 1 <= POSTING_CAP:
-                self._rescan.add(f)
             return
         members = self.carriers[f]
         members.discard(key)
         if not members:
             del self.carriers[f]
-
-    def count(self, f: str) -> int:
-        """How many keys' vectors have `f`."""
-        crowded = self.crowded.get(f)
-        return crowded if crowded is not None else len(self.carriers.get(f, ()))
 
     def assign(self, key: K, vector: list[tuple[str, int]] | None, touched: set[str]) -> bool:
         """Give `key` this vector (None: drop it); features whose carriers or weights changed go to `touched`.
@@ -255,14 +246,12 @@ class _Features(Generic[K]):
         """Rebuild the postings of `features`; return those whose posting changed (or appeared, or went)."""
         changed: set[str] = set()
         weights = self.weights
-        for f in set(features) | self._rescan:  # a feature that lost carriers was touched: the union is a guard
-            if f in self._rescan:
-                self._rescan.discard(f)
-                if self.crowded.get(f, 0) <= POSTING_CAP:  # few enough to list again
-                    members = self.members(f)
-                    del self.crowded[f]
-                    if members:
-                        self.carriers[f] = members
+        for f in features:
+            if self.crowded.get(f, POSTING_CAP + 1) <= POSTING_CAP:  # crowded no more: list its carriers again
+                members = self.members(f)
+                del self.crowded[f]
+                if members:
+                    self.carriers[f] = members
             posting: _Posting[K] | None = None
             if f not in self.crowded:
                 members = self.carriers.get(f, set())
