@@ -222,10 +222,23 @@ def hugo_available() -> str | None:
     return None
 
 
+def digest_env() -> dict[str, str]:
+    """The environment thread-digest runs in, as installed for a user: this checkout on the path, and compiled
+    modules cached (pip compiles them at install; a checkout writes them on first run). A sandbox that sets
+    PYTHONDONTWRITEBYTECODE made every run compile ~60 modules again."""
+    env = dict(os.environ, PYTHONPATH=str(REPO) + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    return env
+
+
 def digest_available(python: str) -> str | None:
-    env = {name: value for name, value in os.environ.items() if name != "PYTHONDONTWRITEBYTECODE"}
-    proc = subprocess.run(  # also leaves the compiled modules in place, as `make_tools` runs them
-        [python, "-m", "site_src", "build", "--help"], cwd=REPO, env=env, capture_output=True, text=True, check=False
+    proc = subprocess.run(  # also leaves the compiled modules in place for the measured runs
+        [python, "-m", "site_src", "build", "--help"],
+        cwd=REPO,
+        env=digest_env(),
+        capture_output=True,
+        text=True,
+        check=False,
     )
     if proc.returncode != 0:
         lines = (proc.stderr or proc.stdout).strip().splitlines()
@@ -258,10 +271,6 @@ def make_tools(names: list[str], c: Corpus, outdir: Path, python: str) -> list[T
                 )
             )
         elif name == "digest":
-            env = dict(os.environ, PYTHONPATH=str(REPO) + os.pathsep + os.environ.get("PYTHONPATH", ""))
-            # as installed for a user: compiled modules are cached (pip compiles them at install; a source
-            # checkout writes them on first run). A sandbox that sets this made every run compile ~60 modules.
-            env.pop("PYTHONDONTWRITEBYTECODE", None)
             tools.append(
                 Tool(
                     "digest",
@@ -270,7 +279,7 @@ def make_tools(names: list[str], c: Corpus, outdir: Path, python: str) -> list[T
                     c.site / "content" / c.edit_name,
                     [python, "-m", "site_src", "build", str(c.site), "-o", str(out)],
                     [c.site / ".digest-cache"],
-                    env,
+                    digest_env(),
                 )
             )
     return tools
