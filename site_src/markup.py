@@ -403,13 +403,3 @@ def render_markdown(text: str) -> Markup:
     if not text:
         return Markup("")
     return Markup(_RENDER(text))
-
-
-def render_plain(text: str) -> Markup:
-    """Plain text -> escaped HTML (for titles, names, generated summaries)."""
-    return escape(text)
-
-
-def markdown_tokens(text: str) -> list[Token]:
-    """Block tokens of a Markdown text (for analysis that wants structure, not HTML)."""
-    return _reference().parse(text)
