@@ -318,7 +318,7 @@ def run_show(options: argparse.Namespace) -> int:
 
 
 NEW_SITE_TOML = """\
-# thread-digest site configuration. Every key is optional; see the README.
+# thread-digest site configuration. Every key is optional; see docs/configuration.md.
 title = "My discussion digest"
 description = "Discussions worth keeping."
 base_url = "/"

@@ -1,7 +1,7 @@
 """What templates see: views of the model, built per page. This module is the theme API.
 
 Templates never get the model itself, so a renamed model field never breaks a
-theme. Every field is documented in the README ("Template variables").
+theme. Every field is documented in docs/themes.md ("Template variables").
 Markdown becomes HTML here, through `markup.render_markdown` only.
 """
 

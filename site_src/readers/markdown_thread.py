@@ -1,6 +1,6 @@
 """[parse] Markdown thread (`.md`): YAML front matter, the post, `--- comment` blocks.
 
-Text in, `Thread` out, no disk. The comment syntax is documented in the README
+Text in, `Thread` out, no disk. The comment syntax is documented in docs/formats.md
 ("Markdown thread"): a line `--- comment key=value ...` outside a fenced code
 block starts a comment; `parent=<id>` names a comment above it.
 """

@@ -1,6 +1,6 @@
 """[parse] Plain-text digest (`.txt`): a discussion as copied out of a forum page.
 
-Text in, `Thread` out, no disk. Shape (see README "Plain-text digest"):
+Text in, `Thread` out, no disk. Shape (see docs/formats.md, "Plain-text digest"):
 title line; optional source URL, `Posted by`, `Tags:`, `Date:`, `Summary:`,
 `N comments` header lines; post body; numbered comments (`  1. `) with
 indented continuation lines; an optional `Comments are closed.` footer.
