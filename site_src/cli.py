@@ -20,7 +20,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, NoReturn
 
-from . import __version__
+from . import version
 from .config import ConfigError, SiteConfig, load_config
 from .diagnostics import Problem, Report, SourceError
 from .importers import cli as import_cli
@@ -72,7 +72,7 @@ def main(argv: list[str] | None = None, *, end_process: bool = False) -> int:
 
 def make_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="digest", description="Discussion threads in, a static digest site out.")
-    parser.add_argument("--version", action="version", version=f"thread-digest {__version__}")
+    parser.add_argument("--version", action=_PrintVersion, help="show the version and exit")
     parser.add_argument("-v", "--verbose", action="store_true", help="show causes of errors and debug logging")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
@@ -123,6 +123,16 @@ def make_parser() -> argparse.ArgumentParser:
     serve_cmd.add_argument("--poll", action="store_true", help="poll for changes (network drives, some containers)")
     serve_cmd.set_defaults(run=run_serve)
     return parser
+
+
+class _PrintVersion(argparse.Action):
+    """`--version`: looks the version up only when asked (see `site_src.version`)."""
+
+    def __init__(self, option_strings: list[str], dest: str, help: str | None = None) -> None:
+        super().__init__(option_strings, dest=argparse.SUPPRESS, default=argparse.SUPPRESS, nargs=0, help=help)
+
+    def __call__(self, parser: argparse.ArgumentParser, *args: Any, **kwargs: Any) -> NoReturn:
+        parser.exit(message=f"thread-digest {version()}\n")
 
 
 def _site_options(cmd: argparse.ArgumentParser) -> None:

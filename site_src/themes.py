@@ -2,19 +2,33 @@
 
 A theme is `themes/<name>/` with `templates/`, `static/` and `theme.toml`
 (`name`, `description`, `extends = "default"`). The site's own `themes/`
-folder is searched before the bundled one. `Theme.chain` lists the theme
-first, then the themes it extends.
+folder is searched before the bundled ones, which are the package data of
+`site_src.bundled_themes` (the repository's `themes/`), found through
+`importlib.resources` wherever thread-digest is installed. `Theme.chain` lists
+the theme first, then the themes it extends.
 """
 
 from __future__ import annotations
 
+import difflib
+import re
 import tomllib
 from dataclasses import dataclass
+from importlib import resources
 from pathlib import Path
 
+from .config import CONFIG_NAME
 from .diagnostics import SourceError
 
-BUNDLED_THEMES = Path(__file__).resolve().parent.parent / "themes"
+
+def _bundled_themes() -> Path:
+    folder = resources.files("site_src.bundled_themes")
+    if not isinstance(folder, Path):  # a zipped install: templates must be real files for Jinja and the watcher
+        raise RuntimeError(f"thread-digest's bundled themes are not on disk ({folder}); install it unzipped")
+    return folder
+
+
+BUNDLED_THEMES = _bundled_themes()
 """The themes shipped with thread-digest (`default`, `broadsheet`)."""
 THEME_KEYS = ("name", "description", "extends")
 
@@ -29,49 +43,77 @@ class Theme:
 def find_theme_dir(name: str, site_dir: Path) -> Path | None:
     for root in (site_dir / "themes", BUNDLED_THEMES):
         folder = root / name
-        if (folder / "templates").is_dir() or (folder / "theme.toml").is_file():
+        if _is_theme(folder):
             return folder
     return None
+
+
+def available_themes(site_dir: Path) -> list[str]:
+    """Names of the themes a site can use: its own and the bundled ones."""
+    roots = [root for root in (site_dir / "themes", BUNDLED_THEMES) if root.is_dir()]
+    return sorted({p.name for root in roots for p in root.iterdir() if _is_theme(p)})
+
+
+def _is_theme(folder: Path) -> bool:
+    return (folder / "templates").is_dir() or (folder / "theme.toml").is_file()
 
 
 def load_theme(name: str, site_dir: Path) -> Theme:
     """Resolve a theme and the themes it extends; errors name site.toml or the theme.toml at fault."""
     chain: list[Path] = []
     current: str | None = name
-    asked_by = "site.toml"
+    asked_by = site_dir / CONFIG_NAME
+    key = "theme"
     while current is not None:
         folder = find_theme_dir(current, site_dir)
+        shown, line = _shown(asked_by, site_dir), _line_of_key(asked_by, key)
         if folder is None:
-            known = sorted(
-                p.name
-                for root in (site_dir / "themes", BUNDLED_THEMES)
-                if root.is_dir()
-                for p in root.iterdir()
-                if p.is_dir()
-            )
-            raise SourceError(asked_by, 0, f"theme '{current}' not found", hint="themes available: " + ", ".join(known))
+            known = available_themes(site_dir)
+            close = difflib.get_close_matches(current, known, n=1)
+            hint = f"did you mean '{close[0]}'?" if close else "themes available: " + ", ".join(known)
+            raise SourceError(shown, line, f"theme '{current}' not found", hint=hint)
         if folder in chain:
-            raise SourceError(asked_by, 0, f"theme '{current}' extends itself through {[p.name for p in chain]}")
+            raise SourceError(shown, line, f"theme '{current}' extends itself through {[p.name for p in chain]}")
         chain.append(folder)
-        asked_by = str(folder / "theme.toml")
-        current = _extends(folder)
+        asked_by, key = folder / "theme.toml", "extends"
+        current = _extends(folder, site_dir)
     return Theme(name=name, chain=tuple(chain))
 
 
-def _extends(folder: Path) -> str | None:
+def _shown(path: Path, site_dir: Path) -> str:
+    """A problem's path: relative to the site folder when inside it (a bundled theme's stays absolute)."""
+    try:
+        return path.relative_to(site_dir).as_posix()
+    except ValueError:
+        return path.as_posix()
+
+
+def _line_of_key(path: Path, key: str) -> int:
+    """The line of `path` that sets `key` (0 when none does, or the file cannot be read)."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return 0
+    match = re.search(rf"^\s*\"?{re.escape(key)}\"?\s*=", text, re.MULTILINE)
+    return text.count("\n", 0, match.start()) + 1 if match else 0
+
+
+def _extends(folder: Path, site_dir: Path) -> str | None:
     path = folder / "theme.toml"
     if not path.is_file():
         return None
+    shown = _shown(path, site_dir)
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise SourceError(str(path), 0, f"invalid theme.toml: {exc}") from exc
+        raise SourceError(shown, 0, f"invalid theme.toml: {exc}") from exc
     unknown = sorted(set(data) - set(THEME_KEYS))
     if unknown:
-        raise SourceError(str(path), 0, f"unknown key '{unknown[0]}' (known: {', '.join(THEME_KEYS)})")
+        line = _line_of_key(path, unknown[0])
+        raise SourceError(shown, line, f"unknown key '{unknown[0]}' (known: {', '.join(THEME_KEYS)})")
     extends = data.get("extends")
     if extends is not None and not isinstance(extends, str):
-        raise SourceError(str(path), 0, "'extends' must be a theme name")
+        raise SourceError(shown, _line_of_key(path, "extends"), "'extends' must be a theme name")
     return extends
 
 
