@@ -7,7 +7,6 @@ Exit codes: 0 success; 1 the input has errors (or warnings, with --strict);
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import gc
 import json
 import logging
@@ -22,7 +21,7 @@ from typing import Any, NoReturn
 
 from . import version
 from .config import ConfigError, SiteConfig, load_config
-from .diagnostics import Problem, Report, SourceError
+from .diagnostics import Problem, Report, SourceError, shown_path
 from .importers import cli as import_cli
 from .load import decode_source
 from .pipeline import build
@@ -60,7 +59,7 @@ def main(argv: list[str] | None = None, *, end_process: bool = False) -> int:
         return int(options.run(options))
     except ConfigError as exc:
         for problem in exc.problems:
-            print(problem.format(), file=sys.stderr)
+            print(problem.format(exc.site_dir), file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
@@ -153,7 +152,7 @@ def config_from_args(options: argparse.Namespace) -> SiteConfig:
         overrides["relative_urls"] = True
     site_dir: Path = options.site
     if not site_dir.is_dir():
-        raise ConfigError([Problem(str(site_dir), 0, "error", "no such site folder")])
+        raise ConfigError([Problem(os.path.abspath(site_dir), 0, "error", "no such site folder")])
     return load_config(site_dir, overrides, config_path=getattr(options, "config", None))
 
 
@@ -176,10 +175,10 @@ def run_build(options: argparse.Namespace) -> int:
             executor=executor,
             use_cache=not options.no_cache,
         )
-    print_problems(result.report)
+    print_problems(result.report, config.site_dir)
     elapsed = time.perf_counter() - started
     failed = bool(result.report.errors) or (options.strict and bool(result.report.warnings))
-    out = config.output_path()
+    out = shown_path(config.output_path(), Path("."))
     if result.written is not None and not options.quiet:
         w = result.written
         if result.cached == "unchanged":
@@ -192,7 +191,8 @@ def run_build(options: argparse.Namespace) -> int:
         print(f"{what} in {elapsed:.2f} s -> {out}", file=sys.stderr)
     code = EXIT_OK
     if failed:
-        kept = "published anyway (--keep-going)" if result.written else f"{out} left as it was"
+        published = result.written is not None and result.cached != "unchanged"
+        kept = "published anyway (--keep-going)" if published else f"{out} left as it was"
         print(f"{_count(result.report)}; {kept}", file=sys.stderr)
         code = EXIT_ERRORS
     if options.end_process:
@@ -218,12 +218,12 @@ def run_check(options: argparse.Namespace) -> int:
     config = config_from_args(options)
     out = config.output_path()
     if not out.is_dir():
-        print(f"{out}: error: no built site here; run 'digest build' first", file=sys.stderr)
+        print(f"{shown_path(out, Path('.'))}: error: no built site here; run 'digest build' first", file=sys.stderr)
         return EXIT_ERRORS
     result = check_output(read_output(out), config.base_url, relative=config.relative_urls)
-    for problem in result.problems:  # paths as given on the command line, so editors can open them
-        print(dataclasses.replace(problem, path=(out / problem.path).as_posix()).format(), file=sys.stderr)
-    print(f"{out}: {result.summary()}", file=sys.stderr)
+    for problem in result.problems:  # paths relative to the output folder
+        print(problem.format(out), file=sys.stderr)
+    print(f"{shown_path(out, Path('.'))}: {result.summary()}", file=sys.stderr)
     return EXIT_OK if result.ok else EXIT_ERRORS
 
 
@@ -244,9 +244,10 @@ def remote_executor(url: str | None) -> Iterator[Executor | None]:
         yield client.get_executor()
 
 
-def print_problems(report: Report) -> None:
+def print_problems(report: Report, site_dir: Path) -> None:
+    """Every problem, its path shown from the current folder (problem paths are relative to `site_dir`)."""
     for problem in report.sorted():
-        print(problem.format(), file=sys.stderr)
+        print(problem.format(site_dir), file=sys.stderr)
 
 
 def _count(report: Report) -> str:
@@ -261,7 +262,7 @@ def run_tags(options: argparse.Namespace) -> int:
     config = load_config(options.site)
     report = Report()
     items = parse_and_enrich(config, report)
-    print_problems(report)
+    print_problems(report, config.site_dir)
     if options.suggest:
         for path, tags in suggested_tags(items, options.n).items():
             print(f"{path}: {', '.join(tags) if tags else '(none)'}")
@@ -331,7 +332,7 @@ NEW_SITE_TOML = """\
 # thread-digest site configuration. Every key is optional; see docs/configuration.md.
 title = "My discussion digest"
 description = "Discussions worth keeping."
-base_url = "/"
+base_url = "/"  # before deploying: the site's address, e.g. "https://example.org/digest/"
 language = "en"
 theme = "default"
 per_page = 20

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import os
 import re
 import tomllib
 from dataclasses import dataclass, field, fields
@@ -98,7 +99,7 @@ def load_config(site_dir: Path, overrides: dict[str, Any] | None = None, config_
     Raises `ConfigError` listing every problem found.
     """
     path = config_path or site_dir / CONFIG_NAME
-    shown = path.name if config_path is None else str(path)
+    shown = path.name if config_path is None else os.path.abspath(path)  # problem paths: relative to the site
     values: dict[str, Any] = {}
     text = ""
     if path.is_file():
@@ -107,21 +108,22 @@ def load_config(site_dir: Path, overrides: dict[str, Any] | None = None, config_
             text = raw.decode("utf-8")
             values = tomllib.loads(text)
         except UnicodeDecodeError as exc:
-            raise ConfigError([Problem(shown, raw.count(b"\n", 0, exc.start) + 1, "error", "not UTF-8 text")]) from exc
+            line = raw.count(b"\n", 0, exc.start) + 1
+            raise ConfigError([Problem(shown, line, "error", "not UTF-8 text")], site_dir) from exc
         except tomllib.TOMLDecodeError as exc:
             line = int(m.group(1)) if (m := re.search(r"line (\d+)", str(exc))) else 0
-            raise ConfigError([Problem(shown, line, "error", f"invalid TOML: {exc}")]) from exc
+            raise ConfigError([Problem(shown, line, "error", f"invalid TOML: {exc}")], site_dir) from exc
     problems = [_check(shown, text, key, value) for key, value in values.items()]
     problems += [_check("command line", "", key, value) for key, value in (overrides or {}).items()]
     found = [p for p in problems if p is not None]
     if found:
-        raise ConfigError(found)
+        raise ConfigError(found, site_dir)
     merged = {**values, **(overrides or {})}
     return SiteConfig(site_dir=site_dir, **merged)
 
 
 def _check(shown: str, text: str, key: str, value: Any) -> Problem | None:
-    line = _line_of_key(text, key)
+    line = line_of_key(text, key)
     spec = KEYS.get(key)
     if spec is None:
         close = difflib.get_close_matches(key, KEYS, n=1)
@@ -160,17 +162,28 @@ def _check_base_url(shown: str, line: int, value: str) -> Problem | None:
     )
 
 
-def _line_of_key(text: str, key: str) -> int:
+def line_of_key(text: str, key: str) -> int:
+    """The 1-based line of TOML `text` that sets top-level `key`; 0 when none does."""
     match = re.search(rf"^\s*\"?{re.escape(key)}\"?\s*=", text, re.MULTILINE)
     return text.count("\n", 0, match.start()) + 1 if match else 0
+
+
+def line_of_key_in(path: Path, key: str) -> int:
+    """`line_of_key` of a file (0 when it cannot be read)."""
+    try:
+        return line_of_key(path.read_text(encoding="utf-8"), key)
+    except (OSError, UnicodeDecodeError):
+        return 0
 
 
 class ConfigError(Exception):
     """`site.toml` or the command line asked for something impossible."""
 
-    def __init__(self, problems: list[Problem]) -> None:
+    def __init__(self, problems: list[Problem], site_dir: Path = Path(".")) -> None:
         super().__init__("\n".join(p.format() for p in problems))
         self.problems = problems
+        """Their paths are relative to `site_dir` (or absolute)."""
+        self.site_dir = site_dir
 
 
 __all__ = ["CONFIG_NAME", "ConfigError", "SiteConfig", "SourceError", "load_config"]

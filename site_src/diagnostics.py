@@ -8,12 +8,16 @@ prints the report and turns it into an exit code.
 from __future__ import annotations
 
 import logging
+import os
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Literal
 
 log = logging.getLogger(__name__)
 
 Level = Literal["error", "warning"]
+NOT_FILES = ("command line", "template")
+"""Problem paths that name no file (`template base.html` too): shown as they are."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -21,7 +25,7 @@ class Problem:
     """One thing wrong with the input."""
 
     path: str
-    """File, relative to the site folder."""
+    """File, relative to the site folder (or absolute when outside it); or one of `NOT_FILES`."""
     line: int
     """1-based line; 0 when the problem concerns the whole file."""
     level: Level
@@ -33,9 +37,11 @@ class Problem:
     excerpt: str = ""
     """The offending source line, shown under the message."""
 
-    def format(self) -> str:
-        """`path:line: level: message`, then the excerpt and hint indented."""
-        where = f"{self.path}:{self.line}" if self.line else self.path
+    def format(self, site_dir: Path | None = None) -> str:
+        """`path:line: level: message`, then the excerpt and hint indented. With `site_dir` (the folder `path` is
+        relative to), the path is shown from where the command runs, so a terminal or editor can open it."""
+        path = self.path if site_dir is None else shown_path(self.path, site_dir)
+        where = f"{path}:{self.line}" if self.line else path
         text = f"{where}: {self.level}: {self.message}"
         if self.excerpt:
             text += "\n    " + self.excerpt.strip("\n")
@@ -85,6 +91,19 @@ class Report:
     def sorted(self) -> list[Problem]:
         """Problems by file and line, so output is stable whatever order work finished in."""
         return sorted(self.problems, key=lambda p: (p.path, p.line, p.level, p.message))
+
+
+def shown_path(path: str | Path, base: Path) -> str:
+    """`path` (relative to `base`, or absolute) as a person at the terminal names it: relative to the current
+    folder when inside it, absolute otherwise. `digest build sites/a` shows `sites/a/site.toml`."""
+    text = str(path)
+    if text in NOT_FILES or text.startswith(tuple(f"{name} " for name in NOT_FILES)):
+        return text
+    full = Path(os.path.abspath(base / path))
+    try:
+        return full.relative_to(os.getcwd()).as_posix()
+    except ValueError:
+        return full.as_posix()
 
 
 def line_of_offset(text: str, offset: int) -> int:

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from . import cache
+from .advice import advise
 from .config import SiteConfig
 from .diagnostics import Report, SourceError
 from .enrich import EnrichedThread
@@ -92,7 +93,9 @@ def build(
         with _executor(executor, jobs, len(listing)) as pool, tempfile.TemporaryDirectory() as spool:
             builder = Builder(lambda: config, executor=pool, progress=progress, spool=spool)
             done = builder.rebuild(memory, listing=listing)
-        return _result(done, dict(sorted(memory.files.items())), None, "none")
+        result = _result(done, dict(sorted(memory.files.items())), None, "none")
+        result.report.extend(advise(config, result.threads, result.report))
+        return result
 
     out = config.output_path()
     listed = stamp_files(listing)
@@ -134,6 +137,7 @@ def build(
         folder.abort()
         raise
     result = _result(done, {}, report, "state" if state is not None else "none")
+    result.report.extend(advise(config, result.threads, result.report))
     blocked = bool(result.report.errors) or (strict and bool(result.report.warnings))
     if blocked and not keep_going:
         folder.abort()

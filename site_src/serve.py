@@ -97,6 +97,8 @@ class LiveSite:
 
     base_path: str
     """The site's path under the server root (`/` or `/digest/`)."""
+    site_dir: Path | None = None
+    """The site folder problem paths are relative to (shown from the current folder); None: shown as they are."""
     navigate: bool = False
     """Send browsers to the page of the thread just edited."""
     instance: str = field(default_factory=lambda: uuid.uuid4().hex[:12])
@@ -121,7 +123,7 @@ class LiveSite:
         `timing` (wall-clock milliseconds: `event`, the first file event of the burst; `start`, the build's
         start) goes out with the event, with `published` added: where the time of a save went.
         """
-        errors = [p.format() for p in result.errors]
+        errors = [p.format(self.site_dir) for p in result.errors]
         with self.cond:
             self.files = result.files
             self.pending = False
@@ -608,9 +610,9 @@ def serve(
 ) -> int:
     """Run the preview until Ctrl-C (or SIGTERM). `out` gets the URL (its first line), `err` problems and builds."""
     first = load()
-    live = LiveSite(base_path=first.base_path, navigate=options.navigate)
+    live = LiveSite(base_path=first.base_path, site_dir=first.site_dir, navigate=options.navigate)
     warm = WarmSite(load)
-    console = _Console(err)
+    console = _Console(err, first.site_dir)
     rebuilder = Rebuilder(warm, live, console.report)
     watcher = Watcher(rebuilder, config_path, options.poll)
     rebuilder.after_build = lambda: watcher.sync(warm.config)
@@ -653,12 +655,13 @@ def _raise_interrupt(signum: int, frame: object) -> None:
 class _Console:
     """Terminal output of the preview: each problem once, one line per rebuild."""
 
-    def __init__(self, err: TextIO) -> None:
+    def __init__(self, err: TextIO, site_dir: Path) -> None:
         self.err = err
+        self.site_dir = site_dir
         self.shown: set[str] = set()
 
     def report(self, result: Rebuild) -> None:
-        current = [p.format() for p in result.problems]
+        current = [p.format(self.site_dir) for p in result.problems]
         for text in current:
             if text not in self.shown:
                 print(text, file=self.err)

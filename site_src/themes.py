@@ -11,13 +11,12 @@ the theme first, then the themes it extends.
 from __future__ import annotations
 
 import difflib
-import re
 import tomllib
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
-from .config import CONFIG_NAME
+from .config import CONFIG_NAME, line_of_key_in
 from .diagnostics import SourceError
 
 
@@ -66,7 +65,7 @@ def load_theme(name: str, site_dir: Path) -> Theme:
     key = "theme"
     while current is not None:
         folder = find_theme_dir(current, site_dir)
-        shown, line = _shown(asked_by, site_dir), _line_of_key(asked_by, key)
+        shown, line = _shown(asked_by, site_dir), line_of_key_in(asked_by, key)
         if folder is None:
             known = available_themes(site_dir)
             close = difflib.get_close_matches(current, known, n=1)
@@ -88,16 +87,6 @@ def _shown(path: Path, site_dir: Path) -> str:
         return path.as_posix()
 
 
-def _line_of_key(path: Path, key: str) -> int:
-    """The line of `path` that sets `key` (0 when none does, or the file cannot be read)."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError):
-        return 0
-    match = re.search(rf"^\s*\"?{re.escape(key)}\"?\s*=", text, re.MULTILINE)
-    return text.count("\n", 0, match.start()) + 1 if match else 0
-
-
 def _extends(folder: Path, site_dir: Path) -> str | None:
     path = folder / "theme.toml"
     if not path.is_file():
@@ -109,11 +98,11 @@ def _extends(folder: Path, site_dir: Path) -> str | None:
         raise SourceError(shown, 0, f"invalid theme.toml: {exc}") from exc
     unknown = sorted(set(data) - set(THEME_KEYS))
     if unknown:
-        line = _line_of_key(path, unknown[0])
+        line = line_of_key_in(path, unknown[0])
         raise SourceError(shown, line, f"unknown key '{unknown[0]}' (known: {', '.join(THEME_KEYS)})")
     extends = data.get("extends")
     if extends is not None and not isinstance(extends, str):
-        raise SourceError(shown, _line_of_key(path, "extends"), "'extends' must be a theme name")
+        raise SourceError(shown, line_of_key_in(path, "extends"), "'extends' must be a theme name")
     return extends
 
 

@@ -329,14 +329,14 @@ def test_reconnecting_stream_gets_missed_builds_or_a_reload(site: Path) -> None:
 
 def test_console_prints_each_problem_once() -> None:
     err = io.StringIO()
-    console = _Console(err)
+    console = _Console(err, Path("sites/a"))
     problem = Problem("content/x.md", 2, "error", "invalid YAML")
     console.report(Rebuild(files={}, changed=[], problems=[problem]))
     console.report(Rebuild(files={}, changed=[], problems=[problem]))
     console.report(Rebuild(files={}, changed=[], problems=[]))
     console.report(Rebuild(files={}, changed=[], problems=[]))
     text = err.getvalue()
-    assert text.count("content/x.md:2: error: invalid YAML") == 1
+    assert text.count("sites/a/content/x.md:2: error: invalid YAML") == 1  # from the current folder
     assert text.count("errors fixed") == 1
 
 
