@@ -92,8 +92,22 @@ def _short(text: str) -> str:
 
 def build_distributions(dist: Path) -> Path:
     """`python -m build`: the sdist, then the wheel built from the unpacked sdist (so the sdist must hold
-    everything the wheel needs). Run outside the repository, whose `build.py` would shadow the `build` module."""
-    cmd: list[str | Path] = [sys.executable, "-m", "build", "--no-isolation", "--outdir", dist, REPO]
+    everything the wheel needs). Built from a copy of the files git would commit, so neither leftovers (a
+    `build/` or `*.egg-info` folder) count nor the build leaves any in the repository; run outside it, as its
+    `build.py` would shadow the `build` module."""
+    source = dist.parent / "source"
+    listed = subprocess.run(
+        ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+        cwd=REPO,
+        capture_output=True,
+        check=True,
+        timeout=60,
+    )
+    for name in sorted(set(listed.stdout.decode().split("\0")) - {""}):
+        if (REPO / name).is_file():  # a deleted file is still listed until the deletion is committed
+            (source / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(REPO / name, source / name)
+    cmd: list[str | Path] = [sys.executable, "-m", "build", "--no-isolation", "--outdir", dist, source]
     run(cmd, cwd=dist.parent, show=1)
     wheels = sorted(dist.glob("*.whl"))
     sdists = sorted(dist.glob("*.tar.gz"))
