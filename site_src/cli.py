@@ -131,7 +131,8 @@ class _PrintVersion(argparse.Action):
         super().__init__(option_strings, dest=argparse.SUPPRESS, default=argparse.SUPPRESS, nargs=0, help=help)
 
     def __call__(self, parser: argparse.ArgumentParser, *args: Any, **kwargs: Any) -> NoReturn:
-        parser.exit(message=f"thread-digest {version()}\n")
+        print(f"thread-digest {version()}")  # on stdout, as argparse's own "version" action does
+        parser.exit()
 
 
 def _site_options(cmd: argparse.ArgumentParser) -> None:

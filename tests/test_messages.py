@@ -110,3 +110,15 @@ def test_issue_14_base_url_without_host_warns_once_about_the_sitemap(
     capsys.readouterr()
     assert main(["build", "s", "--base-url", "https://example.org/"]) == 0
     assert "warning" not in capsys.readouterr().err
+
+
+def test_issue_14_version_is_the_installed_distributions(capsys) -> None:
+    import tomllib
+
+    from support import REPO
+
+    project = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    with pytest.raises(SystemExit) as exit_:
+        main(["--version"])
+    assert exit_.value.code == 0
+    assert capsys.readouterr().out == f"thread-digest {project['version']}\n"
