@@ -3,10 +3,11 @@ an unknown theme, and warnings for builds that work but are probably not what wa
 
 from __future__ import annotations
 
+import tomllib
 from pathlib import Path
 
 import pytest
-from support import make_project
+from support import REPO, make_project
 
 from site_src.cli import main
 from site_src.diagnostics import Problem, shown_path
@@ -113,10 +114,6 @@ def test_issue_14_base_url_without_host_warns_once_about_the_sitemap(
 
 
 def test_issue_14_version_is_the_installed_distributions(capsys) -> None:
-    import tomllib
-
-    from support import REPO
-
     project = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))["project"]
     with pytest.raises(SystemExit) as exit_:
         main(["--version"])
