@@ -16,6 +16,7 @@ from datetime import UTC, date, datetime
 from ..model import Thread
 from . import SOURCES, ImportFailure, ImportOptions, ImportWarning_, import_paths
 from .common import utc_from_iso
+from .url_args import add_fetch_arguments, looks_like_url
 
 _PER_FILE = {"reddit", "mbox", "stackexchange"}
 """Sources whose files are independent: a bad file is skipped and the rest imported."""
@@ -23,8 +24,12 @@ _PER_FILE = {"reddit", "mbox", "stackexchange"}
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Declare the `import` subcommand's arguments on `parser`."""
-    parser.add_argument("source", choices=SOURCES, help="what kind of export the files are")
-    parser.add_argument("files", nargs="+", metavar="FILE", help="export files (.gz/.bz2/.xz/.zst are read too)")
+    parser.add_argument(
+        "source", metavar="SOURCE|URL", help=f"kind of export ({', '.join(SOURCES)}), or a thread's web address"
+    )
+    parser.add_argument(
+        "files", nargs="*", metavar="FILE|URL", help="export files (.gz/.bz2/.xz/.zst are read too), or more URLs"
+    )
     parser.add_argument("--out", default="content/", help="folder to write thread files into (default: content/)")
     parser.add_argument("--format", choices=("md", "json"), default="md", help="thread file format (default: md)")
     parser.add_argument(
@@ -36,6 +41,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--since", help="reddit-dump: drop posts before this date (YYYY-MM-DD or ISO time)")
     parser.add_argument("--min-comments", type=int, default=0, help="reddit-dump: only threads with this many comments")
+    parser.add_argument("--save", metavar="DIR", help="URL: keep the downloaded files in DIR (importable as FILEs)")
+    add_fetch_arguments(parser)
 
 
 def _since(value: str | None) -> datetime | None:
@@ -56,6 +63,17 @@ def run(args: argparse.Namespace) -> int:
     from .redact import load_key, redact_thread  # here: every other command imports this module, for its help
     from .write import write_threads
 
+    if looks_like_url(args.source):
+        from .url_cli import run_urls
+
+        return run_urls([args.source, *args.files], args)
+    if args.source not in SOURCES:
+        known = ", ".join(SOURCES)
+        print(f"error: unknown source {args.source!r} (known: {known}; or give a thread's URL)", file=sys.stderr)
+        return 2
+    if not args.files:
+        print(f"error: digest import {args.source}: give at least one FILE", file=sys.stderr)
+        return 2
     try:
         since = _since(args.since)
     except ValueError as exc:

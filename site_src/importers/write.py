@@ -4,11 +4,12 @@ In: Threads from an importer, an output folder and a format (`md` or `json`).
 Out: files written atomically (temporary file, then rename), one per thread, and a report per file.
 
 - Threads of one run with the same origin and id (one Reddit thread from several pages: the full
-  page, a "continue this thread" page, a comment-context page) are merged: comments are united by id,
-  and a comment that answers one not on its own page is put under it once the other page brings it.
+  page, a "continue this thread" page, a comment-context page) are merged (`merge.py`).
 - A thread already in the folder is found by its `<origin>-<id>-` name prefix, whatever its title slug
-  or format: that file is updated in place (a format change replaces it), never duplicated. Its
-  `tags`, `summary`, `slug` and `draft` are people's edits and are kept over the import.
+  or format: what the import brings is merged into it (`merge.py`: union by comment id, newer data
+  wins, a stand-in post gives way to the real one), and the file is updated in place (a format change
+  replaces it), never duplicated. Its `tags`, `summary`, `slug` and `draft` are people's edits and are
+  kept over the import.
 """
 
 from __future__ import annotations
@@ -22,8 +23,9 @@ from typing import Any
 
 import yaml
 
-from ..model import Comment, Thread
+from ..model import Thread
 from ..thread_files import format_json, format_markdown
+from .merge import MergeReport, merge_all, merge_thread
 
 HUMAN_FIELDS = ("tags", "summary", "slug", "draft")
 """Front-matter keys an importer never sets: whatever a person wrote there wins."""
@@ -39,67 +41,8 @@ class Written:
     """`created`, `updated` or `unchanged`."""
     thread: Thread
     """The thread as written."""
-
-
-def merge_threads(base: Thread, other: Thread) -> Thread:
-    """Unite `other` into `base` (in place): base's fields win, other's comments that base lacks are added."""
-    index: dict[str, Comment] = {c.id: c for c, _ in base.walk()}
-    for comment, _ in other.walk():
-        if comment.id in index:
-            known = index[comment.id]
-            for key in ("more_replies", "more_url"):
-                if key in comment.extra and key not in known.extra:
-                    known.extra[key] = comment.extra[key]
-    # Add missing subtrees: walk other's tree, attaching each new comment under its parent (if known).
-    stack: list[tuple[Comment, str | None]] = [(c, None) for c in reversed(other.comments)]
-    while stack:
-        comment, parent = stack.pop()
-        if comment.id not in index:
-            copy = Comment(comment.body, comment.id, comment.author, comment.date, comment.score, [], comment.line)
-            copy.extra = dict(comment.extra)
-            target = parent or copy.extra.get("missing_parent")
-            if isinstance(target, str) and target in index:
-                copy.extra.pop("missing_parent", None)
-                index[target].replies.append(copy)
-            else:
-                base.comments.append(copy)
-            index[copy.id] = copy
-        stack.extend((reply, comment.id) for reply in reversed(comment.replies))
-    # A top-level comment of base that answers a comment other brought in moves under it.
-    for comment in list(base.comments):
-        target = comment.extra.get("missing_parent")
-        if isinstance(target, str) and target in index and not _contains(comment, target):
-            base.comments.remove(comment)
-            comment.extra.pop("missing_parent", None)
-            index[target].replies.append(comment)
-    for key, value in other.extra.items():
-        base.extra.setdefault(key, value)
-    return base
-
-
-def _contains(root: Comment, comment_id: str) -> bool:
-    """Whether `comment_id` is `root` or under it (moving root under it would make a cycle)."""
-    stack = [root]
-    while stack:
-        node = stack.pop()
-        if node.id == comment_id:
-            return True
-        stack.extend(node.replies)
-    return False
-
-
-def merge_same_origin(threads: list[Thread]) -> list[Thread]:
-    """Merge threads of one run that share origin and id; the first one seen is the base."""
-    by_key: dict[tuple[str, str], Thread] = {}
-    out: list[Thread] = []
-    for thread in threads:
-        key = (str(thread.extra.get("origin", "")), str(thread.extra.get("origin_id", thread.path)))
-        if key in by_key:
-            merge_threads(by_key[key], thread)
-        else:
-            by_key[key] = thread
-            out.append(thread)
-    return out
+    merge: MergeReport | None = None
+    """What the import changed in the thread already in the folder (None: there was none, or unreadable)."""
 
 
 def _prefix(thread: Thread) -> str:
@@ -147,27 +90,47 @@ def render_thread(thread: Thread, fmt: str) -> str:
     return format_json(thread) if fmt == "json" else format_markdown(thread)
 
 
-def write_threads(threads: list[Thread], out_dir: str | Path, fmt: str = "md") -> list[Written]:
-    """Write each thread into `out_dir` as `fmt`, updating the file of an earlier import of it."""
+def read_thread_file(path: Path) -> Thread | None:
+    """The thread in an earlier import's file, or None when it cannot be read (it is then replaced, as before)."""
+    from ..diagnostics import SourceError
+    from ..readers import parse_text
+
+    try:
+        return parse_text(path.name, path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, SourceError, ValueError, RecursionError):
+        return None
+
+
+def write_threads(
+    threads: list[Thread], out_dir: str | Path, fmt: str = "md", *, complete: bool = False
+) -> list[Written]:
+    """Write each thread into `out_dir` as `fmt`, merged into the file of an earlier import of it.
+
+    `complete`: the threads are whole fresh downloads (`digest refresh`): a comment on disk that they lack
+    was deleted upstream (see `merge.merge_thread`)."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     results: list[Written] = []
-    for thread in merge_same_origin(threads):
+    for thread, _pages in merge_all(threads):
         target = out / (Path(thread.path).stem + "." + fmt)
         old = _existing(out, thread)
+        report: MergeReport | None = None
         if old is not None:
+            known = read_thread_file(old)
+            if known is not None:
+                thread, report = merge_thread(known, thread, complete=complete)
             _apply_human_fields(thread, read_human_fields(old))
             if old.suffix == "." + fmt:
                 target = old  # keep the name (and so the URL) the thread was first published under
         thread.path = target.name
         text = render_thread(thread, fmt)
         if old is not None and old == target and old.read_text(encoding="utf-8") == text:
-            results.append(Written(target, "unchanged", thread))
+            results.append(Written(target, "unchanged", thread, report))
             continue
         _atomic_write(target, text)
         if old is not None and old != target:
             old.unlink()
-        results.append(Written(target, "updated" if old is not None else "created", thread))
+        results.append(Written(target, "updated" if old is not None else "created", thread, report))
     return results
 
 

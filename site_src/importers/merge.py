@@ -1,0 +1,243 @@
+"""Merge a newly imported copy of a thread into the copy already known: nothing is lost, newer data wins.
+
+In: the thread as known (a file on disk, an earlier page of the same run) and the thread as imported now
+(another page of it, a fresh download). Out: one Thread, and a `MergeReport` saying what changed.
+
+The rules, the same for every importer, for `digest import` (a thread file already in the folder), for raw
+exports dropped into `content/` (several pages of one thread) and for `digest refresh`:
+
+- Comments are united by id. A comment in both copies takes the incoming copy's text, score and keys
+  (newer data wins), except that an incoming `[deleted]` / `[removed]` stand-in never overwrites a real
+  text: the last text is kept and the comment is marked `deleted_upstream`. When both copies say when they
+  were edited, the later edit wins whichever copy it is in.
+- A comment keeps its place under its parent; one that came without its parent (`missing_parent`, e.g. the
+  root of a "continue this thread" page) is put under the parent as soon as either copy has it.
+- A stand-in post (`missing_post`) is replaced by the real one, never the reverse. A title taken from a
+  slug (`title_from`) gives way to a real title.
+- People's edits (`tags`, `summary`, `slug`, `draft`) of the known copy win.
+- With `complete=True` (a fresh download of the whole thread, nothing left unexpanded), a known comment
+  missing from the incoming copy is kept with its last text and marked `deleted_upstream`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..model import Comment, Thread
+from .common import build_tree
+
+GONE_BODIES = frozenset({"[deleted]", "[removed]", ""})
+"""Bodies a source shows in place of a comment that was taken down."""
+
+_GONE_KEYS = ("deleted", "removed", "dead")
+"""Keys a source sets on a comment that was taken down."""
+
+_HUMAN = ("tags", "summary", "slug", "draft")
+
+
+@dataclass(slots=True)
+class MergeReport:
+    """What a merge changed in the known copy."""
+
+    added: list[str] = field(default_factory=list)
+    """Ids of comments the known copy did not have."""
+    edited: list[str] = field(default_factory=list)
+    """Ids of comments whose text changed."""
+    deleted: list[str] = field(default_factory=list)
+    """Ids of comments taken down upstream since (kept with their last text)."""
+    post: str = ""
+    """`replaced` (a stand-in post gave way to the real one), `edited` (its text changed) or ""."""
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.added or self.edited or self.deleted or self.post)
+
+    def describe(self) -> str:
+        """`3 new, 1 edited, 2 deleted upstream, post replaced` or `no change`."""
+        parts = [f"{len(self.added)} new"] if self.added else []
+        if self.edited:
+            parts.append(f"{len(self.edited)} edited")
+        if self.deleted:
+            parts.append(f"{len(self.deleted)} deleted upstream")
+        if self.post:
+            parts.append(f"post {self.post}")
+        return ", ".join(parts) or "no change"
+
+    def add(self, other: MergeReport) -> None:
+        """Count `other` in too (several pages merged into one thread)."""
+        self.added.extend(i for i in other.added if i not in self.added)
+        self.edited.extend(i for i in other.edited if i not in self.edited and i not in self.added)
+        self.deleted.extend(i for i in other.deleted if i not in self.deleted)
+        self.post = self.post or other.post
+
+
+def thread_key(thread: Thread) -> tuple[str, str] | None:
+    """(origin, origin id) of an imported thread: two copies with the same key are one thread; None if not imported."""
+    origin, origin_id = thread.extra.get("origin"), thread.extra.get("origin_id")
+    if origin is None or origin_id is None:
+        return None
+    return str(origin), str(origin_id)
+
+
+def _taken_down(comment: Comment) -> bool:
+    return comment.body.strip() in GONE_BODIES or any(comment.extra.get(k) is True for k in _GONE_KEYS)
+
+
+def _flat(thread: Thread) -> list[tuple[Comment, str | None]]:
+    """(comment, parent id) in reading order; a top-level comment answering an absent one names it."""
+    pairs: list[tuple[Comment, str | None]] = []
+    stack: list[tuple[Comment, str | None]] = [(c, None) for c in reversed(thread.comments)]
+    while stack:
+        comment, parent = stack.pop()
+        if parent is None:
+            missing = comment.extra.get("missing_parent")
+            parent = str(missing) if isinstance(missing, str | int) and not isinstance(missing, bool) else None
+        pairs.append((comment, parent))
+        stack.extend((reply, comment.id) for reply in reversed(comment.replies))
+    return pairs
+
+
+def _edit_time(comment: Comment) -> str | None:
+    edited = comment.extra.get("edited")
+    return edited if isinstance(edited, str) and edited else None
+
+
+def _same_text(a: Comment, b: Comment) -> bool:
+    return a.body == b.body and a.author == b.author
+
+
+def _merge_comment(known: Comment, new: Comment, report: MergeReport) -> Comment:
+    """The merged copy of one comment (replies are placed later)."""
+    if _taken_down(new) and not _taken_down(known):
+        kept = _copy(known)
+        kept.extra["deleted_upstream"] = True
+        if new.score is not None:
+            kept.score = new.score
+        report.deleted.append(known.id)
+        return kept
+    if _taken_down(known) and known.extra.get("deleted_upstream") is True and _taken_down(new):
+        return _copy(known)  # still gone: keep the text kept before
+    older, newer = known, new
+    known_edit, new_edit = _edit_time(known), _edit_time(new)
+    if known_edit and new_edit and known_edit > new_edit:
+        older, newer = new, known  # the known copy holds the later edit
+    merged = _copy(newer)
+    for key in ("more_replies", "more_url"):  # a page that did not reach a comment's hidden replies says nothing
+        if key in older.extra and key not in merged.extra and not new.replies and newer is new:
+            merged.extra[key] = older.extra[key]
+    if merged.author is None and known.author is not None:
+        merged.author = known.author
+    if merged.date is None:
+        merged.date = known.date
+    if not _same_text(known, merged):
+        report.edited.append(known.id)
+    return merged
+
+
+def _copy(comment: Comment) -> Comment:
+    copy = Comment(comment.body, comment.id, comment.author, comment.date, comment.score, [], comment.line)
+    copy.extra = {k: v for k, v in comment.extra.items() if k != "missing_parent"}
+    return copy
+
+
+def merge_thread(known: Thread, new: Thread, *, complete: bool = False) -> tuple[Thread, MergeReport]:
+    """`new` merged into `known` (see the module docstring); neither is changed, the result is a new Thread."""
+    report = MergeReport()
+    merged = _merge_post(known, new, report)
+    known_pairs, new_pairs = _flat(known), _flat(new)
+    incoming = {c.id: (c, p) for c, p in new_pairs}
+    seen: set[str] = set()
+    pairs: list[tuple[Comment, str | None]] = []
+    for comment, parent in known_pairs:
+        if comment.id in seen:
+            continue
+        seen.add(comment.id)
+        if comment.id in incoming:
+            other, other_parent = incoming[comment.id]
+            copy = _merge_comment(comment, other, report)
+            # a known placement beats an incoming "parent not here"; a real incoming parent beats a guess
+            if other_parent is not None and (parent is None or other.extra.get("missing_parent") is None):
+                parent = other_parent
+        else:
+            copy = _copy(comment)
+            if complete and not _taken_down(comment) and comment.extra.get("deleted_upstream") is not True:
+                copy.extra["deleted_upstream"] = True
+                report.deleted.append(comment.id)
+        pairs.append((copy, parent))
+    for comment, parent in new_pairs:
+        if comment.id in seen:
+            continue
+        seen.add(comment.id)
+        report.added.append(comment.id)
+        pairs.append((_copy(comment), parent))
+    merged.comments = build_tree(pairs)
+    return merged, report
+
+
+def _merge_post(known: Thread, new: Thread, report: MergeReport) -> Thread:
+    """The thread's own fields: the real post wins over a stand-in, newer wins otherwise, people's edits stay."""
+    known_stand_in = known.extra.get("missing_post") is True
+    new_stand_in = new.extra.get("missing_post") is True
+    if new_stand_in and not known_stand_in:
+        base, other = known, new
+    else:
+        base, other = new, known
+        if known_stand_in and not new_stand_in:
+            report.post = "replaced"
+        elif not new_stand_in and (known.body != new.body or known.title != new.title):
+            if not (_taken_down_post(new) and not _taken_down_post(known)):
+                report.post = "edited"
+            else:
+                base, other = known, new  # the post was taken down upstream: keep its last text
+    merged = Thread(
+        title=base.title,
+        path=known.path,
+        source=base.source or other.source,
+        author=base.author if base.author is not None else other.author,
+        date=base.date or other.date,
+        tags=list(known.tags or new.tags),
+        summary=known.summary if known.summary is not None else new.summary,
+        slug=known.slug if known.slug is not None else new.slug,
+        draft=known.draft,
+        locked=base.locked,
+        body=base.body,
+        declared_comments=base.declared_comments if base.declared_comments is not None else other.declared_comments,
+    )
+    extra: dict[str, Any] = dict(other.extra)
+    extra.update(base.extra)
+    if base.extra.get("title_from") == "slug" and other.extra.get("title_from") != "slug" and other.title:
+        merged.title = other.title  # a posts.json page has no title: keep the real one
+        extra.pop("title_from", None)
+    if base.extra.get("missing_post") is not True:
+        extra.pop("missing_post", None)
+    for key in ("more_replies", "more_url"):  # only what the base copy says about hidden top-level replies
+        if key not in base.extra:
+            extra.pop(key, None)
+    merged.extra = extra
+    return merged
+
+
+def _taken_down_post(thread: Thread) -> bool:
+    return thread.body.strip() in GONE_BODIES - {""} or any(thread.extra.get(k) is True for k in _GONE_KEYS)
+
+
+def merge_all(threads: list[Thread]) -> list[tuple[Thread, MergeReport]]:
+    """Threads of one run (pages of the same thread, in the order given) merged by `thread_key`; order kept."""
+    by_key: dict[tuple[str, str], int] = {}
+    out: list[tuple[Thread, MergeReport]] = []
+    for thread in threads:
+        key = thread_key(thread)
+        if key is None or key not in by_key:
+            if key is not None:
+                by_key[key] = len(out)
+            out.append((thread, MergeReport()))
+            continue
+        index = by_key[key]
+        merged, report = merge_thread(out[index][0], thread)
+        out[index][1].add(report)
+        out[index] = (merged, out[index][1])
+    return out
+
+
+__all__ = ["GONE_BODIES", "MergeReport", "merge_all", "merge_thread", "thread_key"]
