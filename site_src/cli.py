@@ -1,4 +1,4 @@
-"""Command line: `digest build | serve | show | new | check | import | tags`. The only module that prints.
+"""Command line: `digest build | serve | show | new | check | import | refresh | tags`. The only module that prints.
 
 Exit codes: 0 success; 1 the input has errors (or warnings, with --strict);
 2 the command itself is wrong (bad arguments, bad site.toml).
@@ -23,6 +23,7 @@ from . import version
 from .config import ConfigError, SiteConfig, load_config
 from .diagnostics import Problem, Report, SourceError, shown_path
 from .importers import cli as import_cli
+from .importers import refresh as refresh_cli
 from .load import decode_source
 from .pipeline import build
 from .readers import parse_source
@@ -111,6 +112,10 @@ def make_parser() -> argparse.ArgumentParser:
     import_cmd = commands.add_parser("import", help="turn exports (Reddit, HN, Discourse, mbox, ...) into thread files")
     import_cli.add_arguments(import_cmd)
     import_cmd.set_defaults(run=import_cli.run)
+
+    refresh_cmd = commands.add_parser("refresh", help="fetch imported threads again and merge what changed")
+    refresh_cli.add_arguments(refresh_cmd)
+    refresh_cmd.set_defaults(run=refresh_cli.run)
 
     serve_cmd = commands.add_parser("serve", help="preview the site on localhost, rebuilt and reloaded on every save")
     serve_cmd.add_argument("site", nargs="?", type=Path, default=Path("."), help="site folder (default: .)")

@@ -103,21 +103,25 @@ def _edit_time(comment: Comment) -> str | None:
     return edited if isinstance(edited, str) and edited else None
 
 
+def _text(body: str) -> str:
+    """A body as compared for "edited": line ends and surrounding blank lines do not count (file formats trim them)."""
+    return "\n".join(line.rstrip() for line in body.strip().splitlines())
+
+
 def _same_text(a: Comment, b: Comment) -> bool:
-    return a.body == b.body and a.author == b.author
+    return _text(a.body) == _text(b.body) and a.author == b.author
 
 
 def _merge_comment(known: Comment, new: Comment, report: MergeReport) -> Comment:
     """The merged copy of one comment (replies are placed later)."""
     if _taken_down(new) and not _taken_down(known):
         kept = _copy(known)
-        kept.extra["deleted_upstream"] = True
         if new.score is not None:
             kept.score = new.score
-        report.deleted.append(known.id)
-        return kept
-    if _taken_down(known) and known.extra.get("deleted_upstream") is True and _taken_down(new):
-        return _copy(known)  # still gone: keep the text kept before
+        if known.extra.get("deleted_upstream") is not True:
+            kept.extra["deleted_upstream"] = True
+            report.deleted.append(known.id)
+        return kept  # the last text stays
     older, newer = known, new
     known_edit, new_edit = _edit_time(known), _edit_time(new)
     if known_edit and new_edit and known_edit > new_edit:
@@ -185,7 +189,7 @@ def _merge_post(known: Thread, new: Thread, report: MergeReport) -> Thread:
         base, other = new, known
         if known_stand_in and not new_stand_in:
             report.post = "replaced"
-        elif not new_stand_in and (known.body != new.body or known.title != new.title):
+        elif not new_stand_in and (_text(known.body) != _text(new.body) or known.title != new.title):
             if not (_taken_down_post(new) and not _taken_down_post(known)):
                 report.post = "edited"
             else:

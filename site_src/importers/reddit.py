@@ -100,6 +100,8 @@ def thread_from_submission(data: dict[str, Any], escaped: bool) -> Thread:
         extra["flair"] = flair
     if body in GONE:
         extra["deleted" if body == "[deleted]" else "removed"] = True
+    if data.get("archived") is True:
+        extra["archived"] = True  # closed to votes and comments (`digest refresh` skips it)
     if isinstance(data.get("num_comments"), int):
         thread.declared_comments = data["num_comments"]
     return thread

@@ -472,3 +472,120 @@ def test_stackexchange_question_with_answers(api: API, tmp_path: Path) -> None:
         == 0
     )
     assert files_of(tmp_path / "a") == files_of(tmp_path / "b")
+
+
+# --------------------------------------------------------------------------- refresh
+
+
+def _reddit_comment(comment_id: str, parent: str, body: str, author: str) -> dict[str, Any]:
+    """A small hand-written `t1` thing, as a comments page holds it."""
+    return {
+        "kind": "t1",
+        "data": {
+            "id": comment_id,
+            "name": f"t1_{comment_id}",
+            "parent_id": parent,
+            "link_id": "t3_2xmo63",
+            "author": author,
+            "body": body,
+            "body_html": f'<div class="md"><p>{body}</p></div>',
+            "created_utc": 1425300000.0,
+            "score": 1,
+            "edited": False,
+            "replies": "",
+        },
+    }
+
+
+def _comments(page: Any) -> dict[str, dict[str, Any]]:
+    found: dict[str, dict[str, Any]] = {}
+    stack = list(page[1]["data"]["children"])
+    while stack:
+        thing = stack.pop()
+        if thing["kind"] == "t1":
+            found[thing["data"]["id"]] = thing["data"]
+            if isinstance(thing["data"]["replies"], dict):
+                stack.extend(thing["data"]["replies"]["data"]["children"])
+    return found
+
+
+def _remove(page: Any, comment_id: str) -> None:
+    stack = [page[1]["data"]["children"]]
+    while stack:
+        things = stack.pop()
+        for thing in list(things):
+            if thing["data"].get("id") == comment_id:
+                things.remove(thing)
+                return
+            if isinstance(thing["data"].get("replies"), dict):
+                stack.append(thing["data"]["replies"]["data"]["children"])
+
+
+def test_refresh_merges_new_edited_and_deleted_comments(
+    api: API, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    page = load("reddit-json/rtv_2xmo63_python_complete.json")
+    page[0]["data"]["children"][0]["data"]["archived"] = False
+    api.route("/comments/2xmo63.json", Answer(page))
+    site = tmp_path / "site"
+    (site / "content").mkdir(parents=True)
+    url = "https://www.reddit.com/r/Python/comments/2xmo63/"
+    assert run_import(url, "--out", str(site / "content")) == 0
+    path = only_file(site / "content")
+    path.write_text(path.read_text().replace("---\n", "---\ntags: [terminal]\nsummary: Written by a person.\n", 1))
+    before = read_thread(path)
+    leaves = [c.id for c, _ in before.walk() if not c.replies and c.body not in ("[deleted]", "[removed]")]
+    edited_id, deleted_id, vanished_id = leaves[0], leaves[1], leaves[2]
+    text_of = {c.id: c.body for c, _ in before.walk()}
+
+    later = copy.deepcopy(page)
+    comments = _comments(later)
+    comments[edited_id]["body"] = "Edited later: the new text."
+    comments[edited_id]["edited"] = 1425400000.0
+    comments[deleted_id]["body"] = "[deleted]"
+    comments[deleted_id]["author"] = "[deleted]"
+    _remove(later, vanished_id)
+    top = later[1]["data"]["children"][0]["data"]
+    top["replies"]["data"]["children"].append(_reddit_comment("zz9new", f"t1_{top['id']}", "A new reply.", "newcomer"))
+    api.route("/comments/2xmo63.json", Answer(later))
+    capsys.readouterr()
+    assert main(["refresh", str(site), *FAST]) == 0
+    err = capsys.readouterr().err
+    assert f"{path.name}: updated: 1 new, 1 edited, 2 deleted upstream" in err
+
+    after = read_thread(path)
+    by_id = {c.id: c for c, _ in after.walk()}
+    assert tree(after)["zz9new"] == top["id"] and by_id["zz9new"].author == "newcomer"
+    assert by_id[edited_id].body == "Edited later: the new text."
+    for gone in (deleted_id, vanished_id):
+        assert by_id[gone].body == text_of[gone] and by_id[gone].extra["deleted_upstream"] is True
+    assert after.tags == ["terminal"] and after.summary == "Written by a person."
+    assert after.comment_count() == before.comment_count() + 1
+
+    assert main(["refresh", str(site), *FAST]) == 0  # nothing new: nothing counted twice
+    assert f"{path.name}: unchanged" in capsys.readouterr().err
+    assert main(["refresh", str(site), "--older-than", "1d", *FAST]) == 0
+    assert f"{path.name}: skipped (fetched " in capsys.readouterr().err
+
+    later[0]["data"]["children"][0]["data"]["archived"] = True
+    api.route("/comments/2xmo63.json", Answer(later))
+    assert main(["refresh", str(site), path.name, *FAST]) == 0
+    capsys.readouterr()
+    calls = len(api.seen)
+    assert main(["refresh", str(site), *FAST]) == 0
+    assert "skipped (archived; --include-locked refreshes it anyway)" in capsys.readouterr().err
+    assert len(api.seen) == calls
+    assert main(["refresh", str(site), "--include-locked", *FAST]) == 0
+    assert len(api.seen) == calls + 1
+
+
+def test_refresh_error_names_the_url_and_goes_on(api: API, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    api.route("/items/17", Answer(load("hn-algolia/algolia_item_17.json")))
+    site = tmp_path / "site"
+    assert run_import("https://news.ycombinator.com/item?id=17", "--out", str(site / "content")) == 0
+    api.route("/items/17", Answer({"error": "gone"}, 404))
+    capsys.readouterr()
+    assert main(["refresh", str(site), *FAST]) == 1
+    err = capsys.readouterr().err
+    assert "https://news.ycombinator.com/item?id=17: error: not found (HTTP 404)" in err
+    assert "refresh: 0 thread(s) fetched, 1 failed" in err
