@@ -18,6 +18,8 @@ from . import SOURCES, ImportFailure, ImportOptions, ImportWarning_, import_path
 from .common import utc_from_iso
 from .url_args import add_fetch_arguments, looks_like_url
 
+_MERGES_SHOWN = 20
+"""Threads merged into an earlier import that are listed one by one (the rest are counted)."""
 _PER_FILE = {"reddit", "mbox", "stackexchange"}
 """Sources whose files are independent: a bad file is skipped and the rest imported."""
 
@@ -107,6 +109,11 @@ def run(args: argparse.Namespace) -> int:
         for thread in threads:
             redact_thread(thread, key)
     written = write_threads(threads, args.out, args.format)
+    merged = [w for w in written if w.merge is not None and w.merge.changed]
+    for w in merged[:_MERGES_SHOWN]:
+        print(f"{w.path}: merged into the earlier import: {w.merge.describe() if w.merge else ''}", file=sys.stderr)
+    if len(merged) > _MERGES_SHOWN:
+        print(f"... and {len(merged) - _MERGES_SHOWN} more thread(s) merged", file=sys.stderr)
     counts = {status: sum(1 for w in written if w.status == status) for status in ("created", "updated", "unchanged")}
     comments = sum(w.thread.comment_count() for w in written)
     elapsed = time.perf_counter() - started

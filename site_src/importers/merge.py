@@ -122,14 +122,12 @@ def _merge_comment(known: Comment, new: Comment, report: MergeReport) -> Comment
             kept.extra["deleted_upstream"] = True
             report.deleted.append(known.id)
         return kept  # the last text stays
-    older, newer = known, new
+    newer = new
     known_edit, new_edit = _edit_time(known), _edit_time(new)
     if known_edit and new_edit and known_edit > new_edit:
-        older, newer = new, known  # the known copy holds the later edit
+        newer = known  # the known copy holds the later edit
     merged = _copy(newer)
-    for key in ("more_replies", "more_url"):  # a page that did not reach a comment's hidden replies says nothing
-        if key in older.extra and key not in merged.extra and not new.replies and newer is new:
-            merged.extra[key] = older.extra[key]
+    _hidden_replies(merged.extra, known, new)
     if merged.author is None and known.author is not None:
         merged.author = known.author
     if merged.date is None:
@@ -137,6 +135,34 @@ def _merge_comment(known: Comment, new: Comment, report: MergeReport) -> Comment
     if not _same_text(known, merged):
         report.edited.append(known.id)
     return merged
+
+
+_MORE = ("more_replies", "more_url")
+
+
+def _hidden_replies(extra: dict[str, Any], known: Comment | Thread, new: Comment | Thread) -> None:
+    """Set the "N more replies" markers in `extra` from both copies: a copy that did not reach a comment's
+    hidden replies (no replies, no marker) says nothing about them; replies one copy holds and the other
+    hides are hidden no longer (a "continue this thread" link then goes; a count goes down by them)."""
+    for key in _MORE:
+        extra.pop(key, None)
+    holder, other = (new, known) if any(k in new.extra for k in _MORE) else (known, new)
+    if holder is known and (new.comments if isinstance(new, Thread) else new.replies):
+        return  # the new copy shows the replies and hides none
+    markers = {k: holder.extra[k] for k in _MORE if k in holder.extra}
+    if not markers:
+        return
+    holder_replies = holder.comments if isinstance(holder, Thread) else holder.replies
+    other_replies = other.comments if isinstance(other, Thread) else other.replies
+    revealed = len({c.id for c in other_replies} - {c.id for c in holder_replies})
+    count = markers.get("more_replies")
+    if isinstance(count, int) and not isinstance(count, bool):
+        if count - revealed <= 0:
+            return
+        markers["more_replies"] = count - revealed
+    elif revealed:
+        return
+    extra.update(markers)
 
 
 def _copy(comment: Comment) -> Comment:
@@ -169,14 +195,61 @@ def merge_thread(known: Thread, new: Thread, *, complete: bool = False) -> tuple
                 copy.extra["deleted_upstream"] = True
                 report.deleted.append(comment.id)
         pairs.append((copy, parent))
+    fresh: list[tuple[Comment, str | None]] = []
     for comment, parent in new_pairs:
-        if comment.id in seen:
-            continue
-        seen.add(comment.id)
-        report.added.append(comment.id)
-        pairs.append((_copy(comment), parent))
-    merged.comments = build_tree(pairs)
+        if comment.id not in seen:
+            seen.add(comment.id)
+            report.added.append(comment.id)
+            fresh.append((_copy(comment), parent))
+    merged.comments = build_tree(_in_order(pairs, fresh, [c.id for c, _ in new_pairs]))
     return merged, report
+
+
+def _in_order(
+    known: list[tuple[Comment, str | None]], fresh: list[tuple[Comment, str | None]], incoming: list[str]
+) -> list[tuple[Comment, str | None]]:
+    """Known and new (comment, parent) pairs in one reading order for `build_tree`: known siblings keep their
+    order, and a new comment goes right after the sibling it follows in the incoming copy (first when none), so
+    one run with two pages of a thread and two runs with one page each give the same file."""
+    pairs = known + fresh
+    ids = {c.id for c, _ in pairs}
+    group = {c.id: (p if p in ids and p != c.id else None) for c, p in pairs}
+    siblings: dict[str | None, list[str]] = {}
+    for comment, _parent in known:
+        siblings.setdefault(group[comment.id], []).append(comment.id)
+    follows: dict[tuple[str | None, str | None], list[str]] = {}  # (group, sibling or None) -> new ids after it
+    last: dict[str | None, str | None] = {}
+    is_new = {c.id for c, _ in fresh}
+    for comment_id in incoming:
+        if comment_id not in group:
+            continue
+        where = group[comment_id]
+        if comment_id in is_new:
+            follows.setdefault((where, last.get(where)), []).append(comment_id)
+        last[where] = comment_id
+    children: dict[str | None, list[str]] = {}
+    for where in set(siblings) | {g for g, _ in follows}:
+        ordered: list[str] = []
+        stack = list(reversed(follows.get((where, None), [])))
+        queue = list(reversed(siblings.get(where, [])))
+        while stack or queue:
+            current = stack.pop() if stack else queue.pop()
+            ordered.append(current)
+            stack.extend(reversed(follows.get((where, current), [])))
+        children[where] = ordered
+    by_id = {c.id: (c, p) for c, p in pairs}
+    out: list[tuple[Comment, str | None]] = []
+    emitted: set[str] = set()
+    walk = list(reversed(children.get(None, [])))
+    while walk:  # parents before their replies, siblings in order
+        current = walk.pop()
+        if current in emitted:
+            continue
+        emitted.add(current)
+        out.append(by_id[current])
+        walk.extend(reversed(children.get(current, [])))
+    out.extend(pair for pair in pairs if pair[0].id not in emitted)  # a cycle: build_tree breaks it
+    return out
 
 
 def _merge_post(known: Thread, new: Thread, report: MergeReport) -> Thread:
@@ -208,18 +281,28 @@ def _merge_post(known: Thread, new: Thread, report: MergeReport) -> Thread:
         body=base.body,
         declared_comments=base.declared_comments if base.declared_comments is not None else other.declared_comments,
     )
-    extra: dict[str, Any] = dict(other.extra)
-    extra.update(base.extra)
+    extra: dict[str, Any] = dict(base.extra)
+    for key, value in other.extra.items():
+        extra.setdefault(key, value)
     if base.extra.get("title_from") == "slug" and other.extra.get("title_from") != "slug" and other.title:
         merged.title = other.title  # a posts.json page has no title: keep the real one
         extra.pop("title_from", None)
     if base.extra.get("missing_post") is not True:
         extra.pop("missing_post", None)
-    for key in ("more_replies", "more_url"):  # only what the base copy says about hidden top-level replies
-        if key not in base.extra:
+    if _partial(new) and not _partial(known):  # a branch's page says nothing about the thread's hidden replies
+        for key in _MORE:
             extra.pop(key, None)
+            if key in known.extra:
+                extra[key] = known.extra[key]
+    else:
+        _hidden_replies(extra, known, new)
     merged.extra = extra
     return merged
+
+
+def _partial(thread: Thread) -> bool:
+    """A view of one branch (a "continue this thread" or context page): its top comments answer absent ones."""
+    return bool(thread.comments) and all("missing_parent" in c.extra for c in thread.comments)
 
 
 def _taken_down_post(thread: Thread) -> bool:
