@@ -56,6 +56,7 @@ from .work import (
     SourceResult,
     ThreadJob,
     digest,
+    process_parts,
     process_source,
     render_thread,
     run_map,
@@ -253,6 +254,8 @@ class BuildState:
     search_outputs: list[str] = field(default_factory=list)
     enrichment: SiteEnrichment = field(default_factory=SiteEnrichment)
     """Site-wide enrichment kept between rebuilds."""
+    parts: dict[tuple[str, str], tuple[str, EnrichedThread | None]] = field(default_factory=dict)
+    """Threads found in several files (origin, id) -> (fingerprint of those files, the merged item)."""
     changed: set[Path] = field(default_factory=set)
     """Thread files whose entry in `sources` was added, changed or removed since the state was last loaded or
     saved: `cache.py` writes again only the parts of the cache that hold them."""
@@ -331,6 +334,8 @@ class Builder:
         self._renderer: tuple[str, Renderer] | None = None
         self._current: dict[int, tuple[Path, SourceEntry, int]] = {}
         """id of each item given to `assemble_site` in this rebuild -> its file, cache entry and place there."""
+        self._parts: dict[int, tuple[str, ...]] = {}
+        """id of each item made of several files (`_merge_parts`) -> those files, as shown."""
         self._cards: dict[int, str] = {}
         """id of each published item -> its `card_digest` in this rebuild."""
         self._pages: dict[int, str] = {}
@@ -483,7 +488,53 @@ class Builder:
                 self._current[id(item)] = (path, entry, index)
         state.changed.update(state.sources.keys() - entries.keys())
         state.sources = entries
-        return items, fresh, len(made)
+        return self._merge_parts(items, config), fresh, len(made)
+
+    def _merge_parts(self, items: list[EnrichedThread], config: SiteConfig) -> list[EnrichedThread]:
+        """Threads found in several files (parts of one thread dropped into content/) become one item, made by
+        `process_parts` from all its files (again only when one of them changed); see `importers/drop_in.py`."""
+        from .importers.drop_in import part_groups
+
+        self._parts = {}
+        groups = part_groups(item.thread for item in items)
+        if not groups:
+            self.state.parts = {}
+            return items
+        path_of = {item.thread.path: self._current[id(item)][0] for item in items}
+        digests = {item.thread.path: self._current[id(item)][1].item_digest for item in items}
+        kept: dict[tuple[str, str], tuple[str, EnrichedThread | None]] = {}
+        todo: dict[tuple[str, str], list[Path]] = {}
+        for key, shown in groups.items():
+            fingerprint = digest("\0".join([*key, *(f"{name}={digests[name]}" for name in shown)]).encode())
+            known = self.state.parts.get(key)
+            if known is not None and known[0] == fingerprint:
+                kept[key] = known
+            else:
+                kept[key] = (fingerprint, None)
+                todo[key] = [path_of[name] for name in shown]
+        spools = {}
+        if self.spool:
+            spools = {key: spool_file(self.spool, groups[key][0], kept[key][0]) for key in todo}
+        for key, item_made in process_parts(todo, config, spools).items():
+            kept[key] = (kept[key][0], item_made)
+        self.state.parts = kept
+        merged_keys = {key for key, (_f, done) in kept.items() if done is not None}
+        out: list[EnrichedThread] = []
+        for item in items:
+            key = (str(item.thread.extra.get("origin")), str(item.thread.extra.get("origin_id")))
+            if key not in merged_keys:
+                out.append(item)
+                continue
+            fingerprint, made = kept[key]
+            if made is None or item.thread.path != groups[key][0]:
+                continue  # a later part: its thread is in the first part's item
+            whole = made.copy()
+            path, own, _index = self._current[id(item)]
+            entry = SourceEntry(own.stamp, fingerprint, [], [whole], fingerprint)
+            self._current[id(whole)] = (path, entry, 0)
+            self._parts[id(whole)] = tuple(groups[key])
+            out.append(whole)
+        return out
 
     @staticmethod
     def _entry(entry: SourceEntry | None, answer: SourceResult) -> tuple[SourceEntry, bool]:
@@ -546,7 +597,10 @@ class Builder:
             todo.append((key, item, spool_file(self.spool, item.thread.path, item_digest) if self.spool else ""))
         work = partial(render_thread, config=config, theme=theme, template_cache=self.template_cache, templates=shared)
         executor = self.executor if len(todo) >= BULK_FROM else None
-        jobs = (ThreadJob(item, related_cards(item, site), spooled) for _, item, spooled in todo)
+        parts = self._parts
+        jobs = (
+            ThreadJob(item, related_cards(item, site), spooled, parts.get(id(item), ())) for _, item, spooled in todo
+        )
         answers = run_map(work, jobs, executor, count=len(todo))  # on an executor: the first ones handed out now
         order = iter(todo)
         done = 0

@@ -129,6 +129,8 @@ class ThreadJob:
     """Cards of the related threads."""
     spooled: str = ""
     """The file `process_source` left the parsed threads in ("" or gone: parse the file again)."""
+    parts: tuple[str, ...] = ()
+    """For a thread made of several files (`process_parts`): those files, as shown; () for one file."""
 
 
 def render_thread(
@@ -139,6 +141,11 @@ def render_thread(
     light = job.item
     warnings: list[Problem] = []
     threads = _unspool(job.spooled) if job.spooled else None
+    if job.parts and threads is None:
+        try:
+            threads = _merged(job.parts, light, config)
+        except SourceError as exc:
+            return {}, [exc.problem]
     if threads is None:
         try:
             source = read_source(config.site_dir / light.thread.path, config.site_dir)
@@ -159,6 +166,42 @@ def render_thread(
             problems.append(exc.problem)
             break
     return files, problems
+
+
+def _merged(parts: tuple[str, ...], light: EnrichedThread, config: SiteConfig) -> list[Thread]:
+    """The thread `light` is, made again from each of its files (see `process_parts`)."""
+    from .importers.drop_in import merge_parts
+
+    key = (str(light.thread.extra.get("origin")), str(light.thread.extra.get("origin_id")))
+    parsed = [parse_file(read_source(config.site_dir / part, config.site_dir), []) for part in parts]
+    merged = merge_parts(parsed, key)
+    return [merged] if merged is not None else []
+
+
+def process_parts(
+    groups: dict[tuple[str, str], list[Path]], config: SiteConfig, spools: dict[tuple[str, str], str] | None = None
+) -> dict[tuple[str, str], EnrichedThread]:
+    """Threads found in several files (origin, id -> the files, the thread's own first): each made into one
+    thread (`importers.drop_in.merge_parts`) and enriched, as a light record. Each file is parsed once; a
+    file that cannot be read leaves its group out (its own problem is reported by `process_source`).
+    `spools`: where to leave each merged thread for `render_thread` (as `process_source` does)."""
+    from .importers.drop_in import merge_parts
+
+    parsed: dict[Path, list[Thread]] = {}
+    out: dict[tuple[str, str], EnrichedThread] = {}
+    for key, paths in groups.items():
+        try:
+            for path in paths:
+                if path not in parsed:
+                    parsed[path] = parse_file(read_source(path, config.site_dir), [])
+        except SourceError:
+            continue
+        merged = merge_parts([parsed[path] for path in paths], key)
+        if merged is not None:
+            if spools and key in spools:
+                _spool(spools[key], [merged])
+            out[key] = enrich_thread(merged, config).without_text()
+    return out
 
 
 _RENDERERS: dict[tuple[SiteConfig, Theme, str | None, str], Renderer] = {}
@@ -263,6 +306,7 @@ __all__ = [
     "SourceResult",
     "ThreadJob",
     "digest",
+    "process_parts",
     "process_source",
     "render_thread",
     "renderer_for",

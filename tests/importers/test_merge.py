@@ -159,11 +159,43 @@ def test_merge_rules_newer_wins_stand_in_gives_way_deleted_keeps_text() -> None:
     assert real.title == "T" and "missing_post" not in real.extra and report.post == "replaced"
 
 
+def _thread_html(site: Path, slug: str) -> str:
+    """Every page of a thread (deep branches go to continuation pages under `c/`)."""
+    return "".join(p.read_text() for p in sorted((site / "public/t" / slug).rglob("*.html")))
+
+
 def test_issue_17_item_5_drop_in_pages_merge_in_the_build(tmp_path: Path) -> None:
     root = corpus_dir() / "reddit-json"
     full = (root / "praw_3hahrw_funny_full.json").read_bytes()
     branch = (root / "praw_3hahrw_continue_thread_cu5w5nv.json").read_bytes()
+    deeper = [
+        t["data"]["id"] for t in json.loads(branch)[1]["data"]["children"][0]["data"]["replies"]["data"]["children"]
+    ]
     site = make_project(tmp_path / "site", {"content/page.json": full, "content/page-continued.json": branch})
     result = build_site(site)
     assert not result.report.errors, result.report.errors
     assert result.threads == 1
+    page = _thread_html(site, "reddit-3hahrw-ba-dum-tsss")
+    assert all(f'id="comment-{i}"' in page for i in ["cu5w5nv", *deeper])
+    again = build_site(site)  # from .digest-cache/: the same site
+    assert not again.report.errors and again.threads == 1
+    assert _thread_html(site, "reddit-3hahrw-ba-dum-tsss") == page
+    (site / "content/page-continued.json").unlink()  # one part gone: the thread is the other part again
+    alone = build_site(site)
+    assert not alone.report.errors and alone.threads == 1
+    page = _thread_html(site, "reddit-3hahrw-ba-dum-tsss")
+    assert 'id="comment-cu5w5nv"' in page and not any(f'id="comment-{i}"' in page for i in deeper)
+
+
+@pytest.mark.slow
+def test_issue_17_item_5_drop_in_dump_files_merge(tmp_path: Path) -> None:
+    root = corpus_dir() / "reddit-ndjson"
+    files = {
+        f"content/{name}.ndjson": (root / f"pushshift-api-2022_r-science_{name}.ndjson").read_bytes()
+        for name in ("comments", "submissions")
+    }
+    site = make_project(tmp_path / "site", files)
+    result = build_site(site)
+    assert not result.report.errors, result.report.errors[:3]
+    _import("reddit-dump", tmp_path / "imported", *(site / name for name in files))
+    assert result.threads == len(list((tmp_path / "imported").glob("*.md")))
