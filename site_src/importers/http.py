@@ -3,7 +3,8 @@
 In: URLs to GET (JSON APIs). Out: response bytes, or a `FetchError` a person can act on.
 
 - A User-Agent naming thread-digest and its version; redirects followed (at most 5).
-- Requests to one host are spaced (`delay` seconds apart, counted from the end of the last one).
+- Requests to one host are spaced (`delay` seconds apart, counted from the end of the last one); a spent
+  rate-limit window (`X-Ratelimit-Remaining: 0`) or an API's `backoff` holds the host until it ends.
 - `429` and `5xx` answers and network failures are retried (`retries` times) after the `Retry-After`
   the server asked for (seconds or an HTTP date) or an exponential back-off (1, 2, 4, ... s); a server
   that asks for longer than `max_wait` is not waited for: the error says when to try again.
@@ -78,6 +79,7 @@ class Fetcher:
     sleep: Callable[[float], None] = time.sleep
     _client: httpx.Client | None = None
     _last: dict[str, float] = field(default_factory=dict)
+    _hold: dict[str, float] = field(default_factory=dict)
     _label: str = ""
     _shown: bool = False
 
@@ -173,6 +175,7 @@ class Fetcher:
                 cause = exc
             else:
                 self._last[request.url.host] = time.monotonic()
+                self._note_limits(request.url.host, response)
                 if response.status_code == 304 and cached is not None:
                     return bytes.fromhex(cached["body"])
                 if response.status_code < 300:
@@ -182,6 +185,8 @@ class Fetcher:
                     raise _status_error(shown, response)
                 failure = _status_error(shown, response)
                 asked = _retry_after(response.headers.get("Retry-After"))
+                if asked is None and response.status_code == 429:
+                    asked = _number(response.headers.get("X-Ratelimit-Reset"))
                 wait = asked if asked is not None else self._backoff(attempt)
                 cause = failure
                 if wait > self.options.max_wait:
@@ -201,12 +206,24 @@ class Fetcher:
     def _backoff(self, attempt: int) -> float:
         return float(min(2**attempt, self.options.max_wait))
 
+    def hold(self, host: str, seconds: float) -> None:
+        """Send nothing more to `host` for `seconds` (an API's `backoff`, a spent rate-limit window)."""
+        until = time.monotonic() + min(seconds, self.options.max_wait)
+        self._hold[host] = max(self._hold.get(host, 0.0), until)
+
     def _wait_turn(self, host: str, spacing: float) -> None:
+        now = time.monotonic()
         last = self._last.get(host)
-        if last is not None and spacing > 0:
-            ahead = last + spacing - time.monotonic()
-            if ahead > 0:
-                self.sleep(ahead)
+        ready = max(last + spacing if last is not None and spacing > 0 else now, self._hold.get(host, now))
+        if ready > now:
+            self.sleep(ready - now)
+
+    def _note_limits(self, host: str, response: httpx.Response) -> None:
+        """Reddit-style `X-Ratelimit-Remaining` / `-Reset`: when the window is spent, wait for the next one."""
+        remaining = _number(response.headers.get("X-Ratelimit-Remaining"))
+        reset = _number(response.headers.get("X-Ratelimit-Reset"))
+        if remaining is not None and reset is not None and remaining < 1:
+            self.hold(host, reset)
 
     def _cache_file(self, url: str) -> Path | None:
         folder = self.options.cache_dir
@@ -238,6 +255,13 @@ class Fetcher:
 def _reason(exc: httpx.HTTPError) -> str:
     text = str(exc) or type(exc).__name__
     return text.splitlines()[0][:160]
+
+
+def _number(value: str | None) -> float | None:
+    try:
+        return float(value) if value is not None else None
+    except ValueError:
+        return None
 
 
 def _retry_after(value: str | None) -> float | None:

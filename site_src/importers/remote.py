@@ -389,11 +389,13 @@ def _stackexchange(url: str, target: Target, fetcher: Fetcher) -> Download:
     common = [("site", site), ("filter", "withbody")]
     question_id = target.ident
     if target.kind == "a":
-        answer = _se_items(fetcher.get_json(f"{api}/answers/{target.ident}", delay=1.0, params=common), url)
+        answer = _se_items(
+            fetcher.get_json(f"{api}/answers/{target.ident}", delay=1.0, params=common), url, fetcher, api
+        )
         if not answer:
             raise FetchError(url, "no such answer", "it may have been deleted", 404)
         question_id = str(answer[0].get("question_id"))
-    found = _se_items(fetcher.get_json(f"{api}/questions/{question_id}", delay=1.0, params=common), url)
+    found = _se_items(fetcher.get_json(f"{api}/questions/{question_id}", delay=1.0, params=common), url, fetcher, api)
     if not found:
         raise FetchError(url, "no such question", "it may have been deleted", 404)
     answers: list[dict[str, Any]] = []
@@ -406,7 +408,7 @@ def _stackexchange(url: str, target: Target, fetcher: Fetcher) -> Download:
             break
         params = [*common, ("pagesize", "100"), ("page", str(page)), ("sort", "creation"), ("order", "asc")]
         body = fetcher.get_json(f"{api}/questions/{question_id}/answers", delay=1.0, params=params)
-        answers.extend(_se_items(body, url))
+        answers.extend(_se_items(body, url, fetcher, api))
         if not (isinstance(body, dict) and body.get("has_more") is True):
             break
         page += 1
@@ -414,7 +416,7 @@ def _stackexchange(url: str, target: Target, fetcher: Fetcher) -> Download:
     return result
 
 
-def _se_items(body: Any, url: str) -> list[dict[str, Any]]:
+def _se_items(body: Any, url: str, fetcher: Fetcher | None = None, api: str = "") -> list[dict[str, Any]]:
     if isinstance(body, dict) and body.get("error_id"):
         raise FetchError(
             url,
@@ -422,6 +424,8 @@ def _se_items(body: Any, url: str) -> list[dict[str, Any]]:
             "check the address",
             int(body.get("error_id") or 0),
         )
+    if fetcher is not None and isinstance(body, dict) and isinstance(body.get("backoff"), int):
+        fetcher.hold(urlsplit(api).hostname or "", body["backoff"])  # the API asks for a pause before the next call
     items = body.get("items") if isinstance(body, dict) else None
     return [i for i in items if isinstance(i, dict)] if isinstance(items, list) else []
 
