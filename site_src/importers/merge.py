@@ -256,17 +256,19 @@ def _merge_post(known: Thread, new: Thread, report: MergeReport) -> Thread:
     """The thread's own fields: the real post wins over a stand-in, newer wins otherwise, people's edits stay."""
     known_stand_in = known.extra.get("missing_post") is True
     new_stand_in = new.extra.get("missing_post") is True
-    if new_stand_in and not known_stand_in:
-        base, other = known, new
+    taken_down = _taken_down_post(new) and not _taken_down_post(known) and not known_stand_in
+    if (new_stand_in and not known_stand_in) or taken_down:
+        base, other = known, new  # a stand-in never replaces the real post; a post taken down keeps its last text
+        if taken_down and known.extra.get("deleted_upstream") is not True:
+            report.post = "deleted upstream"
     else:
         base, other = new, known
         if known_stand_in and not new_stand_in:
             report.post = "replaced"
-        elif not new_stand_in and (_text(known.body) != _text(new.body) or known.title != new.title):
-            if not (_taken_down_post(new) and not _taken_down_post(known)):
-                report.post = "edited"
-            else:
-                base, other = known, new  # the post was taken down upstream: keep its last text
+        elif not new_stand_in and _text(known.body) != _text(new.body):
+            report.post = "edited"
+        elif not new_stand_in and known.title != new.title and new.extra.get("title_from") != "slug":
+            report.post = "edited"
     merged = Thread(
         title=base.title,
         path=known.path,
@@ -289,6 +291,8 @@ def _merge_post(known: Thread, new: Thread, report: MergeReport) -> Thread:
         extra.pop("title_from", None)
     if base.extra.get("missing_post") is not True:
         extra.pop("missing_post", None)
+    if taken_down:
+        extra["deleted_upstream"] = True
     if _partial(new) and not _partial(known):  # a branch's page says nothing about the thread's hidden replies
         for key in _MORE:
             extra.pop(key, None)

@@ -154,6 +154,10 @@ def test_merge_rules_newer_wins_stand_in_gives_way_deleted_keeps_text() -> None:
     late.comments = [_comment("a", "stale a", edited="2019-01-01T00:00:00Z")]
     again, report = merge_thread(known, late)
     assert again.comments[0].body == "old a" and not report.edited
+    # the post taken down upstream keeps its last text, marked
+    removed = Thread("T", "x.md", body="[removed]", extra={"origin": "o", "origin_id": "1", "removed": True})
+    kept, report = merge_thread(known, removed)
+    assert kept.body == "the post" and kept.extra["deleted_upstream"] is True and report.post == "deleted upstream"
     # a stand-in known copy gives way to the real post
     real, report = merge_thread(stand_in, known)
     assert real.title == "T" and "missing_post" not in real.extra and report.post == "replaced"
