@@ -265,10 +265,10 @@ def _merge_post(known: Thread, new: Thread, report: MergeReport) -> Thread:
         base, other = new, known
         if known_stand_in and not new_stand_in:
             report.post = "replaced"
-        elif not new_stand_in and _text(known.body) != _text(new.body):
-            report.post = "edited"
-        elif not new_stand_in and known.title != new.title and new.extra.get("title_from") != "slug":
-            report.post = "edited"
+        elif not new_stand_in:
+            retitled = known.title != new.title and new.extra.get("title_from") != "slug"
+            if retitled or _text(known.body) != _text(new.body):
+                report.post = "edited"
     merged = Thread(
         title=base.title,
         path=known.path,
