@@ -31,9 +31,14 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from .. import __version__
+from .. import version
 
-USER_AGENT = f"thread-digest/{__version__} (static digests of public discussions; python-httpx)"
+
+def user_agent() -> str:
+    """`thread-digest/<version> (...)`: who is asking, as APIs ask clients to say."""
+    return f"thread-digest/{version()} (static digests of public discussions; python-httpx)"
+
+
 _RETRY_STATUS = frozenset({429, 500, 502, 503, 504})
 
 
@@ -98,7 +103,7 @@ class Fetcher:
     def client(self) -> httpx.Client:
         if self._client is None:
             self._client = httpx.Client(
-                headers={"User-Agent": USER_AGENT, "Accept": "application/json"},
+                headers={"User-Agent": user_agent(), "Accept": "application/json"},
                 timeout=httpx.Timeout(self.options.timeout),
                 follow_redirects=True,
                 max_redirects=5,
