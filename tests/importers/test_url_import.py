@@ -148,8 +148,8 @@ def test_reddit_more_stubs_expanded_over_several_calls(api: API, tmp_path: Path)
     assert all(c.query["link_id"] == ["t3_3hahrw"] and c.query["raw_json"] == ["1"] for c in calls)
     thread = read_thread(only_file(tmp_path / "out"))
     parents = tree(thread)
-    assert len(parents) > 150  # the 10 of the page and what the stubs hid
     flat, _below = _flat_full_page(full)
+    assert set(parents) == set(flat)  # the 10 of the page and all that its stubs hid: the whole thread
     for comment_id, parent in parents.items():  # every comment under the comment the full page has it under
         if comment_id in flat:
             expected = flat[comment_id]["data"]["parent_id"]
