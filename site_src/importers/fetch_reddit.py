@@ -13,7 +13,7 @@ import os
 from typing import Any
 
 from .http import Fetcher, FetchError
-from .remote import REDDIT_API, Download, Target, json_bytes
+from .remote import REDDIT_API, Download, Target, json_bytes, recognise
 
 MORECHILDREN_BATCH = 100
 """Comment ids Reddit's `/api/morechildren` takes in one call."""
@@ -26,6 +26,12 @@ def fetch_reddit(url: str, target: Target, fetcher: Fetcher) -> Download:
     """The thread `target` names, as one comments page with its hidden comments spliced in."""
     api = os.environ.get("DIGEST_REDDIT_API", REDDIT_API).rstrip("/")
     link = target.ident
+    if target.kind == "share":
+        where = fetcher.location(f"{api}{target.site}", delay=_REDDIT_DELAY)
+        found = recognise(where) if where else None
+        if found is None or not found.ident:
+            raise FetchError(url, "this share link does not lead to a thread", "open it in a browser and copy that")
+        link = found.ident
     page = fetcher.get_json(
         f"{api}/comments/{link}.json", delay=_REDDIT_DELAY, params=[("raw_json", "1"), ("limit", "500")]
     )

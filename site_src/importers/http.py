@@ -133,6 +133,28 @@ class Fetcher:
         stream.flush()
         self._shown = True
 
+    def location(self, url: str, *, delay: float = 1.0) -> str | None:
+        """Where `url` redirects to (one GET, not followed: a share link's thread), None when it does not."""
+        request = httpx.Request("GET", url)
+        if self.requests >= self.options.max_requests:
+            raise FetchError(
+                url, f"request budget spent ({self.options.max_requests} requests)", "raise --max-requests"
+            )
+        spacing = self.options.delay if self.options.delay is not None else delay
+        self._wait_turn(request.url.host, spacing)
+        self.requests += 1
+        try:
+            response = self.client().get(url, follow_redirects=False)
+        except httpx.HTTPError as exc:
+            raise FetchError(url, f"cannot connect ({_reason(exc)})", "check the network and the address") from exc
+        finally:
+            self._last[request.url.host] = time.monotonic()
+        if response.is_redirect:
+            return str(response.url.join(response.headers.get("Location", "")))
+        if response.status_code >= 400:
+            raise _status_error(url, response)
+        return None
+
     def get_json(self, url: str, *, delay: float = 1.0, params: list[tuple[str, str]] | None = None) -> Any:
         """GET `url` and decode its JSON; FetchError when the answer is not JSON."""
         data = self.get(url, delay=delay, params=params)

@@ -59,7 +59,8 @@ class Target:
     site: str = ""
     """Site root (`https://forum.example`, `https://mastodon.social`) or Stack Exchange host; "" if fixed."""
     kind: str = ""
-    """Stack Exchange: `a` when the address names an answer."""
+    """Stack Exchange: `a` when the address names an answer; Reddit: `share` for a share link (`site` is its
+    path, `ident` is found by following it)."""
 
 
 @dataclass(slots=True)
@@ -100,6 +101,8 @@ def recognise(url: str) -> Target:
         match = _REDDIT_THREAD.match(path)
         if match:
             return Target("reddit", match.group(1).lower())
+        if re.match(r"^/r/[^/]+/s/[A-Za-z0-9]+/?$", path):  # a share link: Reddit redirects it to the thread
+            return Target("reddit", "", path.rstrip("/"), "share")
         raise NotAThread(url, "a Reddit address, but not of a thread", "copy the address of the comments page")
     if host in ("news.ycombinator.com", "hn.algolia.com"):
         ids = parse_qs(parts.query).get("id") or re.findall(r"/items?/(\d+)", path)

@@ -589,3 +589,13 @@ def test_refresh_error_names_the_url_and_goes_on(api: API, tmp_path: Path, capsy
     err = capsys.readouterr().err
     assert "https://news.ycombinator.com/item?id=17: error: not found (HTTP 404)" in err
     assert "refresh: 0 thread(s) fetched, 1 failed" in err
+
+
+def test_reddit_share_link_is_followed_to_its_thread(api: API, tmp_path: Path) -> None:
+    api.route(
+        "/r/funny/s/AbC123xY", Answer(b"", 301, {"Location": "https://www.reddit.com/r/funny/comments/2xmo63/x/"})
+    )
+    api.route("/comments/2xmo63.json", Answer(load("reddit-json/rtv_2xmo63_python_complete.json")))
+    assert run_import("https://www.reddit.com/r/funny/s/AbC123xY", "--out", str(tmp_path)) == 0
+    assert [s.path for s in api.seen] == ["/r/funny/s/AbC123xY", "/comments/2xmo63.json"]
+    assert only_file(tmp_path).name.startswith("reddit-2xmo63-")
