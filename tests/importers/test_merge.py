@@ -203,3 +203,29 @@ def test_issue_17_item_5_drop_in_dump_files_merge(tmp_path: Path) -> None:
     assert not result.report.errors, result.report.errors[:3]
     _import("reddit-dump", tmp_path / "imported", *(site / name for name in files))
     assert result.threads == len(list((tmp_path / "imported").glob("*.md")))
+
+
+def test_issue_17_item_5_a_part_saved_while_serving_joins_its_thread(tmp_path: Path) -> None:
+    from site_src.config import load_config
+    from site_src.incremental import WarmSite
+
+    root = corpus_dir() / "reddit-json"
+    branch = (root / "praw_3hahrw_continue_thread_cu5w5nv.json").read_bytes()
+    deeper = [
+        t["data"]["id"] for t in json.loads(branch)[1]["data"]["children"][0]["data"]["replies"]["data"]["children"]
+    ]
+    site = make_project(tmp_path / "site", {"content/page.json": (root / "praw_3hahrw_funny_full.json").read_bytes()})
+    warm = WarmSite(lambda: load_config(site))
+
+    def pages() -> str:
+        return "".join(v.decode() for k, v in sorted(warm.files.items()) if k.startswith("t/reddit-3hahrw-"))
+
+    assert not warm.rebuild().errors and not any(f'id="comment-{i}"' in pages() for i in deeper)
+    part = site / "content/page-continued.json"
+    part.write_bytes(branch)
+    done = warm.rebuild(touched=[part])
+    assert not done.errors and done.threads == 1
+    assert all(f'id="comment-{i}"' in pages() for i in deeper)
+    part.unlink()
+    done = warm.rebuild(touched=[part])
+    assert not done.errors and done.threads == 1 and not any(f'id="comment-{i}"' in pages() for i in deeper)
