@@ -18,10 +18,10 @@ import contextlib
 import json
 import sys
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 from ..model import Thread
 from . import ImportFailure, ImportOptions, ImportWarning_, import_paths
@@ -62,7 +62,7 @@ def fetch_and_import(
     *,
     save: Path | None = None,
     redact: bool = False,
-    warn: Any = None,
+    warn: Callable[[ImportWarning_], None] | None = None,
     refresh: bool = False,
 ) -> Fetched:
     """Download `url`, import the files as `digest import SOURCE FILE` does, write (merging) into `out`.
