@@ -109,7 +109,7 @@ def _text(body: str) -> str:
 
 
 def _same_text(a: Comment, b: Comment) -> bool:
-    return _text(a.body) == _text(b.body) and a.author == b.author
+    return _text(a.body) == _text(b.body)
 
 
 def _merge_comment(known: Comment, new: Comment, report: MergeReport) -> Comment:
