@@ -18,6 +18,37 @@ from .model import Comment, Moment, Thread
 COMMENT_MARKER = "--- comment"
 """A line starting with this, outside a fenced code block, starts a comment in a `.md` thread."""
 
+FENCE = re.compile(r"^ {0,3}(`{3,}(?=[^`]*$)|~{3,})")
+"""A line opening or closing a fenced code block, as CommonMark has it (a backtick fence's info string holds
+no backtick): the `.md` reader ignores comment markers between such lines, and the writer closes a fence
+a body leaves open so that the next comment's marker is never taken into it."""
+
+
+def open_fence(text: str) -> str | None:
+    """The fence (```` ``` ````, `~~~~`, ...) still open at the end of `text`, read as the `.md` reader reads it."""
+    if "```" not in text and "~~~" not in text:
+        return None
+    fence: str | None = None
+    for line in text.split("\n"):
+        found = FENCE.match(line)
+        if found is None:
+            continue
+        mark = found.group(1)
+        if fence is None:
+            fence = mark
+        elif mark[0] == fence[0] and len(mark) >= len(fence) and not line.strip()[len(mark) :].strip():
+            fence = None
+    return fence
+
+
+def safe_body(text: str) -> str:
+    """A body as a `.md` thread file can hold it: line breaks as `\\n` (the loader reads a lone CR as a line
+    break, so one left in would split a line the marker escaping saw whole) and a fence left open closed."""
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    fence = open_fence(text)
+    return text if fence is None else text.rstrip("\n") + "\n" + fence
+
 
 def format_moment(moment: Moment) -> str:
     """ISO 8601: `2025-07-10` for a day, `2025-07-10T14:02:00Z` for an instant in UTC."""
@@ -131,7 +162,7 @@ def format_markdown(thread: Thread) -> str:
     if thread.locked:
         meta["locked"] = True
     meta.update(thread.extra)
-    front = yaml.safe_dump(meta, allow_unicode=True, sort_keys=False, width=1_000_000)
+    front = yaml.dump(meta, Dumper=_FrontMatterDumper, allow_unicode=True, sort_keys=False, width=1_000_000)
     parts = ["---\n", front, "---\n"]
     if thread.body:
         parts.append("\n" + _escape_body(thread.body).rstrip("\n") + "\n")
@@ -143,6 +174,22 @@ def format_markdown(thread: Thread) -> str:
             parts.append(_escape_body(comment.body).rstrip("\n") + "\n")
         stack.extend((reply, comment.id) for reply in reversed(comment.replies))
     return "".join(parts)
+
+
+class _FrontMatterDumper(yaml.SafeDumper):
+    """`yaml.safe_dump`, but a string holding a line break (of any kind YAML knows), a tab or edge spaces is
+    written double-quoted with escapes: on one line, so no line of it can read as the closing `---`."""
+
+
+_NEEDS_QUOTES = re.compile("[\n\r\t\x85\u2028\u2029]|^\\s|\\s$")
+
+
+def _represent_text(dumper: yaml.SafeDumper, data: str) -> yaml.ScalarNode:
+    style = '"' if _NEEDS_QUOTES.search(data) else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", data, style=style)
+
+
+_FrontMatterDumper.add_representer(str, _represent_text)
 
 
 def _marker_line(comment: Comment, parent: str | None) -> str:
@@ -180,4 +227,5 @@ def _attr_value(value: Any) -> str:
 
 def _escape_body(body: str) -> str:
     """Add a backslash before body lines that would read as a marker; the reader takes one off again."""
+    body = safe_body(body)
     return "\n".join("\\" + line if _MARKER_LIKE.match(line) else line for line in body.split("\n"))

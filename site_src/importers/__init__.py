@@ -44,7 +44,17 @@ class ImportOptions:
 
 
 def import_paths(source: str, paths: list[str], options: ImportOptions | None = None) -> Iterator[Thread]:
-    """Import `paths` as `source`; raises ImportFailure naming the file and place when an input is unusable."""
+    """Import `paths` as `source`; raises ImportFailure naming the file and place when an input is unusable.
+
+    Each thread comes normalised (`normalize.py`): written as `.md` or `.json` and read back, it is the same.
+    """
+    from .normalize import normalize_thread
+
+    for thread in _threads(source, paths, options):
+        yield normalize_thread(thread)
+
+
+def _threads(source: str, paths: list[str], options: ImportOptions | None) -> Iterator[Thread]:
     # each parser is imported when asked for: `digest build` reaches this package (for exports in content/)
     # and should not pay for every parser and the email package
     opts = options or ImportOptions()

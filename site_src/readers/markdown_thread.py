@@ -17,13 +17,13 @@ import yaml
 from ..diagnostics import Problem, SourceError
 from ..load import SourceText
 from ..model import Comment, Thread
-from ..thread_files import COMMENT_MARKER, format_moment
+from ..thread_files import COMMENT_MARKER, FENCE, format_moment
 from .fields import comment_from_fields, thread_header
 
 FRONT_MATTER_KEYS = ("title", "source", "author", "date", "tags", "summary", "slug", "draft", "locked")
 COMMENT_KEYS = ("id", "parent", "author", "date", "score")
 _ATTRIBUTE = re.compile(r'\s*([A-Za-z_][\w-]*)=("(?:[^"\\]|\\.)*"|[^\s"]+)')
-_FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
+_FENCE = FENCE
 _ID = re.compile(r"[A-Za-z0-9_.:-]+")
 _ESCAPES = {"n": "\n", '"': '"', "\\": "\\", "t": "\t"}
 
