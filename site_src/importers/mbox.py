@@ -17,6 +17,7 @@ Authors are display names (or the address's local part), never whole addresses.
 from __future__ import annotations
 
 import email
+import email.errors
 import email.policy
 import hashlib
 import re
@@ -24,13 +25,14 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.message import EmailMessage
+from email.header import decode_header, make_header
 from email.utils import getaddresses, parsedate_to_datetime
 
 from ..model import Comment, Thread
 from .common import build_tree, iter_lines, thread_file_name
 from .errors import ImportFailure
 from .html_to_markdown import html_to_markdown
-from .mail_text import fold_plain_text
+from .mail_text import decode_bytes, fold_plain_text
 
 _ID = re.compile(r"<([^<>\s@]+@[^<>\s]+)>")
 """A message id as RFC 5322 has it: `<left@right>`; things like `<yes>` in broken headers are not ids."""
@@ -83,23 +85,50 @@ def split_mbox(path: str, data: bytes | None = None) -> Iterator[tuple[int, byte
         yield start, b"".join(lines)
 
 
+def _raw_header(msg: EmailMessage, name: str) -> str | None:
+    """The header as the mail has it (RFC 2047 words still encoded), 8-bit bytes decoded by `decode_bytes`."""
+    wanted = name.lower()
+    raw = next((str(value) for key, value in msg.raw_items() if key.lower() == wanted), None)
+    if raw is not None and _ESCAPED_BYTES.search(raw):
+        raw = decode_bytes(raw.encode("ascii", "surrogateescape"), None)
+    return raw
+
+
+_ESCAPED_BYTES = re.compile("[\udc80-\udcff]")
+"""How the `email` parser keeps the 8-bit bytes of a header it could not decode (surrogateescape)."""
+
+
 def _header(msg: EmailMessage, name: str) -> str:
-    try:
-        value = msg.get(name)
-    except Exception:  # a header the parser cannot model: fall back to its raw text
-        raw = msg.get_all(name, failobj=[]) if hasattr(msg, "get_all") else []
-        value = raw[0] if raw else None
+    raw = _raw_header(msg, name)
+    if raw is not None and raw.isascii() is False and not _ESCAPED_BYTES.search(raw):
+        value: object = _decode_words(raw)  # 8-bit text decoded above (the parser would make it U+FFFD)
+    else:
+        try:
+            value = msg.get(name)
+        except Exception:  # a header the parser cannot model: fall back to its raw text
+            value = raw
     return " ".join(str(value).split()) if value is not None else ""
 
 
+def _decode_words(raw: str) -> str:
+    """RFC 2047 `=?charset?q?...?=` words decoded; text that is not one is kept as it is."""
+    try:
+        return str(make_header(decode_header(raw)))
+    except (LookupError, ValueError, UnicodeError, email.errors.HeaderParseError):
+        return raw
+
+
 def _author(msg: EmailMessage) -> str | None:
-    raw = _header(msg, "From")
+    """The display name: `Name <addr>`, `"Name" <addr>`, or the old `addr (Name)` (Mailman 2 / pipermail), read
+    from the raw header (the parser's model makes `andy at example.com (Andy)` one address and drops the name);
+    else the address's local part (pipermail writes `user at host`)."""
+    raw = " ".join(_decode_words(_raw_header(msg, "From") or "").split())
     pairs = getaddresses([raw])
     name, address = pairs[0] if pairs else ("", "")
-    if name.strip():
-        return name.strip()
-    address = address or raw
-    local = re.split(r"@| at ", address)[0].strip(" <>\"'")
+    name = name.strip().strip("\"'").strip()
+    if name and "@" not in name:
+        return name
+    local = re.split(r"@| at ", address or raw)[0].strip(" <>\"'")
     return local or None
 
 
@@ -122,12 +151,12 @@ def _body(msg: EmailMessage) -> tuple[str, dict[str, object]]:
     if part is None:
         return "", {}
     try:
-        content = part.get_content()
-    except Exception:  # unknown charset or broken transfer encoding: keep what bytes there are
-        payload = part.get_payload(decode=True)
-        content = payload.decode("utf-8", "replace") if isinstance(payload, bytes) else ""
-    if not isinstance(content, str):
+        payload = part.get_payload(decode=True)  # transfer encoding undone; broken base64 gives what it can
+    except Exception:
+        payload = None
+    if not isinstance(payload, bytes):
         return "", {}
+    content = decode_bytes(payload, part.get_content_charset())
     if part.get_content_subtype() == "html":
         return html_to_markdown(content), {}
     flowed = part.get_param("format", "", header="content-type") == "flowed"
@@ -172,10 +201,7 @@ def thread_mails(mails: list[Mail]) -> list[tuple[_Container, list[Mail]]]:
     for mail in mails:
         container = table.setdefault(mail.msgid, _Container())
         if container.mail is not None:
-            if container.mail.body == mail.body:
-                continue  # the same message twice
-            mail.msgid = f"{mail.msgid}#{mail.line}"
-            container = table.setdefault(mail.msgid, _Container())
+            continue  # the same Message-ID again (a resend, an archive's or a bug tracker's copy): one message
         container.mail = mail
         previous: _Container | None = None
         for ref in mail.refs:
@@ -224,7 +250,9 @@ def parse_mbox(path: str, data: bytes | None = None) -> Iterator[Thread]:
 def _thread(members: list[Mail], containers: dict[str, _Container]) -> Thread:
     members.sort(key=lambda m: (m.date or datetime.min.replace(tzinfo=UTC), m.line))
     tops = [m for m in members if _nearest_mail(containers[m.msgid]) is None]
-    post = tops[0] if len(tops) == 1 else None
+    # The post is the one mail without a present ancestor, unless it answers a mail that is absent (the
+    # discussion began in another month's archive): then the post is a stand-in for that first mail.
+    post = tops[0] if len(tops) == 1 and not tops[0].refs else None
     subject = (post or tops[0]).subject or "(no subject)"
     title = subject if post else re.sub(r"^(\s*(re|fwd?|aw|sv)\s*:\s*)+", "", subject, flags=re.IGNORECASE)
     key = post.msgid if post else (tops[0].refs[0] if tops[0].refs else tops[0].msgid)
@@ -249,7 +277,8 @@ def _thread(members: list[Mail], containers: dict[str, _Container]) -> Thread:
         comment = Comment(body=mail.body, id=short_id(mail.msgid), author=mail.author, date=mail.date)
         comment.extra.update(mail.extra)
         if container.parent is not None and container.parent.mail is None and mail.refs:
-            comment.extra["missing_parent"] = short_id(mail.refs[-1])
+            if post is not None or mail.refs[-1] != key:  # an answer to the stand-in post answers the post
+                comment.extra["missing_parent"] = short_id(mail.refs[-1])
         if mail.subject and mail.subject != subject and not re.match(r"(?i)\s*re\s*:", mail.subject):
             comment.extra["subject"] = mail.subject
         parent_id = None if parent is None or parent.mail is post else short_id(parent.mail.msgid)  # type: ignore[union-attr]

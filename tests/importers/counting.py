@@ -156,7 +156,7 @@ def mbox(path: Path) -> Counts:
     out = []
     for ids in members.values():
         tops = [m for m in ids if parents[m] is None]
-        if len(tops) == 1:
+        if len(tops) == 1 and not refs[tops[0]]:  # one first mail, and it answers nothing: the post
             out.append((len(ids) - 1, max(depths[m] - 1 for m in ids)))
         else:
             out.append((len(ids), max(depths[m] for m in ids)))
