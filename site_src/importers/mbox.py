@@ -24,8 +24,8 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from email.message import EmailMessage
 from email.header import decode_header, make_header
+from email.message import EmailMessage
 from email.utils import getaddresses, parsedate_to_datetime
 
 from ..model import Comment, Thread
@@ -276,9 +276,9 @@ def _thread(members: list[Mail], containers: dict[str, _Container]) -> Thread:
         parent = _nearest_mail(container)
         comment = Comment(body=mail.body, id=short_id(mail.msgid), author=mail.author, date=mail.date)
         comment.extra.update(mail.extra)
-        if container.parent is not None and container.parent.mail is None and mail.refs:
-            if post is not None or mail.refs[-1] != key:  # an answer to the stand-in post answers the post
-                comment.extra["missing_parent"] = short_id(mail.refs[-1])
+        absent_parent = container.parent is not None and container.parent.mail is None and bool(mail.refs)
+        if absent_parent and (post is not None or mail.refs[-1] != key):  # an answer to a stand-in answers the post
+            comment.extra["missing_parent"] = short_id(mail.refs[-1])
         if mail.subject and mail.subject != subject and not re.match(r"(?i)\s*re\s*:", mail.subject):
             comment.extra["subject"] = mail.subject
         parent_id = None if parent is None or parent.mail is post else short_id(parent.mail.msgid)  # type: ignore[union-attr]
