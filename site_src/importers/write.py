@@ -101,6 +101,49 @@ def read_thread_file(path: Path) -> Thread | None:
         return None
 
 
+_STAND_IN_COMMENT_ID = {"mail": "m{}", "mastodon": "{}"}
+"""Origins whose thread id is the id its opening message has as a comment in another thread (mail: `m` + the
+hash of the Message-ID both use; Mastodon: the status id)."""
+
+
+def join_stand_ins(threads: list[Thread]) -> list[Thread]:
+    """A thread whose post is a stand-in for a message that another thread of the run holds as a comment (a
+    discussion split over two months' mailboxes, whose second part answers a reply of the first) takes that
+    thread's key and file name, and its answers to the stand-in post name it as `missing_parent`: `merge_all`
+    then makes them one thread, those answers under that comment. Returns `threads` (changed in place)."""
+    owners: dict[tuple[str, str], Thread] = {}
+    for thread in threads:
+        origin = str(thread.extra.get("origin", ""))
+        if origin in _STAND_IN_COMMENT_ID:
+            for comment, _ in thread.walk():
+                owners.setdefault((origin, comment.id), thread)
+    host_of: dict[int, tuple[Thread, str]] = {}
+    for thread in threads:
+        origin = str(thread.extra.get("origin", ""))
+        pattern = _STAND_IN_COMMENT_ID.get(origin)
+        if pattern is not None and thread.extra.get("missing_post") is True:
+            stand_in = pattern.format(thread.extra.get("origin_id"))
+            host = owners.get((origin, stand_in))
+            if host is not None and host is not thread:
+                host_of[id(thread)] = (host, stand_in)
+    roots: dict[int, Thread] = {}
+    for thread in threads:
+        root, seen = thread, {id(thread)}
+        while id(root) in host_of and id(host_of[id(root)][0]) not in seen:  # a host may join another thread
+            root = host_of[id(root)][0]
+            seen.add(id(root))
+        roots[id(thread)] = root
+    for thread in threads:
+        root = roots[id(thread)]
+        if root is thread:
+            continue
+        for comment in thread.comments:
+            comment.extra.setdefault("missing_parent", host_of[id(thread)][1])
+        thread.extra["origin_id"] = root.extra.get("origin_id")
+        thread.path = root.path
+    return threads
+
+
 def write_threads(
     threads: list[Thread], out_dir: str | Path, fmt: str = "md", *, complete: bool = False
 ) -> list[Written]:
@@ -111,7 +154,7 @@ def write_threads(
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     results: list[Written] = []
-    for thread, _pages in merge_all(threads):
+    for thread, _pages in merge_all(join_stand_ins(threads)):
         target = out / (Path(thread.path).stem + "." + fmt)
         old = _existing(out, thread)
         report: MergeReport | None = None
