@@ -12,15 +12,20 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
-from urllib.parse import urljoin
+from typing import Any
+from urllib.parse import urljoin, urlsplit
 
 _VOID = {"br", "hr", "img", "input", "meta", "link", "area", "base", "col", "embed", "source", "track", "wbr"}
-_SKIP = {"script", "style", "head", "title", "template", "noscript", "svg", "button", "iframe"}
+_SKIP = {"script", "style", "head", "title", "template", "noscript", "svg", "button"}
 _BLOCK = {
     "p", "div", "section", "article", "header", "footer", "aside", "figure", "figcaption", "details",
     "summary", "main", "nav", "table", "thead", "tbody", "tfoot", "tr", "dl", "dt", "dd", "center",
     "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "pre", "ul", "ol", "li", "hr", "html", "body",
 }  # fmt: skip
+_FORMATTING = {"i", "em", "b", "strong", "s", "strike", "del", "u", "cite", "small", "big", "font", "tt"}
+"""Inline formatting that HTML parsers carry into the next paragraph (HTML's "active formatting elements"):
+HN's `<i>a<p>b<p>c</i>` italicises three paragraphs, it does not make them one."""
+_NO_REOPEN = {"ul", "ol", "dl", "table", "thead", "tbody", "tfoot", "tr", "hr", "pre"}
 _MAX_DEPTH = 100
 """Deeper nesting is flattened into its ancestor: hostile input cannot exhaust the stack."""
 
@@ -45,12 +50,20 @@ class _TreeBuilder(HTMLParser):
         if self.skipping or tag in _SKIP:
             self.skipping += tag in _SKIP and tag not in _VOID
             return
-        if tag in ("p", "li", "dt", "dd") or tag in _BLOCK:
+        carried: list[_Node] = []
+        if tag in _BLOCK:
+            while len(self.stack) > 1 and self.stack[-1].tag in _FORMATTING:
+                carried.append(self.stack.pop())
             self._close_implicit(tag)
         node = _Node(tag, {k: v or "" for k, v in attrs})
         self.stack[-1].children.append(node)
         if tag not in _VOID and len(self.stack) < _MAX_DEPTH:
             self.stack.append(node)
+            if tag not in _NO_REOPEN:
+                for formatting in reversed(carried):  # the formatting goes on inside the new block
+                    clone = _Node(formatting.tag, dict(formatting.attrs))
+                    self.stack[-1].children.append(clone)
+                    self.stack.append(clone)
 
     def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if not self.skipping and tag not in _SKIP:
@@ -92,7 +105,9 @@ _ESCAPE = re.compile(r"([\\`*\[\]<])")
 _UNDERSCORE = re.compile(r"(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])")
 _ENTITY_LIKE = re.compile(r"&(?=#?[A-Za-z0-9]+;)")
 _LINE_START = re.compile(r"^(\s*)([#>+=\-|]|\d+(?=[.)]))", re.MULTILINE)
-_HARD_BREAK = "\\\n"
+_HARD_BREAK = "  \n"
+"""A hard line break as two trailing spaces: markdown-it makes it `<br>`, and plain-text readers (summaries,
+key points) see a line end, where the backslash form would leave them a backslash."""
 
 
 def _escape(text: str) -> str:
@@ -148,8 +163,9 @@ def _link_target(href: str) -> str:
 
 
 class _Renderer:
-    def __init__(self, base_url: str | None) -> None:
+    def __init__(self, base_url: str | None, polls: dict[str, dict[str, Any]] | None = None) -> None:
         self.base_url = base_url
+        self.polls = polls or {}
 
     def url(self, href: str) -> str:
         href = href.strip()
@@ -163,10 +179,10 @@ class _Renderer:
         def flush() -> None:
             text = "".join(inline)
             inline.clear()
-            text = re.sub(r"[ \t]*\\\n[ \t]*", _HARD_BREAK, text)
-            text = re.sub(r"(\\\n)+$", "", text.strip())
-            text = re.sub(r"^(\\\n)+", "", text).strip()
-            text = re.sub(r"(?<=\S) {2,}", " ", text)
+            text = re.sub(r"[ \t]*\n[ \t]*", "\n", text.strip())  # breaks at the ends go with strip()
+            text = re.sub(r"\n{3,}", "\n\n", text)  # <br><br>: the blank line it shows, a paragraph break
+            text = re.sub(r"(?<!\n)\n(?!\n)", _HARD_BREAK, text)
+            text = re.sub(r"(?<=\S) {2,}(?![ \n])", " ", text)
             if text:
                 out.append(_escape_line_starts(text))
 
@@ -185,6 +201,9 @@ class _Renderer:
 
     def block(self, node: _Node) -> str:
         tag = node.tag
+        special = self.embed(node)
+        if special is not None:
+            return special
         if tag == "pre":
             lang = ""
             for child in node.children:
@@ -203,7 +222,7 @@ class _Renderer:
             text = " ".join(self.blocks(node).replace(_HARD_BREAK, " ").split())
             return f"{'#' * int(tag[1])} {text}" if text else ""
         if tag == "tr":
-            cells = [self.blocks(c).replace("\n\n", " ") for c in node.children if isinstance(c, _Node)]
+            cells = [" ".join(self.blocks(c).split()) for c in node.children if isinstance(c, _Node)]
             return " | ".join(cell for cell in cells if cell)
         if tag == "li":  # an <li> outside a list
             return self.list_items([node], ordered=False, start=1)
@@ -240,11 +259,14 @@ class _Renderer:
             if "avatar" in classes:
                 return ""
             if "emoji" in classes:
-                return _escape(alt)
+                return _escape(emoji_character(alt))
             src = self.url(node.attrs.get("src", ""))
             return f"![{_escape(alt)}]({_link_target(src)})" if src else _escape(alt)
         if tag == "code" or tag in ("kbd", "samp", "tt"):
             return _inline_code(_text_of(node))
+        special = self.embed(node)
+        if special is not None:
+            return special
         inner = "".join(
             _escape(re.sub(r"\s+", " ", c)) if isinstance(c, str) else self.inline_or_flat(c) for c in node.children
         )
@@ -265,6 +287,95 @@ class _Renderer:
             return f"[{text or _escape(href)}]({_link_target(href)})"
         return inner
 
+    def embed(self, node: _Node) -> str | None:
+        """Forum and site widgets (Discourse's lazy YouTube, oneboxes, lightboxes, polls, spoilers; `<video>`,
+        `<iframe>`, `<audio>`) as the plain Markdown that says what they were, or None for any other node."""
+        tag, classes = node.tag, node.attrs.get("class", "").split()
+        attrs = node.attrs
+        video_id = attrs.get("data-youtube-id") or (
+            attrs.get("data-video-id") if "lazy-video-container" in classes else None
+        )
+        if video_id:
+            title = attrs.get("data-youtube-title") or attrs.get("data-video-title") or "Video"
+            provider = attrs.get("data-provider-name", "youtube")
+            url = _find_href(node) or (f"https://www.youtube.com/watch?v={video_id}" if provider == "youtube" else "")
+            return f"[▶ {_escape(title)}]({_link_target(url)})" if url else _escape(title)
+        if tag in ("video", "audio", "iframe"):
+            src = attrs.get("src") or next(
+                (c.attrs.get("src", "") for c in _descendants(node) if c.tag == "source" and c.attrs.get("src")), ""
+            )
+            src = self.url(src)
+            if not src:
+                return ""
+            label = attrs.get("title") or attrs.get("aria-label") or _embed_label(tag, src)
+            return f"[▶ {_escape(label)}]({_link_target(_watch_url(src))})"
+        if tag == "a" and "lightbox" in classes:
+            image = next((c for c in _descendants(node) if c.tag == "img"), None)
+            if image is None:
+                return None
+            picture = self.inline(image)
+            href = self.url(attrs.get("href", ""))
+            return (
+                f"[{picture}]({_link_target(href)})"
+                if href and href != self.url(image.attrs.get("src", ""))
+                else picture
+            )
+        if tag == "aside" and "onebox" in classes:
+            return self.onebox(node)
+        if tag == "div" and "poll" in classes:
+            return self.poll(node)
+        if "spoiler" in classes or "spoiled" in classes:
+            inner = (
+                self.blocks(node)
+                if tag in _BLOCK
+                else "".join(self.inline_or_flat(c) if isinstance(c, _Node) else _escape(c) for c in node.children)
+            )
+            if tag in _BLOCK:
+                return "\n".join(f"> {line}" if line else ">" for line in ("**Spoiler:**\n\n" + inner).split("\n"))
+            return f"**Spoiler:** {inner.strip()}"
+        return None
+
+    def onebox(self, node: _Node) -> str:
+        """A link preview as a compact quoted card: the linked title, one line of description, the site."""
+        heading = next((c for c in _descendants(node) if c.tag in ("h3", "h4", "h2")), None)
+        url = self.url(
+            node.attrs.get("data-onebox-src") or (_find_href(heading) if heading else None) or _find_href(node) or ""
+        )
+        title = " ".join(_text_of(heading).split()) if heading else ""
+        header = next((c for c in _descendants(node) if c.tag == "header"), None)
+        site = " ".join(_text_of(header).split()) if header else ""
+        body = next((c for c in _descendants(node) if c.tag == "article"), node)
+        paragraph = next((c for c in _descendants(body) if c.tag == "p"), None)
+        description = " ".join(_text_of(paragraph).split()) if paragraph else ""
+        if len(description) > 200:
+            description = description[:200].rsplit(" ", 1)[0] + "…"
+        if not url:
+            return self.blocks(node)
+        lines = [f"**[{_escape(title or url)}]({_link_target(url)})**"]
+        if description:
+            lines.append(_escape_line_starts(_escape(description)))
+        if site and site != title:
+            lines.append(f"— {_escape(site)}")
+        return "\n".join("> " + line for line in "  \n".join(lines).split("\n"))
+
+    def poll(self, node: _Node) -> str:
+        """A poll's options with their votes from the source's data (the static HTML says "0 voters")."""
+        data = self.polls.get(node.attrs.get("data-poll-name", "poll"), {})
+        votes = data.get("options", {}) if isinstance(data.get("options"), dict) else {}
+        lines: list[str] = []
+        for item in _descendants(node):
+            if item.tag != "li" or "data-poll-option-id" not in item.attrs:
+                continue
+            text = " ".join(self.blocks(item).split())
+            count = votes.get(item.attrs["data-poll-option-id"])
+            lines.append(
+                f"- {text}" + (f" — {count} vote{'' if count == 1 else 's'}" if isinstance(count, int) else "")
+            )
+        voters = data.get("voters")
+        if isinstance(voters, int):
+            lines.append(f"\n*Poll: {voters} voter{'' if voters == 1 else 's'}*")
+        return "\n".join(lines)
+
     def inline_or_flat(self, node: _Node) -> str:
         """A block inside an inline element (a `div` inside a link): its text, on one line."""
         if node.tag in _BLOCK:
@@ -272,9 +383,71 @@ class _Renderer:
         return self.inline(node)
 
 
-def html_to_markdown(html: str, base_url: str | None = None) -> str:
-    """Convert an HTML fragment; relative links are resolved against `base_url` when given."""
+def html_to_markdown(html: str, base_url: str | None = None, polls: dict[str, dict[str, Any]] | None = None) -> str:
+    """Convert an HTML fragment; relative links are resolved against `base_url` when given. `polls` maps a
+    poll's name to `{"voters": n, "options": {option id: votes}}` (Discourse's `polls` field)."""
     builder = _TreeBuilder()
     builder.feed(html)
     builder.close()
-    return _Renderer(base_url).blocks(builder.root).strip()
+    return _Renderer(base_url, polls).blocks(builder.root).strip()
+
+
+def _descendants(node: _Node) -> list[_Node]:
+    """Every element under `node`, in document order, without recursion."""
+    out: list[_Node] = []
+    stack = [c for c in reversed(node.children) if isinstance(c, _Node)]
+    while stack:
+        item = stack.pop()
+        out.append(item)
+        stack.extend(c for c in reversed(item.children) if isinstance(c, _Node))
+    return out
+
+
+def _find_href(node: _Node) -> str | None:
+    if node.tag == "a" and node.attrs.get("href"):
+        return node.attrs["href"]
+    return next((c.attrs["href"] for c in _descendants(node) if c.tag == "a" and c.attrs.get("href")), None)
+
+
+_YOUTUBE_EMBED = re.compile(r"^https?://(?:www\.)?youtube(?:-nocookie)?\.com/embed/([\w-]+)")
+
+
+def _watch_url(src: str) -> str:
+    """An embed address made the page a reader can open (YouTube's `/embed/ID` -> `/watch?v=ID`)."""
+    found = _YOUTUBE_EMBED.match(src)
+    return f"https://www.youtube.com/watch?v={found.group(1)}" if found else src
+
+
+def _embed_label(tag: str, src: str) -> str:
+    name = urlsplit(src).path.rstrip("/").rsplit("/", 1)[-1]
+    host = urlsplit(src).hostname or ""
+    kind = {"video": "Video", "audio": "Audio"}.get(tag, "Embedded content")
+    return f"{kind}: {name}" if tag != "iframe" and name else f"{kind} ({host})" if host else kind
+
+
+_EMOJI_ALIASES = {
+    "slight_smile": "\U0001f642",
+    "slight_frown": "\U0001f641",
+    "crazy_face": "\U0001f92a",
+    "nerd": "\U0001f913",
+    "frowning_with_open_mouth": "\U0001f626",
+    "upside_down": "\U0001f643",
+    "white_smiling_face": "\u263a\ufe0f",
+}
+"""Discourse's (emojione / twemoji) names that the `emoji` package spells otherwise."""
+
+
+def emoji_character(shortcode: str) -> str:
+    """`:wink:` -> 😉 (GitHub / Discourse / Slack names), or the text unchanged when it is no known emoji."""
+    name = shortcode.strip()
+    if not (name.startswith(":") and name.endswith(":") and len(name) > 2):
+        return shortcode
+    if name[1:-1] in _EMOJI_ALIASES:
+        return _EMOJI_ALIASES[name[1:-1]]
+    import emoji  # here: only bodies with emoji pay for loading its tables
+
+    for language in ("alias", "en"):
+        found = emoji.emojize(name, language=language)
+        if found != name:
+            return str(found)
+    return shortcode

@@ -187,7 +187,7 @@ def test_cli_reports_failures_and_goes_on(tmp_path: Path, capsys: pytest.Capture
         ("<pre><code>x = `y`\n  z</code></pre>", "```\nx = `y`\n  z\n```"),
         ("<blockquote><p>q</p></blockquote><p># no</p>", "> q\n\n\\# no"),
         ("<ul><li>a<li>b</ul><ol start=3><li>c</ol>", "- a\n- b\n\n3. c"),
-        ("a<br>b<script>alert(1)</script>", "a\\\nb"),
+        ("a<br>b<script>alert(1)</script>", "a  \nb"),
         ("&lt;script&gt;", "\\<script>"),
     ],
 )
