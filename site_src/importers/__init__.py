@@ -77,7 +77,7 @@ def _threads(source: str, paths: list[str], options: ImportOptions | None) -> It
     elif source == "discourse":
         from .discourse import parse_discourse
 
-        yield from parse_discourse([(p, read_text(p)) for p in paths], opts.base_url)
+        yield from parse_discourse([(p, read_text(p)) for p in paths], opts.base_url, opts.warn)
     elif source == "mbox":
         from .mbox import parse_mbox
 

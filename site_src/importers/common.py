@@ -181,3 +181,49 @@ def iter_lines(path: str | Path, data: bytes | None = None) -> Iterator[tuple[in
     """(line number, raw line) for a possibly compressed, possibly huge file, streaming; or for `data` if given."""
     with io.BytesIO(data) if data is not None else open_binary(path) as handle:
         yield from enumerate(handle, 1)
+
+
+_SITE_LINK = re.compile(r'\[((?:[^\[\]\\]|\\.)*)\]\(\s*(/(?!/)[^\s()<>]*)(\s+"(?:[^"\\]|\\.)*")?\s*\)')
+"""A Markdown link whose target is site-relative: `[text](/r/x)`, `[](/emote "title")`."""
+_CODE_SPAN = re.compile(r"(`+)(?:(?!\1).)+?\1")
+
+
+def resolve_site_links(markdown: str, root: str) -> str:
+    """Site-relative Markdown link targets (`/r/x`, `/u/x`) made absolute on `root` (`https://www.reddit.com`),
+    outside code; a link without text (a Reddit emote, `[](/b32 "title")`) gets its title or path as text so
+    it is not an empty, invisible link."""
+    if "](/" not in markdown and "]( /" not in markdown:
+        return markdown
+    from ..thread_files import FENCE
+
+    base = root.rstrip("/")
+
+    def absolute(match: re.Match[str]) -> str:
+        text, path, title = match.group(1), match.group(2), match.group(3) or ""
+        if not text.strip():
+            text = title.strip()[1:-1] if title.strip() else path
+        return f"[{text}]({base}{path}{title})"
+
+    out: list[str] = []
+    fence: str | None = None
+    for line in markdown.split("\n"):
+        found = FENCE.match(line)
+        if found:
+            mark = found.group(1)
+            if fence is None:
+                fence = mark
+            elif mark[0] == fence[0] and len(mark) >= len(fence) and not line.strip()[len(mark) :].strip():
+                fence = None
+            out.append(line)
+            continue
+        if fence is not None or "](" not in line:
+            out.append(line)
+            continue
+        pieces, position = [], 0
+        for span in _CODE_SPAN.finditer(line):
+            pieces.append(_SITE_LINK.sub(absolute, line[position : span.start()]))
+            pieces.append(span.group(0))
+            position = span.end()
+        pieces.append(_SITE_LINK.sub(absolute, line[position:]))
+        out.append("".join(pieces))
+    return "\n".join(out)

@@ -5,20 +5,25 @@ In: (path, JSON text) pairs, each a `/t/<slug>/<id>.json` page, a `?page=N` page
 merged by post number (a post seen twice is kept once), in any page order.
 Out: one Thread per topic: post 1 is the post, every other post a comment, `p<number>` its id, placed
 under the post it answers (`reply_to_post_number`; a reply to post 1 is top level). `cooked` HTML
-becomes Markdown with links resolved against `base_url` when given. Small-action posts ("closed
-this topic") are kept as comments marked `action`; a missing post 1 gives a stand-in post.
+becomes Markdown with links resolved against `base_url` when given, else against the forum's own address as
+the topic names it (its links to `/t/...` topics and `/u/...` users, its `/user_avatar/<host>/` pictures); when
+neither is known, site-relative links are kept and a warning says so. Polls show the votes of the JSON's `polls`
+field. Small-action posts ("closed this topic") are kept as comments marked `action`; a missing post 1 gives a
+stand-in post.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+import re
+from collections import Counter
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 from ..model import Comment, Thread
 from .common import build_tree, thread_file_name, utc_from_iso
-from .errors import ImportFailure
+from .errors import ImportFailure, ImportWarning_
 from .html_to_markdown import html_to_markdown
 
 _ACTIONS = {
@@ -39,6 +44,18 @@ _KINDS = {2: "moderator_action", 3: "small_action", 4: "whisper"}
 class _Topic:
     meta: dict[str, Any] = field(default_factory=dict)
     posts: dict[int, dict[str, Any]] = field(default_factory=dict)
+    hosts: Counter[str] = field(default_factory=Counter)
+    """Hosts the topic's pages name as the forum's own (see `_FORUM_LINK`), with how often."""
+    path: str = ""
+    """The first page's path, for warnings."""
+    relative: bool = False
+    """Whether a page holds a site-relative link or image (`href="/..."`)."""
+
+
+_FORUM_LINK = re.compile(r"https?://([A-Za-z0-9.-]+)/(?:t|u)/[^\s\"'\\]|/user_avatar/([A-Za-z0-9.-]+)/")
+"""Links to the forum's own topics and users, and its avatar paths (`/user_avatar/<host>/...`): the host a
+Discourse topic's relative links belong to."""
+_RELATIVE = re.compile(r"""(?:href|src)=["']/(?!/)""")
 
 
 def _load(path: str, text: str) -> dict[str, Any]:
@@ -62,9 +79,26 @@ def _likes(post: dict[str, Any]) -> int | None:
     return sum(a.get("count", 0) or 0 for a in actions if isinstance(a, dict) and a.get("id") == 2)
 
 
+def _polls(post: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """`{name: {"voters": n, "options": {option id: votes}}}` from a post's `polls` field."""
+    out: dict[str, dict[str, Any]] = {}
+    polls = post.get("polls")
+    for poll in polls if isinstance(polls, list) else []:
+        if not isinstance(poll, dict):
+            continue
+        options = poll.get("options")
+        votes = {
+            str(o.get("id")): o["votes"]
+            for o in (options if isinstance(options, list) else [])
+            if isinstance(o, dict) and isinstance(o.get("votes"), int)
+        }
+        out[str(poll.get("name", "poll"))] = {"voters": poll.get("voters"), "options": votes}
+    return out
+
+
 def _body(post: dict[str, Any], base_url: str | None) -> str:
     cooked = post.get("cooked")
-    body = html_to_markdown(cooked, base_url) if isinstance(cooked, str) else ""
+    body = html_to_markdown(cooked, base_url, _polls(post)) if isinstance(cooked, str) else ""
     code = post.get("action_code")
     if not body and isinstance(code, str):
         body = f"*{_ACTIONS.get(code, code.replace('_', ' ').replace('.', ' '))}*"
@@ -96,21 +130,41 @@ def _comment(post: dict[str, Any], base_url: str | None) -> Comment:
     return comment
 
 
-def parse_discourse(texts: list[tuple[str, str]], base_url: str | None = None) -> Iterator[Thread]:
+def parse_discourse(
+    texts: list[tuple[str, str]],
+    base_url: str | None = None,
+    warn: Callable[[ImportWarning_], None] | None = None,
+) -> Iterator[Thread]:
     """(path, JSON text) pairs -> one Thread per topic id found in them."""
     topics: dict[str, _Topic] = {}
     for path, text in texts:
         data = _load(path, text)
         posts = data["post_stream"]["posts"]
         topic_id = posts[0].get("topic_id", data.get("id")) if posts else data.get("id")
-        topic = topics.setdefault(str(topic_id), _Topic())
+        topic = topics.setdefault(str(topic_id), _Topic(path=path))
+        if base_url is None:
+            topic.hosts.update(a or b for a, b in _FORUM_LINK.findall(text))
+            topic.relative = topic.relative or _RELATIVE.search(text) is not None
         for key, value in data.items():
             if key != "post_stream" and value is not None:
                 topic.meta.setdefault(key, value)
         for post in posts:
             topic.posts.setdefault(post["post_number"], post)
     for topic_id, topic in topics.items():
-        yield _thread(topic_id, topic, base_url)
+        root = base_url
+        if root is None:
+            if topic.hosts:
+                root = f"https://{max(topic.hosts.items(), key=lambda item: (item[1], item[0]))[0]}/"
+            elif topic.relative and warn is not None:
+                warn(
+                    ImportWarning_(
+                        topic.path,
+                        1,
+                        f"topic {topic_id}: site-relative links (/t/..., /uploads/...) kept as they are: the forum's "
+                        "address is not in the export; give --base-url https://forum.example",
+                    )
+                )
+        yield _thread(topic_id, topic, root)
 
 
 def _thread(topic_id: str, topic: _Topic, base_url: str | None) -> Thread:
