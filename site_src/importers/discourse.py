@@ -55,7 +55,7 @@ class _Topic:
 _FORUM_LINK = re.compile(r"https?://([A-Za-z0-9.-]+)/(?:t|u)/[^\s\"'\\]|/user_avatar/([A-Za-z0-9.-]+)/")
 """Links to the forum's own topics and users, and its avatar paths (`/user_avatar/<host>/...`): the host a
 Discourse topic's relative links belong to."""
-_RELATIVE = re.compile(r"""(?:href|src)=["']/(?!/)""")
+_RELATIVE = re.compile(r"""(?:href|src)=\\?["']/(?!/)""")  # in JSON text the quote is escaped: href=\"/...
 
 
 def _load(path: str, text: str) -> dict[str, Any]:
