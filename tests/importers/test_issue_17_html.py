@@ -104,7 +104,7 @@ def test_issue_17_lightbox_captions_are_not_glued_to_images(tmp_path: Path) -> N
     thread = _topic("adding-to-deferred-g-buffer.1858.json", tmp_path)
     text = "\n".join(_texts(thread))
     assert "habrastorage.org/files/f34/422/ef5/f34422ef554f49a3979f85c4cd9ac35c.jpg" in text
-    assert not re.search(r"\d+×\d+", text)  # "1000×260", "1920×1080 711 KB": the lightbox's caption
+    assert not re.search(r"\d+×\d+", text)  # the lightbox caption: size and bytes
     assert not re.search(r"\.(?:jpg|png|gif)\d", text, re.IGNORECASE)
 
 
