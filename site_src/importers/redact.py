@@ -4,9 +4,20 @@ In: Threads and a secret key (kept beside the content, in `<out>/.redact-key`, c
 the loader skips dot files, so it is never published). Out: the same Threads with every author
 replaced by a pseudonym such as `amber-otter-3f2a`: the same person gets the same pseudonym in every
 thread and on every re-import, and without the key nobody can test a guessed name against it.
-Bodies: `u/name`, `@name` mentions and whole-word occurrences of the thread's authors' names are
-replaced too, e-mail addresses become `[email]`; the per-comment `url` and the mail `signature`
-(which carry names) are dropped.
+
+Texts (bodies, titles, mail subjects, content warnings):
+- explicit mentions are replaced everywhere: `@name`, `u/name`, `/u/name` (any name; a Markdown link whose
+  text is a mention becomes the bare pseudonymised mention, as its target is the person's profile), and the
+  thread's names in attribution lines (`On ..., Andy Grunwald wrote:`) and in quoted mail headers
+  (`From: Jane Roe [mailto:...]`, whose name is replaced even when Jane is not among the authors);
+- a thread author's bare name is replaced only when it is distinctive: it has a digit, `_`, `-`, a space
+  or an inner capital (`civilization_phaze_3`, `JohnDoe`, `Andy Grunwald`), not a plain word (`debt`,
+  `brave`, `Politician`) that other people write without meaning the person;
+- never inside code (fenced or inline) or URLs, whose text must stay exact (`github.com/<user>/repo`);
+- e-mail addresses become `[email]`; the per-comment `url` and the mail `signature` (which carry names)
+  are dropped; a Mastodon status address (`https://host/@name/123`) becomes `https://host/web/statuses/123`.
+Speed: one scan per text. Word-like names are found by one tokenising pattern and a dict lookup, the
+others (with spaces or dots) by one compiled alternation; no pattern per name.
 """
 
 from __future__ import annotations
@@ -55,28 +66,128 @@ def pseudonym(name: str, key: bytes) -> str:
     return f"{_ADJECTIVES[digest[0] % len(_ADJECTIVES)]}-{_ANIMALS[digest[1] % len(_ANIMALS)]}-{digest[2:4].hex()}"
 
 
+def distinctive(name: str) -> bool:
+    """Whether a bare mention of `name` in someone's text surely means the person: not a plain word."""
+    if len(name) < 4:
+        return False
+    if any(not c.isalpha() for c in name):  # a digit, `_`, `-`, `.`, a space
+        return True
+    return any(c.isupper() for c in name[1:])  # JohnDoe; not "debt", "Politician"
+
+
+_WORD = re.compile(r"(?<![\w-])[\w-]+(?![\w-])")
+_WORDLIKE = re.compile(r"[\w-]+")
+_MENTION_LINK = re.compile(r"\[\\?(@|/?u/)((?:[\w-]|\\[_-])+)(?:\\?@[\w.-]+)?\]\([^()\s]*\)")
+_MENTION = re.compile(r"(?<![\w/])(/?u/|@)([\w-]{3,})(@[\w.-]+)?")
+_PROTECTED = re.compile(
+    r"(?P<code>^ {0,3}(?P<fence>`{3,}|~{3,})[^\n]*\n(?:.*\n)*?(?: {0,3}(?P=fence)[`~]*[ \t]*$|\Z)"
+    r"|(?P<tick>`+)[^`]+?(?P=tick)"
+    r"|\]\([^()\s]*\)"
+    r"|<[a-z][a-z0-9+.-]*:[^<>\s]*>"
+    r"|(?:https?|ftp)://[^\s<>()\[\]]+|www\.[^\s<>()\[\]]+)",
+    re.MULTILINE,
+)
+"""What is never rewritten: fenced and inline code, link targets, autolinks and bare URLs."""
+_ATTRIBUTION_LINE = re.compile(r"^.*\b(?:wrote|writes|schrieb|a écrit|escribió|said)\s*:?\s*$", re.MULTILINE | re.I)
+_HEADER_LINE = re.compile(r"^((?:>\s?)*\**(?:from|to|cc|von|an|de)\s*:\**[ \t]*)(.+)$", re.MULTILINE | re.I)
+_ANY_HEADER = re.compile(
+    r"^(?:>\s?)*\**(?:from|to|cc|sent|date|subject|von|an|gesendet|betreff|de|envoyé|objet)\s*:", re.IGNORECASE
+)
+_STATUS_URL = re.compile(r"(https?://[^/\s<>()]+)/@[\w.-]+(?:@[\w.-]+)?/(\d+)(?![\w/])")
+_MASTODON_STATUS = re.compile(r"^(https?://[^/\s]+)/@[^/\s]+/(\d+)$")
+
+
+class _Scrubber:
+    """Replaces the names of one thread (see the module text) in a text."""
+
+    def __init__(self, mapping: dict[str, str], key: bytes) -> None:
+        self.key = key
+        self.mapping = mapping
+        self.folded = {name.casefold(): alias for name, alias in mapping.items()}
+        self.words = {name: alias for name, alias in mapping.items() if _WORDLIKE.fullmatch(name) and distinctive(name)}
+        others = sorted((n for n in mapping if not _WORDLIKE.fullmatch(n) and distinctive(n)), key=len, reverse=True)
+        self.others = re.compile("|".join(rf"(?<![\w-]){re.escape(n)}(?![\w-])" for n in others)) if others else None
+        every = sorted(mapping, key=len, reverse=True)
+        self.any_name = (
+            re.compile("|".join(rf"(?<![\w-]){re.escape(n)}(?![\w-])" for n in every), re.IGNORECASE) if every else None
+        )
+
+    def alias(self, name: str) -> str:
+        return self.folded.get(name.casefold()) or pseudonym(name, self.key)
+
+    def __call__(self, text: str) -> str:
+        if not text:
+            return text
+        text = _EMAIL.sub("[email]", text)
+        if "/@" in text:  # a Mastodon status address names its author: the server's other address for it does not
+            text = _STATUS_URL.sub(r"\1/web/statuses/\2", text)
+        text = _MENTION_LINK.sub(lambda m: m.group(1) + self.alias(m.group(2).replace("\\", "")), text)
+        out: list[str] = []
+        position = 0
+        for match in _PROTECTED.finditer(text):
+            out.append(self._prose(text[position : match.start()]))
+            out.append(match.group(0))
+            position = match.end()
+        out.append(self._prose(text[position:]))
+        return "".join(out)
+
+    def _prose(self, text: str) -> str:
+        if not text:
+            return text
+        text = _MENTION.sub(lambda m: m.group(1) + self.alias(m.group(2)), text)
+        if self.any_name is not None and ":" in text:
+            any_name = self.any_name
+            text = _ATTRIBUTION_LINE.sub(lambda m: any_name.sub(lambda n: self.alias(n.group(0)), m.group(0)), text)
+            text = self._headers(text)
+        if self.words:
+            words = self.words
+            text = _WORD.sub(lambda m: words.get(m.group(0), m.group(0)), text)
+        if self.others is not None:
+            text = self.others.sub(lambda m: self.mapping[m.group(0)], text)
+        return text
+
+    def _headers(self, text: str) -> str:
+        """Names in quoted mail headers: `From:`/`To:`/`Cc:` lines that are quoted (`>`) or stand in a block of
+        header lines (`From: ...` then `Sent: ...`), never a sentence that starts with "To:"."""
+        if not _HEADER_LINE.search(text):
+            return text
+        lines = text.split("\n")
+        for index, line in enumerate(lines):
+            found = _HEADER_LINE.match(line)
+            if found is None:
+                continue
+            near = lines[max(0, index - 2) : index] + lines[index + 1 : index + 3]
+            if line.lstrip().startswith(">") or any(_ANY_HEADER.match(other) for other in near):
+                lines[index] = found.group(1) + self._header_value(found.group(2))
+        return "\n".join(lines)
+
+    def _header_value(self, value: str) -> str:
+        """`Jane Roe [mailto:[email]]`, `"Roe, Jane" <[email]>; Bob`: each person's name pseudonymised."""
+        people: list[str] = []
+        for person in value.split(";"):
+            name = re.split(r"\s*[<\[(]", person, maxsplit=1)[0].strip().strip("\"'").strip()
+            if name and name != "[email]" and not _ONLY_DATE.fullmatch(name):
+                person = person.replace(name, self.alias(name), 1)
+            people.append(person)
+        return ";".join(people)
+
+
+_ONLY_DATE = re.compile(r"[\d\s,:/.-]+")
+
+
 def redact_thread(thread: Thread, key: bytes) -> Thread:
     """Replace names in place and return the thread."""
     names = {thread.author} if thread.author else set()
     names.update(c.author for c, _ in thread.walk() if c.author)
     mapping = {name: pseudonym(name, key) for name in names}
-
-    def scrub(text: str) -> str:
-        text = _EMAIL.sub("[email]", text)
-        text = re.sub(
-            r"(?<![\w/])(/?u/|@)([\w-]{3,})(@[\w.-]+)?",
-            lambda m: m.group(1) + pseudonym(m.group(2), key),
-            text,
-        )
-        for name in sorted((n for n in mapping if len(n) >= 4), key=len, reverse=True):
-            text = re.sub(rf"(?<![\w-]){re.escape(name)}(?![\w-])", mapping[name], text)
-        return text
-
+    scrub = _Scrubber(mapping, key)
     if thread.author:
         thread.author = mapping[thread.author]
     thread.body = scrub(thread.body)
     thread.title = scrub(thread.title)
     thread.extra.pop("signature", None)
+    if thread.source and thread.extra.get("origin") == "mastodon":
+        thread.source = _MASTODON_STATUS.sub(r"\1/web/statuses/\2", thread.source)
     for comment, _ in thread.walk():
         _redact_comment(comment, mapping, scrub)
     return thread
@@ -88,5 +199,6 @@ def _redact_comment(comment: Comment, mapping: dict[str, str], scrub: Callable[[
     comment.body = scrub(comment.body)
     for key in ("url", "signature"):
         comment.extra.pop(key, None)
-    if isinstance(comment.extra.get("subject"), str):
-        comment.extra["subject"] = scrub(comment.extra["subject"])
+    for key in ("subject", "cw"):
+        if isinstance(comment.extra.get(key), str):
+            comment.extra[key] = scrub(comment.extra[key])

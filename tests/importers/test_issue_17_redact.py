@@ -1,0 +1,114 @@
+"""Issue 17 item 16: `--redact-authors` on real threads: mentions everywhere, bare names only when distinctive,
+URLs and code left exact, nothing left in Mastodon addresses or mail attributions and quoted headers."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+
+import pytest
+from support import corpus_dir
+
+from site_src.importers import import_paths
+from site_src.importers.redact import distinctive, redact_thread
+from site_src.model import Thread
+
+KEY = b"k" * 32
+_WORDLIKE = re.compile(r"[\w-]+")
+_CODE_OR_URL = re.compile(r"```.*?```|`[^`\n]*`|\]\([^()\s]*\)|<https?:[^>]*>|https?://[^\s<>()\[\]]+", re.DOTALL)
+
+
+def _texts(thread: Thread) -> list[str]:
+    return [thread.title, thread.body, *(c.body for c, _ in thread.walk())]
+
+
+def _prose(text: str) -> str:
+    """Text outside code, links and e-mail addresses (those become `[email]` by design)."""
+    return re.sub(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+", " ", _CODE_OR_URL.sub(" ", text))
+
+
+def _names(thread: Thread) -> set[str]:
+    return {c.author for c, _ in thread.walk() if c.author} | ({thread.author} if thread.author else set())
+
+
+def _words(texts: list[str]) -> Counter[str]:
+    """Whole words (not after `/`, `@`) in the prose of `texts`, counted."""
+    return Counter(w for text in texts for w in re.findall(r"(?<![\w/@-])[\w-]+(?![\w-])", _prose(text)))
+
+
+def _count(word: str, texts: list[str]) -> int:
+    return _words(texts)[word]
+
+
+def test_issue_17_distinctive_names() -> None:
+    assert distinctive("civilization_phaze_3") and distinctive("JohnDoe") and distinctive("Andy Grunwald")
+    assert not distinctive("debt") and not distinctive("politician") and not distinctive("Brave")
+    assert not distinctive("pg")
+
+
+@pytest.mark.parametrize(
+    ("source", "name", "has_plain_names"),
+    [
+        ("hn", "other/hnpwa_item_26312516_circumflex.json", False),
+        ("reddit", "reddit-json/rtv_6302cj_python_jobboard_complete.json", False),
+        ("reddit", "reddit-json/praw_n49rw_announcements_full.json", True),
+    ],
+)
+def test_issue_17_redaction_keeps_ordinary_words_urls_and_code(source: str, name: str, has_plain_names: bool) -> None:
+    [thread] = import_paths(source, [str(corpus_dir() / name)])
+    names = _names(thread)
+    before = _texts(thread)
+    counts_before = _words(before)
+    plain = sorted(n for n in names if not distinctive(n) and counts_before[n])
+    urls = sorted(u for text in before for u in re.findall(r"https?://[^\s<>()\[\]]+", text))
+    code = sorted(c for text in before for c in re.findall(r"`[^`\n]+`", text))
+    assert urls and bool(plain) == has_plain_names
+    redact_thread(thread, KEY)
+    after = _texts(thread)
+    assert _names(thread).isdisjoint(names)
+    counts_after = _words(after)
+    for name in plain:  # a user called "debt" does not make every "debt" a pseudonym
+        assert counts_after[name] == counts_before[name], name
+    for name in names:
+        if distinctive(name) and _WORDLIKE.fullmatch(name):
+            assert counts_after[name] == 0, name
+    assert sorted(u for text in after for u in re.findall(r"https?://[^\s<>()\[\]]+", text)) == urls
+    assert sorted(c for text in after for c in re.findall(r"`[^`\n]+`", text)) == code
+
+
+def test_issue_17_mentions_are_replaced_everywhere_on_reddit() -> None:
+    [thread] = import_paths("reddit", [str(corpus_dir() / "reddit-json/praw_fo7p5b_announcements_2020.json")])
+    mentioned = {m for text in _texts(thread) for m in re.findall(r"(?<![\w/])/?u/([\w-]{3,})", _prose(text))}
+    assert mentioned
+    redact_thread(thread, KEY)
+    left = {m for text in _texts(thread) for m in re.findall(r"(?<![\w/])/?u/([\w-]{3,})", _prose(text))}
+    assert left.isdisjoint(mentioned)
+
+
+def test_issue_17_mastodon_source_and_mentions_do_not_leak() -> None:
+    [thread] = import_paths("mastodon", [str(corpus_dir() / "other/mastodon_context_109294719267373593.json")])
+    names = {n.split("@")[0] for n in _names(thread)}
+    assert thread.source and "/@" in thread.source
+    redact_thread(thread, KEY)
+    assert thread.source is not None and "/@" not in thread.source and "/web/statuses/" in thread.source
+    everything = "\n".join([*_texts(thread), thread.source])
+    for name in names:
+        assert not re.search(rf"@{re.escape(name)}\b", everything, re.IGNORECASE), name
+
+
+def test_issue_17_mail_attributions_and_quoted_headers_do_not_leak() -> None:
+    threads = list(import_paths("mbox", [str(corpus_dir() / "mbox/pipermail_metrics-grimoire_2015-11.mbox")]))
+    threads += import_paths("mbox", [str(corpus_dir() / "mbox/lkml_threads_converted-from-maildir.mbox")])
+    people = {n for t in threads for n in _names(t)}
+    attributions = [line for t in threads for text in _texts(t) for line in text.split("\n") if "wrote" in line]
+    assert any(any(p in line for p in people) for line in attributions)  # there is something to redact
+    for thread in threads:
+        redact_thread(thread, KEY)
+        for text in _texts(thread):
+            for line in text.split("\n"):
+                if re.search(r"wrote:?\s*$", line) or re.match(r"(>\s?)*(From|To|Cc):", line):
+                    assert not any(p in line for p in people if len(p) >= 4), line
+    header = "Fine.\n\n> From: Jane Roe [mailto:jane@example.org]\n> Sent: Monday\n> To: list\n"
+    thread = Thread(title="t", path="t.md", body=header, author="Bob")
+    redact_thread(thread, KEY)
+    assert "Jane" not in thread.body and "jane@" not in thread.body and "> Sent: Monday" in thread.body
