@@ -25,7 +25,7 @@ COMMENT_KEYS = ("id", "parent", "author", "date", "score")
 _ATTRIBUTE = re.compile(r'\s*([A-Za-z_][\w-]*)=("(?:[^"\\]|\\.)*"|[^\s"]+)')
 _FENCE = FENCE
 _ID = re.compile(r"[A-Za-z0-9_.:-]+")
-_ESCAPES = {"n": "\n", '"': '"', "\\": "\\", "t": "\t"}
+_ESCAPES = {"n": "\n", "r": "\r", '"': '"', "\\": "\\", "t": "\t"}
 
 
 def parse(source: SourceText, warnings: list[Problem]) -> Thread:

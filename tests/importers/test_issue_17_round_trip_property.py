@@ -20,6 +20,7 @@ from site_src.importers.normalize import normalize_thread
 from site_src.load import decode_source
 from site_src.model import Comment, Thread
 from site_src.readers import parse_source
+from site_src.readers.fields import clean_text
 from site_src.thread_files import format_json, format_markdown
 
 _TRICKY_LINES = [
@@ -172,3 +173,29 @@ def test_issue_17_real_reddit_page_with_hostile_bodies_writes_and_reads_back(tmp
         assert back.comment_count() == index == 45
         assert "fake" not in [c.id for c, _ in back.walk()]
         assert _facts(back) == _facts(written.thread)
+
+
+_TEXT_ONLY = st.lists(
+    st.one_of(
+        st.sampled_from(_TRICKY_LINES), st.sampled_from(["\r", "\r\n", "\n", "\u2028", "\x85"]), st.text(max_size=8)
+    ),
+    max_size=10,
+).map("\n".join)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(_TEXT_ONLY, _TEXT_ONLY), min_size=1, max_size=5), _TEXT_ONLY)
+def test_issue_17_md_writer_never_forges_or_swallows_comments_even_without_normalising(
+    comments: list[tuple[str, str]], post: str
+) -> None:
+    """`format_markdown` of a thread nobody normalised (a JSON thread file shown as Markdown): the comments
+    read back are the ones written, whatever their bodies and extra values hold."""
+    thread = Thread(title="t", path="t.md", body=post.replace("\x00", ""))
+    for index, (body, value) in enumerate(comments):
+        comment = Comment(body=body.replace("\x00", ""), id=f"c{index}", author="a")
+        comment.extra["subject"] = value.replace("\x00", "")
+        thread.comments.append(comment)
+    back = _read_back("t.md", format_markdown(thread))
+    assert [c.id for c, _ in back.walk()] == [c.id for c in thread.comments]
+    # extra values come back exactly, but for the characters every reader replaces (`clean_text`)
+    assert [c.extra["subject"] for c, _ in back.walk()] == [clean_text(c.extra["subject"]) for c in thread.comments]
