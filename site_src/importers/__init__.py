@@ -87,7 +87,7 @@ def _threads(source: str, paths: list[str], options: ImportOptions | None) -> It
         from .stackexchange import parse_stackexchange
 
         for path in paths:
-            yield from parse_stackexchange(path, opts.base_url)
+            yield from parse_stackexchange(path, opts.base_url, warn=opts.warn)
     elif source == "mastodon":
         from .mastodon import parse_mastodon
 

@@ -12,12 +12,12 @@ from __future__ import annotations
 import io
 import re
 import xml.etree.ElementTree as ET
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 from ..model import Comment, Thread
 from .common import open_binary, thread_file_name, utc_from_iso
-from .errors import ImportFailure
+from .errors import ImportFailure, ImportWarning_
 from .html_to_markdown import html_to_markdown
 
 
@@ -38,8 +38,16 @@ def _author(row: dict[str, str]) -> str | None:
     return f"user{row['OwnerUserId']}" if row.get("OwnerUserId") else None
 
 
-def parse_stackexchange(path: str, base_url: str | None = None, data: bytes | None = None) -> Iterator[Thread]:
-    """Stream `Posts.xml` at `path` (or `data` read from it); yield the questions with their answers at the end."""
+def parse_stackexchange(
+    path: str,
+    base_url: str | None = None,
+    data: bytes | None = None,
+    warn: Callable[[ImportWarning_], None] | None = None,
+) -> Iterator[Thread]:
+    """Stream `Posts.xml` at `path` (or `data` read from it); yield the questions with their answers at the end.
+
+    A dump does not say which site it is: without `base_url`, site-relative links stay as they are and one
+    warning (to `warn`) counts them."""
     questions: dict[str, _Question] = {}
     orphans = 0
     base = base_url.rstrip("/") if base_url else None
@@ -58,12 +66,21 @@ def parse_stackexchange(path: str, base_url: str | None = None, data: bytes | No
                     if parent is None:
                         orphans += 1
                         continue
-                    parent.answers.append(_answer(row))
+                    parent.answers.append(_answer(row, base))
         except ET.ParseError as exc:
             line, column = exc.position
             raise ImportFailure(path, line, f"not well-formed XML (column {column}): {exc}") from exc
     if not questions and orphans == 0:
         raise ImportFailure(path, 1, 'expected a Stack Exchange Posts.xml with <row PostTypeId="1" ...> questions')
+    if base is None and warn is not None:
+        relative = sum(
+            len(_RELATIVE_LINK.findall(text))
+            for q in questions.values()
+            for text in (q.thread.body, *(a.body for a in q.answers))
+        )
+        if relative:
+            message = f"{relative} site-relative link(s) kept as they are: the dump does not name its site"
+            warn(ImportWarning_(path, 1, message + "; give --base-url https://SITE.stackexchange.com"))
     for question in questions.values():
         for answer in question.answers:
             if answer.id == question.accepted:
@@ -94,9 +111,12 @@ def _question(row: dict[str, str], base: str | None) -> _Question:
     return _Question(thread, accepted=row.get("AcceptedAnswerId"))
 
 
-def _answer(row: dict[str, str]) -> Comment:
+_RELATIVE_LINK = re.compile(r"\]\(<?/(?!/)")
+
+
+def _answer(row: dict[str, str], base: str | None) -> Comment:
     comment = Comment(
-        body=html_to_markdown(row.get("Body", "")),
+        body=html_to_markdown(row.get("Body", ""), base),
         id=row["Id"],
         author=_author(row),
         date=utc_from_iso(row.get("CreationDate")),

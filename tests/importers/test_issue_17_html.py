@@ -184,3 +184,16 @@ def test_issue_17_discourse_warns_when_the_forum_is_unknown(tmp_path: Path) -> N
     [thread] = import_paths("discourse", [str(path)], ImportOptions(warn=warnings.append))
     assert thread.body == "[see](/t/other/8)"
     assert len(warnings) == 1 and "--base-url" in str(warnings[0])
+
+
+def test_issue_17_stack_exchange_answers_resolve_links_and_a_warning_when_the_site_is_unknown() -> None:
+    path = str(corpus_dir() / "other/stackexchange_coffee_2015_Posts.xml")
+    warnings: list[ImportWarning_] = []
+    threads = list(import_paths("stackexchange", [path], ImportOptions(warn=warnings.append)))
+    relative = sum(len(re.findall(r"\]\(<?/(?!/)", text)) for t in threads for text in _texts(t))
+    assert relative and len(warnings) == 1 and f"{relative} site-relative" in str(warnings[0])
+    warnings.clear()
+    options = ImportOptions(base_url="https://coffee.stackexchange.com", warn=warnings.append)
+    threads = list(import_paths("stackexchange", [path], options))
+    assert not warnings
+    assert not any(re.search(r"\]\(<?/(?!/)", text) for t in threads for text in _texts(t))  # answers too
