@@ -24,7 +24,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from email.header import decode_header, make_header
+from email.header import decode_header
 from email.message import EmailMessage
 from email.utils import getaddresses, parsedate_to_datetime
 
@@ -100,8 +100,8 @@ _ESCAPED_BYTES = re.compile("[\udc80-\udcff]")
 
 def _header(msg: EmailMessage, name: str) -> str:
     raw = _raw_header(msg, name)
-    if raw is not None and raw.isascii() is False and not _ESCAPED_BYTES.search(raw):
-        value: object = _decode_words(raw)  # 8-bit text decoded above (the parser would make it U+FFFD)
+    if raw is not None and (not raw.isascii() or "=?" in raw):
+        value: object = _decode_words(raw)  # 8-bit text (the parser would make it U+FFFD), or encoded words
     else:
         try:
             value = msg.get(name)
@@ -111,11 +111,13 @@ def _header(msg: EmailMessage, name: str) -> str:
 
 
 def _decode_words(raw: str) -> str:
-    """RFC 2047 `=?charset?q?...?=` words decoded; text that is not one is kept as it is."""
+    """RFC 2047 `=?charset?q?...?=` words decoded as bodies are (`decode_bytes`: UTF-8 declared as Latin-1 is
+    read as UTF-8); text that is not one is kept as it is."""
     try:
-        return str(make_header(decode_header(raw)))
+        parts = decode_header(raw)
     except (LookupError, ValueError, UnicodeError, email.errors.HeaderParseError):
         return raw
+    return "".join(decode_bytes(part, charset) if isinstance(part, bytes) else part for part, charset in parts)
 
 
 def _author(msg: EmailMessage) -> str | None:

@@ -161,3 +161,13 @@ def test_issue_17_top_posted_quote_and_scrubber_notice_are_folded() -> None:
     assert body == "Yes, fine." and extra["quoted"] == 6
     bare = "Sure.\n\nFrom: Jane Roe [mailto:jane@example.org]\nSent: Monday\nSubject: x\n\nold"
     assert fold_plain_text(bare)[0] == "Sure."
+
+
+def test_issue_17_encoded_word_headers_declaring_latin1_but_holding_utf8() -> None:
+    data = _read(PIPERMAIL).replace(
+        b"From: andy at example.com (Andy Grunwald)", b"From: andy at example.com (=?iso-8859-1?q?Bal=C3=A1zs?=)", 1
+    )
+    data = data.replace(b"Subject: [Metrics-grimoire] Docker", b"Subject: =?iso-8859-1?q?Caf=C3=A9?= Docker", 1)
+    post = _threads(data)[0]
+    assert post.author == "Balázs"
+    assert post.title.startswith("Café Docker")
