@@ -1,13 +1,14 @@
-"""A plain-text mail body -> Markdown with the noise folded: signature, trailing full quote, list footer.
+"""Mail bytes -> text (`decode_bytes`), and a plain-text mail body -> Markdown that shows it line for line,
+with the noise folded: signature, a top-posted copy of the parent, Mailman's scrubber notices, list footer.
 
 In: the decoded text/plain content of one mail and its `format=flowed` / `delsp` parameters.
 Out: (Markdown body, extra) where extra may hold `signature` (the text after the `-- ` line) and
-`quoted` (how many lines of a quote at the end of a top-posted reply were folded away: the parent
-is on the page already). Quote blocks that stay get blank lines around them so that Markdown does
-not run the next line into the quote; a patch (from a `diff`/`Index:` line, or the `---` line that
-starts its diffstat) is put in a fenced `diff` block so Markdown leaves it alone.
+`quoted` (how many lines of a quote at the end of a top-posted reply, or of an Outlook-style copy
+below `-----Original Message-----` / a `From:` `Sent:` block, were folded away: the parent is on the
+page already). The rest keeps its lines (`plain_to_markdown`): hard line breaks, `>` quotes as block
+quotes, nothing typed turning into markup; a patch (from a `diff`/`Index:` line, or the `---` line
+that starts its diffstat) is put in a fenced `diff` block so Markdown leaves it alone.
 """
-
 from __future__ import annotations
 
 import codecs

@@ -5,15 +5,18 @@ In: the path of an mbox file (plain or compressed). Messages are split on `From 
 Out: one Thread per thread: the first mail is the post, every reply a comment under the mail it
 answers. Threading follows Jamie Zawinski's algorithm (https://www.jwz.org/doc/threading.html):
 `References` chains (plus `In-Reply-To`) link containers, absent messages stay as empty containers,
-empty containers are pruned and their children promoted; several roots under one absent message
-share a stand-in post (`missing_post`). Subject grouping (JWZ step 5) is left out on purpose: on
-mailing lists it joins unrelated "Re: help" threads. Broken headers (folded, empty, garbage around
-ids, duplicate Message-IDs) are tolerated. Bodies: the text/plain part (else HTML, converted);
-`format=flowed` unwrapped; the signature is folded into `signature`; a quote of the whole parent at
-the end (top-posting) is folded away and counted in `quoted`; patches are fenced as `diff`.
-Authors are display names (or the address's local part), never whole addresses.
+empty containers are pruned and their children promoted. When the thread's first mail is absent (several
+roots under one absent message, or one root that answers an absent message: the discussion began in
+another month's mailbox) the post is a stand-in (`missing_post`), the thread named after the oldest
+message referenced, so the same discussion from two mailboxes of one run is merged (`write.py`). Subject
+grouping (JWZ step 5) is left out on purpose: on mailing lists it joins unrelated "Re: help" threads.
+Broken headers (folded, empty, garbage around ids) are tolerated; a Message-ID seen again (a resend, a
+tracker's copy with another body) is the first message only. Bodies: the text/plain part (else HTML,
+converted), decoded by `mail_text.decode_bytes` (UTF-8 when it is, else the declared charset, else
+Windows-1252), then `mail_text.fold_plain_text`: line structure kept, signature, quotes and notices folded.
+Authors are display names (`Name <addr>`, or the `addr (Name)` of Mailman 2; else the address's local
+part), never whole addresses.
 """
-
 from __future__ import annotations
 
 import email
