@@ -9,6 +9,7 @@ page already). The rest keeps its lines (`plain_to_markdown`): hard line breaks,
 quotes, nothing typed turning into markup; a patch (from a `diff`/`Index:` line, or the `---` line
 that starts its diffstat) is put in a fenced `diff` block so Markdown leaves it alone.
 """
+
 from __future__ import annotations
 
 import codecs

@@ -17,6 +17,7 @@ Windows-1252), then `mail_text.fold_plain_text`: line structure kept, signature,
 Authors are display names (`Name <addr>`, or the `addr (Name)` of Mailman 2; else the address's local
 part), never whole addresses.
 """
+
 from __future__ import annotations
 
 import email
