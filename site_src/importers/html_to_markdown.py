@@ -2,8 +2,12 @@
 
 In: an HTML fragment (untrusted, often sloppy: HN's unclosed `<p>`, entities everywhere).
 Out: Markdown that renders to the same text and structure: paragraphs, links, emphasis, code and
-`pre`, block quotes, lists, headings, line breaks, images. Text is escaped so that it never turns
-into markup it was not. Built on the stdlib `html.parser`; nothing is executed or fetched.
+`pre`, block quotes, lists, headings, line breaks (two trailing spaces), images. Inline formatting open
+when a paragraph starts goes on inside it, as browsers do. Widgets become what they stand for (`embed`):
+a YouTube / `<video>` / `<iframe>` embed a `▶ title` link, a lightbox its image without the caption, a
+onebox a quoted link card, a Discourse emoji its character, a poll its options and votes, a spoiler a
+marked quote. Text is escaped so that it never turns into markup it was not. Built on the stdlib
+`html.parser`; nothing is executed or fetched.
 The result is still untrusted: it is later rendered with raw HTML off.
 """
 
