@@ -25,25 +25,28 @@ a body leaves open so that the next comment's marker is never taken into it."""
 
 
 def open_fence(text: str) -> str | None:
-    """The fence (```` ``` ````, `~~~~`, ...) still open at the end of `text`, read as the `.md` reader reads it."""
+    """The fence still open at the end of `text` as its opening line begins (```` ``` ````, `  ~~~~`, ...), read as
+    the `.md` reader reads it; None when every fence is closed."""
     if "```" not in text and "~~~" not in text:
         return None
     fence: str | None = None
+    opener = ""
     for line in text.split("\n"):
         found = FENCE.match(line)
         if found is None:
             continue
         mark = found.group(1)
         if fence is None:
-            fence = mark
+            fence, opener = mark, found.group(0)
         elif mark[0] == fence[0] and len(mark) >= len(fence) and not line.strip()[len(mark) :].strip():
             fence = None
-    return fence
+    return opener if fence is not None else None
 
 
 def safe_body(text: str) -> str:
     """A body as a `.md` thread file can hold it: line breaks as `\\n` (the loader reads a lone CR as a line
-    break, so one left in would split a line the marker escaping saw whole) and a fence left open closed."""
+    break, so one left in would split a line the marker escaping saw whole) and a fence left open closed (as it
+    was opened, indentation too, so a fence in a list item closes inside it)."""
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
     fence = open_fence(text)
