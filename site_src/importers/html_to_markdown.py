@@ -49,6 +49,9 @@ class _TreeBuilder(HTMLParser):
         self.root = _Node("root")
         self.stack = [self.root]
         self.skipping = 0
+        self.pending: list[_Node] = []
+        """Formatting a block's end tag closed while it was open (`<p><i>a</p><p>b</i>`): it goes on in what comes
+        next, as browsers reconstruct "active formatting elements"."""
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if self.skipping or tag in _SKIP:
@@ -58,7 +61,11 @@ class _TreeBuilder(HTMLParser):
         if tag in _BLOCK:
             while len(self.stack) > 1 and self.stack[-1].tag in _FORMATTING:
                 carried.append(self.stack.pop())
+            carried.extend(reversed(self.pending))
+            self.pending = []
             self._close_implicit(tag)
+        elif self.pending:
+            self._reopen_pending()
         node = _Node(tag, {k: v or "" for k, v in attrs})
         self.stack[-1].children.append(node)
         if tag not in _VOID and len(self.stack) < _MAX_DEPTH:
@@ -68,6 +75,15 @@ class _TreeBuilder(HTMLParser):
                     clone = _Node(formatting.tag, dict(formatting.attrs))
                     self.stack[-1].children.append(clone)
                     self.stack.append(clone)
+
+    def _reopen_pending(self) -> None:
+        for formatting in self.pending:
+            if len(self.stack) >= _MAX_DEPTH:
+                break
+            clone = _Node(formatting.tag, dict(formatting.attrs))
+            self.stack[-1].children.append(clone)
+            self.stack.append(clone)
+        self.pending = []
 
     def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if not self.skipping and tag not in _SKIP:
@@ -97,11 +113,18 @@ class _TreeBuilder(HTMLParser):
             return
         for index in range(len(self.stack) - 1, 0, -1):
             if self.stack[index].tag == tag:
+                if tag in _BLOCK:
+                    self.pending = [n for n in self.stack[index + 1 :] if n.tag in _FORMATTING]
+                else:
+                    self.pending = [n for n in self.pending if n.tag != tag]
                 del self.stack[index:]
                 return
+        self.pending = [n for n in self.pending if n.tag != tag]  # `</i>` of an `<i>` a block end closed
 
     def handle_data(self, data: str) -> None:
         if not self.skipping:
+            if self.pending and data.strip():
+                self._reopen_pending()
             self.stack[-1].children.append(data)
 
 

@@ -153,6 +153,8 @@ def test_issue_17_hn_italics_across_paragraphs_keep_the_paragraphs() -> None:
     markdown = html_to_markdown(italic)
     assert markdown.count("\n\n") == len(paragraphs) - 1
     assert all(block.startswith("*") and block.endswith("*") for block in markdown.split("\n\n")[:3])
+    closed = "<p><i>one</p><p>two</p><p>three</i></p><p>four</p>"  # the same with each paragraph closed
+    assert html_to_markdown(closed) == "*one*\n\n*two*\n\n*three*\n\nfour"
 
 
 def test_issue_17_reddit_site_relative_links_are_resolved() -> None:
