@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import lru_cache
 from html import unescape as html_unescape
+from itertools import pairwise
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -477,7 +478,7 @@ def comment_pages(item: EnrichedThread, fold_depth: int) -> list[CommentPage]:
         pages.append(page)
         stack.extend([(reply, 1, page.roots) for reply in reversed(replies)])
     roots = first.roots
-    for earlier, later in zip(roots, roots[1:], strict=False):
+    for earlier, later in pairwise(roots):
         earlier.next_anchor, later.prev_anchor = later.anchor, earlier.anchor
     return pages
 
@@ -614,8 +615,7 @@ class MonthLink:
 def month_links(months: list[Month], card: Callable[[EnrichedThread], ThreadCard] | None = None) -> list[MonthLink]:
     """Links to month pages; with `card`, each lists its threads too."""
     return [
-        MonthLink(m.key, m.label, m.url, len(m.threads), [card(t) for t in m.threads] if card else [])
-        for m in months
+        MonthLink(m.key, m.label, m.url, len(m.threads), [card(t) for t in m.threads] if card else []) for m in months
     ]
 
 

@@ -262,7 +262,11 @@ def list_pages(site: Site) -> Iterator[Page]:
         )
     undated = [card(t) for t in site.undated()]
     yield Page(
-        "/archive/", "archive.html", "archive", "Archive", {"months": month_links(site.months, card), "undated": undated}
+        "/archive/",
+        "archive.html",
+        "archive",
+        "Archive",
+        {"months": month_links(site.months, card), "undated": undated},
     )
     for month in site.months:
         yield Page(
@@ -367,9 +371,7 @@ def site_statistics(site: Site) -> dict[str, Any]:
             "tags": len(site.tags),
             "undated": len(site.undated()),
         },
-        "per_month_svg": Markup(
-            column_chart_svg(per_month, "Threads per month", height=160, unit="threads")
-        ),
+        "per_month_svg": Markup(column_chart_svg(per_month, "Threads per month", height=160, unit="threads")),
         "busiest_tags_svg": Markup(bar_chart_svg(busiest, "Busiest tags", unit="threads")),
         "per_month": per_month,
         "busiest_tags": busiest,

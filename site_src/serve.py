@@ -718,7 +718,8 @@ LIVE_JS = r"""
       border-radius: 4px; }
     button:focus-visible { outline: 3px solid currentColor; outline-offset: 1px; }
     @media (prefers-color-scheme: dark) {
-      .box { background: #2b0b0b; color: #ffe1e1; border-top-color: #ff6b6b; box-shadow: 0 -4px 16px rgba(0, 0, 0, .6); }
+      .box { background: #2b0b0b; color: #ffe1e1; border-top-color: #ff6b6b;
+        box-shadow: 0 -4px 16px rgba(0, 0, 0, .6); }
     }`;
 
   function overlay(errors) {
