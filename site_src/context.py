@@ -153,6 +153,8 @@ class GlanceView:
     top_score: int
     activity_svg: Markup
     """Inline SVG chart of comments over time ("" when comments are undated)."""
+    activity_note: str = ""
+    """Under the chart: `2 comments far from the rest not shown`, when strays are left out of it."""
     figures: int = 0
     """How many of the figures above say something (people when known and more than one, a reply chain
     deeper than 1, a time span, a comment with 2 or more replies, a score): 0 leaves the box out."""
@@ -402,8 +404,17 @@ def _glance(item: EnrichedThread, point: Any, authors: Mapping[str, str | None])
         most_replied_count=replied[1] if replied else 0,
         top_scored=top,
         top_score=stats.top_scored[1] if stats.top_scored else 0,
-        activity_svg=Markup(activity_svg(stats.activity, outside=stats.activity_outside)),
+        activity_svg=Markup(activity_svg(stats.activity, outside=stats.activity_outside, unit=stats.activity_unit)),
+        activity_note=_activity_note(stats.activity_outside),
         figures=figures,
+    )
+
+
+def _activity_note(outside: int) -> str:
+    if not outside:
+        return ""
+    return (
+        f"{outside} comment{'' if outside == 1 else 's'} far from the rest {'is' if outside == 1 else 'are'} not shown."
     )
 
 

@@ -371,7 +371,9 @@ def site_statistics(site: Site) -> dict[str, Any]:
             "tags": len(site.tags),
             "undated": len(site.undated()),
         },
-        "per_month_svg": Markup(column_chart_svg(per_month, "Threads per month", height=160, unit="threads")),
+        "per_month_svg": Markup(
+            column_chart_svg(per_month, "Threads per month", height=160, unit="threads", per="a month")
+        ),
         "busiest_tags_svg": Markup(bar_chart_svg(busiest, "Busiest tags", unit="threads")),
         "per_month": per_month,
         "busiest_tags": busiest,

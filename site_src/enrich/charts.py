@@ -89,14 +89,16 @@ def column_chart_svg(
     *,
     height: int = 120,
     unit: str = "",
+    per: str = "",
     note: str = "",
 ) -> str:
     """Vertical bars over time (or any ordered axis), as wide as its container, `height` pixels tall.
 
     A baseline and, when the bars are few enough to label, each bar's count above it; else a scale line at the
-    highest count. The first and last labels under the axis, and the starts of years between them on a long
-    monthly axis. Each bar carries a `<title>` tooltip (`Jul 2025: 1 thread`). `note` goes under the chart's
-    summary (`2 later comments not shown`). Returns "" when there is nothing to draw.
+    highest count (`6 comments an hour`, where `per` is `an hour`). The first and last labels under the axis,
+    and the starts of years between them on a long monthly axis. Each bar carries a `<title>` tooltip
+    (`Jul 2025: 1 thread`). `note` is added to the chart's summary (`2 comments far from the rest not shown`).
+    Returns "" when there is nothing to draw.
     """
     if not labels_values:
         return ""
@@ -123,7 +125,7 @@ def column_chart_svg(
             f'<line class="chart-grid" stroke="currentColor" stroke-width="0.5" stroke-dasharray="2 3" '
             f'x1="0" y1="{pad_top}" x2="100%" y2="{pad_top}"/>'
         )
-        parts.append(_text("0", pad_top - 4, _counted(top, unit)))
+        parts.append(_text("0", pad_top - 4, f"{_counted(top, unit)} {per}".rstrip()))
     for i, (label, value) in enumerate(labels_values):
         bar_h = plot_h * value / top
         tip = f"{_pretty(label)}: {_counted(value, unit)}"
@@ -148,12 +150,20 @@ def column_chart_svg(
     return "".join(parts)
 
 
-def activity_svg(buckets: Sequence[Bucket], *, height: int = 110, outside: int = 0) -> str:
+_PER = {"minute": "a minute", "hour": "an hour", "day": "a day", "month": "a month", "year": "a year"}
+
+
+def activity_svg(buckets: Sequence[Bucket], *, height: int = 110, outside: int = 0, unit: str | None = None) -> str:
     """Comments over time, from `ThreadStats.activity`; "" when the thread has no dated comments. `outside`:
-    stray comments the buckets leave out (said in the summary and under the chart)."""
+    stray comments the buckets leave out (said in the summary); `unit`: the buckets' width (`hour`, ...)."""
     note = f"{_counted(outside, 'comments')} far from the rest not shown" if outside else ""
     return column_chart_svg(
-        [(b.label, b.count) for b in buckets], "Comments over time", height=height, unit="comments", note=note
+        [(b.label, b.count) for b in buckets],
+        "Comments over time",
+        height=height,
+        unit="comments",
+        per=_PER.get(unit or "", ""),
+        note=note,
     )
 
 
