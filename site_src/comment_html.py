@@ -18,6 +18,8 @@ from .escaping import escape_output
 from .twins import Twin
 from .urls import Linker
 
+_TOP_LEVEL = '<span class="visually-hidden"> top-level comment</span>'
+
 
 class _NotViews(Exception):
     """The tree holds something other than `CommentView`s: the macro renders it."""
@@ -60,11 +62,9 @@ def _write_tree(comments: list[CommentView], url: Linker, out: list[str]) -> Non
             out += (
                 '<a class="permalink number" href="#',
                 anchor,
-                '" aria-label="Link to ',
-                label,
                 '">#',
                 number,
-                "</a>",
+                '<span class="visually-hidden"> (link to this comment)</span></a>',
             )
         if c.is_op:
             out.append('<span class="badge op" title="Original poster: started the thread">OP</span>')
@@ -82,11 +82,12 @@ def _write_tree(comments: list[CommentView], url: Linker, out: list[str]) -> Non
             out += ('<span class="badge state ', escape(state), '">', escape(text), "</span>")
         out.append('        <span class="comment-links">')
         if c.prev_anchor:
-            out += ('<a href="#', escape(c.prev_anchor), '" aria-label="Previous top-level comment">prev</a> ')
+            out += ('<a class="prev-top" href="#', escape(c.prev_anchor), '">prev', _TOP_LEVEL, "</a> ")
         if c.next_anchor:
-            out += ('<a href="#', escape(c.next_anchor), '" aria-label="Next top-level comment">next</a> ')
+            out += ('<a class="next-top" href="#', escape(c.next_anchor), '">next', _TOP_LEVEL, "</a> ")
         if named:
-            out += ('<a class="permalink" href="#', anchor, '" aria-label="Link to ', label, '">#', number, "</a>")
+            out += ('<a class="permalink" href="#', anchor, '">#', number)
+            out += ('<span class="visually-hidden"> (link to this comment by ', label, ")</span></a>")
         out += (
             '</span>\n      </header>\n      <div class="comment-body">',
             escape(c.body_html),
@@ -150,7 +151,7 @@ def _stand_in(macro: Any, context: Context) -> CommentTree | None:
 
 
 TWIN = Twin(
-    sha256="ad4e193b72c3a6bdf2eecfe5bcaea4921e628907dd581e9406ee5a4ab175f727",
+    sha256="fdc08597a4e8f34aad4097e55eef724c3d3d53d5fcf18371b2e186e1f7ab7a9c",
     macro="comment_tree",
     stand_in=_stand_in,
 )

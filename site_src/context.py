@@ -387,8 +387,8 @@ def _glance(item: EnrichedThread, point: Any, authors: Mapping[str, str | None])
     top = point(stats.top_scored[0], authors.get(stats.top_scored[0]), "", None) if stats.top_scored else None
     participants = stats.participants or 0
     span_text = _span_text(stats.span)
-    core = stats.core_span
-    core_text = _span_text(core) if core is not None and stats.span is not None and stats.span > 4 * core else ""
+    core = stats.core_span if stats.activity_outside else None
+    core_text = _span_text(core) if core is not None else ""
     if core_text == span_text:
         core_text = ""
     figures = (participants > 1) + (stats.max_depth > 1) + bool(span_text) + bool(most) + bool(top)

@@ -69,9 +69,11 @@ class ThreadStats:
     """Comments over time, empty buckets included, oldest first; empty without dates. When a few stray
     comments stretch the span far beyond the rest (`activity_outside`), the buckets cover the rest only."""
     core_span: timedelta | None = None
-    """The shortest time holding `CORE_SHARE` of the dated comments (all of them when fewer than 5)."""
+    """The time from the first to the last dated comment that is not a stray: a comment outside the shortest
+    run holding `CORE_SHARE` of them, widened by its own length on both sides, when the whole span is more than
+    `STRAY_FACTOR` times that run (equal to `last_date - first dated comment` when there are no strays)."""
     activity_outside: int = 0
-    """Dated comments left out of `activity`: strays far from the core (see `core_span`)."""
+    """Dated comments left out of `activity`: the strays (see `core_span`)."""
 
 
 CORE_SHARE = 0.8
@@ -130,12 +132,9 @@ def thread_stats_walked(thread: Thread, walked: Iterable[tuple[Comment, int]]) -
         first = dates[0]
         if thread.date is not None:
             first = min(first, as_utc(thread.date))
-        start, end = _core(dates)
-        core = dates[end] - dates[start]
-        shown = dates
-        if dates[-1] - dates[0] > STRAY_FACTOR * core and core > timedelta(0):
-            shown = dates[start : end + 1]
-            outside = len(dates) - len(shown)
+        shown = _without_strays(dates)
+        core = shown[-1] - shown[0]
+        outside = len(dates) - len(shown)
         unit, activity = _buckets(shown, MAX_BUCKETS)
     return ThreadStats(
         comments=count,
@@ -151,6 +150,19 @@ def thread_stats_walked(thread: Thread, walked: Iterable[tuple[Comment, int]]) -
         core_span=core,
         activity_outside=outside,
     )
+
+
+def _without_strays(dates: list[datetime]) -> list[datetime]:
+    """Sorted `dates` without strays: the shortest run holding `CORE_SHARE` of them, widened by its own length
+    on both sides, when the whole span is more than `STRAY_FACTOR` times that; else all of them."""
+    start, end = _core(dates)
+    core = dates[end] - dates[start]
+    low, high = dates[start] - core, dates[end] + core
+    if core <= timedelta(0) or dates[-1] - dates[0] <= STRAY_FACTOR * core:
+        return dates
+    first = bisect_left(dates, low)
+    last = bisect_left(dates, high + timedelta(microseconds=1))
+    return dates[first:last]
 
 
 def _core(dates: list[datetime]) -> tuple[int, int]:
