@@ -404,7 +404,9 @@ def _glance(item: EnrichedThread, point: Any, authors: Mapping[str, str | None])
         most_replied_count=replied[1] if replied else 0,
         top_scored=top,
         top_score=stats.top_scored[1] if stats.top_scored else 0,
-        activity_svg=Markup(activity_svg(stats.activity, outside=stats.activity_outside, unit=stats.activity_unit)),
+        activity_svg=Markup(
+            activity_svg(stats.activity, height=80, outside=stats.activity_outside, unit=stats.activity_unit)
+        ),
         activity_note=_activity_note(stats.activity_outside),
         figures=figures,
     )
