@@ -263,7 +263,7 @@ def test_no_summary_sentence_repeated_in_the_key_points(sites: dict[str, Path], 
         summary = tab.locator(".in-brief .summary")
         if summary.count() == 0:
             continue
-        quotes = " ".join(tab.locator(".key-points q").all_inner_texts())
+        quotes = " ".join(tab.locator(".key-points q").all_text_contents())
         repeated += [f"{slug}: {s!r}" for s in _sentences(summary.inner_text()) if s in quotes]
     assert repeated == []
 
