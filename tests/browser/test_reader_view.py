@@ -297,7 +297,8 @@ def test_thread_without_authors_numbers_its_comments(sites: dict[str, Path], the
     numbers.nth(2).click()
     assert tab.evaluate("() => document.querySelector(':target').id") == ids[2]
     text = tab.inner_text("main")
-    assert "4 comments, authors not recorded" in tab.inner_text("#comments-heading")
+    assert "4 comments, authors not recorded" in tab.inner_text(".thread-header .meta")
+    assert "numbered #1 to #4" in tab.inner_text(".discussion-note")
     assert "anonymous" not in text.lower()
     assert "People" not in text and "Deepest reply chain" not in text
     assert tab.locator(".glance").count() == 0, "a box of figures that say nothing"
