@@ -109,7 +109,7 @@ def test_keyboard_reaches_a_summary_and_toggles_it(site: Path, page: Any) -> Non
     page.goto(thread_url(site))
     for _ in range(300):
         page.keyboard.press("Tab")
-        if page.evaluate("() => document.activeElement.tagName") == "SUMMARY":
+        if page.evaluate("() => document.activeElement.matches('details.replies > summary')"):
             break
     else:
         pytest.fail("Tab never reached a replies <summary>")
