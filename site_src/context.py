@@ -213,7 +213,7 @@ class CommentView:
     """Position in the thread's reading order, from 1: shown as `#3`, the comment's permalink."""
     label: str = ""
     """Who wrote it as a phrase: the author, `a deleted account`, or `comment #3` when not recorded."""
-    states: list[tuple[str, str]] = field(default_factory=list)
+    states: tuple[tuple[str, str], ...] = ()
     """What the source said about it, as (CSS class, text): `("deleted", "deleted")`, `("removed", "removed by a
     moderator")`, `("dead", "dead")`, `("hidden", "hidden by the community")`, `("orphan", "reply to a comment
     not in this archive")`."""
@@ -524,12 +524,12 @@ def _comment_view(comment: Comment, depth: int, op: str, number: int = 0, record
     """
     extra = comment.extra
     author = comment.author or ""
-    states: list[tuple[str, str]] = []
+    states: tuple[tuple[str, str], ...] = ()
     name = author
     if extra:
-        states = [(key, text) for key, text in _STATES if extra.get(key)]
+        states = tuple((key, text) for key, text in _STATES if extra.get(key))
         if extra.get("missing_parent"):
-            states.append(("orphan", "reply to a comment not in this archive"))
+            states += (("orphan", "reply to a comment not in this archive"),)
         if not author and extra.get("author_deleted"):
             name = "deleted account"
     if not name and recorded:
@@ -575,7 +575,7 @@ def _comment_view(comment: Comment, depth: int, op: str, number: int = 0, record
         number,
         label,
         states,
-        any(key != "orphan" for key, _ in states),
+        bool(states) and any(key != "orphan" for key, _ in states),
     )
 
 

@@ -76,15 +76,15 @@ def test_issue_15_comments_without_authors_are_numbered_and_say_so() -> None:
 
 
 def test_issue_15_what_the_source_said_about_a_comment_is_kept() -> None:
-    def view(**extra: object) -> tuple[str, list[tuple[str, str]], bool]:
+    def view(**extra: object) -> tuple[str, tuple[tuple[str, str], ...], bool]:
         c = _comment_view(Comment("x", "c1", None, extra=dict(extra)), 1, "op", 4, recorded=True)
         return c.author_name, c.states, c.gone
 
-    assert view(deleted=True, author_deleted=True) == ("deleted account", [("deleted", "deleted")], True)
-    assert view(removed=True) == ("unknown", [("removed", "removed by a moderator")], True)
-    assert view(dead=True)[1:] == ([("dead", "dead")], True)
-    assert view(hidden=True)[1:] == ([("hidden", "hidden by the community")], True)
-    assert view(missing_parent="c0")[1:] == ([("orphan", "reply to a comment not in this archive")], False)
+    assert view(deleted=True, author_deleted=True) == ("deleted account", (("deleted", "deleted"),), True)
+    assert view(removed=True) == ("unknown", (("removed", "removed by a moderator"),), True)
+    assert view(dead=True)[1:] == ((("dead", "dead"),), True)
+    assert view(hidden=True)[1:] == ((("hidden", "hidden by the community"),), True)
+    assert view(missing_parent="c0")[1:] == ((("orphan", "reply to a comment not in this archive"),), False)
     op = _comment_view(Comment("x", "c2", "op"), 1, "op", 5)
     assert op.is_op and op.label == "op"
 

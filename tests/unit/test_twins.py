@@ -120,7 +120,7 @@ def test_comment_tree_falls_back_to_the_macro_for_other_comments() -> None:
             "gone": False,
             "label": "<a>",
             "number": 1,
-            "states": [],
+            "states": (),
             "prev_anchor": "",
             "next_anchor": "",
         }
