@@ -18,6 +18,8 @@ from .escaping import escape_output
 from .twins import Twin
 from .urls import Linker
 
+_TOP_LEVEL = '<span class="visually-hidden"> top-level comment</span>'
+
 
 class _NotViews(Exception):
     """The tree holds something other than `CommentView`s: the macro renders it."""
@@ -42,18 +44,30 @@ def _write_tree(comments: list[CommentView], url: Linker, out: list[str]) -> Non
         if type(c) is not CommentView:
             raise _NotViews
         anchor = escape(c.anchor)
-        name = escape(c.author_name)
+        label = escape(c.label)
+        number = escape(c.number)
+        named = bool(c.author_name)
         out += (
             '  <li class="comment-item depth-',
             escape(c.depth),
-            '">\n    <article class="comment" id="',
+            '">\n    <article class="comment',
+            " gone" if c.gone else "",
+            '" id="',
             anchor,
-            '">\n      <header class="comment-meta">\n        <span class="author">',
-            name,
-            "</span>\n",
+            '">\n      <header class="comment-meta">\n',
         )
+        if named:
+            out += ('<span class="author">', escape(c.author_name), "</span>")
+        else:
+            out += (
+                '<a class="permalink number" href="#',
+                anchor,
+                '">#',
+                number,
+                '<span class="visually-hidden"> (link to this comment)</span></a>',
+            )
         if c.is_op:
-            out.append('<span class="badge op" title="Started the thread">author</span>')
+            out.append('<span class="badge op" title="Original poster: started the thread">OP</span>')
         if c.flair:
             out += ('<span class="flair">', escape(c.flair), "</span>")
         if c.date:
@@ -64,12 +78,18 @@ def _write_tree(comments: list[CommentView], url: Linker, out: list[str]) -> Non
             out.append('<span class="badge">edited</span>')
         if c.accepted:
             out.append('<span class="badge accepted">accepted answer</span>')
+        for state, text in c.states:
+            out += ('<span class="badge state ', escape(state), '">', escape(text), "</span>")
+        out.append('        <span class="comment-links">')
+        if c.prev_anchor:
+            out += ('<a class="prev-top" href="#', escape(c.prev_anchor), '">prev', _TOP_LEVEL, "</a> ")
+        if c.next_anchor:
+            out += ('<a class="next-top" href="#', escape(c.next_anchor), '">next', _TOP_LEVEL, "</a> ")
+        if named:
+            out += ('<a class="permalink" href="#', anchor, '">#', number)
+            out += ('<span class="visually-hidden"> (link to this comment by ', label, ")</span></a>")
         out += (
-            '        <a class="permalink" href="#',
-            anchor,
-            '" aria-label="Link to this comment by ',
-            name,
-            '">#</a>\n      </header>\n      <div class="comment-body">',
+            '</span>\n      </header>\n      <div class="comment-body">',
             escape(c.body_html),
             "</div>\n",
         )
@@ -88,7 +108,7 @@ def _write_tree(comments: list[CommentView], url: Linker, out: list[str]) -> Non
                 '    <details class="replies" open>\n      <summary><span class="replies-count">',
                 escape(c.replies_text),
                 "</span> to ",
-                name,
+                label,
                 "</summary>\n      ",
             )
             _write_tree(c.replies, url, out)
@@ -98,11 +118,11 @@ def _write_tree(comments: list[CommentView], url: Linker, out: list[str]) -> Non
             out += (
                 '    <p class="continue"><a href="',
                 escape(url(c.continue_url)),
-                '">Continue this thread: ',
+                '">Continue this thread <span class="nowrap">(',
                 escape(count),
                 " more repl",
                 "y" if count == 1 else "ies",
-                " →</a></p>\n",
+                ")&nbsp;→</span></a></p>\n",
             )
         out.append("  </li>\n")
     out.append("</ol>\n")
@@ -131,7 +151,7 @@ def _stand_in(macro: Any, context: Context) -> CommentTree | None:
 
 
 TWIN = Twin(
-    sha256="552ba38e4861861796e35f9d2e71a932726e1d1e9ccc5b1653d7a07bcf5c2f38",
+    sha256="fdc08597a4e8f34aad4097e55eef724c3d3d53d5fcf18371b2e186e1f7ab7a9c",
     macro="comment_tree",
     stand_in=_stand_in,
 )

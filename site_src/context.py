@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import lru_cache
 from html import unescape as html_unescape
+from itertools import pairwise
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -22,7 +23,7 @@ from markupsafe import Markup
 from .enrich import EnrichedThread
 from .enrich.charts import activity_svg
 from .markup import is_safe_url, render_markdown
-from .model import Comment, Moment
+from .model import Comment, Moment, MonthDate
 from .site import Month, Site, Tag
 from .text import WINDOWS_RESERVED
 from .thread_files import format_moment
@@ -37,12 +38,20 @@ _PLAIN_ANCHOR = re.compile(r"(?!x[0-9a-f]{10}$)[^\s\x00-\x1f\x7f]{1,200}")
 
 _MONTH_ABBREVIATIONS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 """`%b` as the C locale writes it (the build never changes LC_TIME), without a `strftime` per date."""
+MONTH_NAMES = (
+    "January", "February", "March", "April", "May", "June",
+    "July", "August", "September", "October", "November", "December",
+)  # fmt: skip
+"""`%B` as the C locale writes it."""
 
 
 def date_text(moment: Moment | None) -> str:
-    """`10 Jul 2025`, or `10 Jul 2025, 15:02 UTC` for an instant; "" when undated."""
+    """`10 Jul 2025`, or `10 Jul 2025, 15:02 UTC` for an instant, `July 2025` for a date known only to its month;
+    "" when undated."""
     if moment is None:
         return ""
+    if type(moment) is MonthDate:
+        return f"{MONTH_NAMES[moment.month - 1]} {moment.year}"
     if moment.year < 1000:  # how `%Y` writes years before 1000 depends on the C library
         if isinstance(moment, datetime):
             return f"{moment.day} {moment:%b %Y}, {moment:%H:%M} UTC"
@@ -118,6 +127,10 @@ class KeyPointView:
     quote: str
     """A brief quote, plain text."""
     score: int | None
+    number: int = 0
+    """The comment's number in the thread's reading order (`#3`), 0 when unknown."""
+    label: str = ""
+    """Who to credit: the author, or `comment #3` when the author is not recorded."""
 
 
 @dataclass(slots=True)
@@ -131,12 +144,20 @@ class GlanceView:
     last_date: str
     span_text: str
     """`3 days`, `5 hours`, ... ("" without dates)."""
+    core_span_text: str
+    """`30 minutes`: the shortest time holding most comments, when it is much shorter than `span_text` (a few
+    late comments stretch the whole span); "" otherwise."""
     most_replied: KeyPointView | None
     most_replied_count: int
     top_scored: KeyPointView | None
     top_score: int
     activity_svg: Markup
     """Inline SVG chart of comments over time ("" when comments are undated)."""
+    activity_note: str = ""
+    """Under the chart: `2 comments far from the rest not shown`, when strays are left out of it."""
+    figures: int = 0
+    """How many of the figures above say something (people when known and more than one, a reply chain
+    deeper than 1, a time span, a comment with 2 or more replies, a score): 0 leaves the box out."""
 
 
 @dataclass(slots=True)
@@ -171,8 +192,9 @@ class CommentView:
     """Replies the source had but did not include (Reddit `more` stubs)."""
     more_url: str = ""
     """Where those replies can be read (an http(s) URL, or "")."""
-    author_name: str = "anonymous"
-    """`author`, or "anonymous" when unknown: the name to show."""
+    author_name: str = ""
+    """The name to show: `author`; `deleted account`; `unknown` in a thread whose other comments name their
+    authors; "" where the source records no authors (the comment's number stands for it)."""
     is_op: bool = False
     """Written by the thread's author (both known)."""
     flair: str = ""
@@ -187,6 +209,20 @@ class CommentView:
     """`descendant_count` with its noun: `1 reply`, `5 replies`."""
     more_text: str = ""
     """`more_replies` with its noun: `1 more reply`, `3 more replies` ("" when none)."""
+    number: int = 0
+    """Position in the thread's reading order, from 1: shown as `#3`, the comment's permalink."""
+    label: str = ""
+    """Who wrote it as a phrase: the author, `a deleted account`, or `comment #3` when not recorded."""
+    states: tuple[tuple[str, str], ...] = ()
+    """What the source said about it, as (CSS class, text): `("deleted", "deleted")`, `("removed", "removed by a
+    moderator")`, `("dead", "dead")`, `("hidden", "hidden by the community")`, `("orphan", "reply to a comment
+    not in this archive")`."""
+    gone: bool = False
+    """Deleted, removed, dead or hidden: its body is what the source left, and looks so."""
+    prev_anchor: str = ""
+    """For a top-level comment on the thread page: the element id of the previous top-level comment."""
+    next_anchor: str = ""
+    """For a top-level comment on the thread page: the element id of the next top-level comment."""
 
 
 @dataclass(slots=True)
@@ -236,6 +272,16 @@ class ThreadView:
     """Stats at a glance."""
     related: list[ThreadCard] = field(default_factory=list)
     """Related threads (cards), most related first."""
+    authors_recorded: bool = True
+    """Some comment names its author (a pasted text digest names none)."""
+    comments_text: str = ""
+    """`11 comments`, `1 comment`, or `11 comments, authors not recorded`."""
+    link: str = ""
+    """The link the thread was submitted with (`extra.link` of a Reddit or Hacker News thread), http(s) only."""
+    link_host: str = ""
+    """Its host name."""
+    author_is_deleted: bool = False
+    """The poster's account was deleted (`extra.author_deleted`)."""
 
 
 def tag_links(item: EnrichedThread) -> list[TagLink]:
@@ -275,15 +321,32 @@ def thread_view(
     page_of: dict[str, str] | None = None,
     related: list[ThreadCard] | None = None,
     author_of: Mapping[str, str | None] | None = None,
+    number_of: Mapping[str, int] | None = None,
 ) -> ThreadView:
     """The thread page's `thread`; `page_of` maps comment ids to the page showing them (default: the thread page),
-    `author_of` comment ids to their authors (default: found in the thread)."""
+    `author_of` comment ids to their authors and `number_of` to their numbers (default: found in the thread)."""
     thread = item.thread
     pages = page_of or {}
+    if author_of is None or number_of is None:
+        walked = [c for c, _ in thread.walk()]
+        author_of = {c.id: c.author for c in walked}
+        number_of = {c.id: n for n, c in enumerate(walked, 1)}
+    numbers = number_of
+    recorded = any(author_of.values())
 
     def point(comment_id: str, author: str | None, quote: str, score: int | None) -> KeyPointView:
         target = f"{pages.get(comment_id, item.url)}#{anchor(comment_id)}"
-        return KeyPointView(comment_id, anchor(comment_id), target, author or "", quote, score)
+        number = numbers.get(comment_id, 0)
+        label = author or (f"comment #{number}" if number else "a comment")
+        return KeyPointView(comment_id, anchor(comment_id), target, author or "", quote, score, number, label)
+
+    count = item.comment_count
+    comments_text = f"{count} comment{'' if count == 1 else 's'}"
+    if count and not recorded:
+        comments_text += ", authors not recorded"
+    link = safe_link(thread.extra.get("link") if isinstance(thread.extra.get("link"), str) else None)
+    if link and link == safe_link(thread.source):
+        link = ""
 
     return ThreadView(
         title=thread.title,
@@ -301,33 +364,59 @@ def thread_view(
         locked=thread.locked,
         comment_count=item.comment_count,
         declared_comments=thread.declared_comments,
-        participants=item.participants,
+        participants=item.stats.participants or 0,
         max_depth=item.max_depth,
         extra=thread.extra,
         keywords=item.keywords,
         key_points=[point(k.comment_id, k.author, k.quote, k.score) for k in item.key_points],
         glance=_glance(item, point, author_of),
         related=related or [],
+        authors_recorded=recorded,
+        comments_text=comments_text,
+        link=link,
+        link_host=host_of(link),
+        author_is_deleted=bool(thread.extra.get("author_deleted")) and not thread.author,
     )
 
 
-def _glance(item: EnrichedThread, point: Any, author_of: Mapping[str, str | None] | None) -> GlanceView:
+def _glance(item: EnrichedThread, point: Any, authors: Mapping[str, str | None]) -> GlanceView:
+    """The figures that say something: a single replied-to comment, one person or a flat thread are left out."""
     stats = item.stats
-    authors = author_of if author_of is not None else {c.id: c.author for c, _ in item.thread.walk()}
-    most = point(stats.most_replied[0], authors.get(stats.most_replied[0]), "", None) if stats.most_replied else None
+    replied = stats.most_replied if stats.most_replied and stats.most_replied[1] > 1 else None
+    most = point(replied[0], authors.get(replied[0]), "", None) if replied else None
     top = point(stats.top_scored[0], authors.get(stats.top_scored[0]), "", None) if stats.top_scored else None
+    participants = stats.participants or 0
+    span_text = _span_text(stats.span)
+    core = stats.core_span if stats.activity_outside else None
+    core_text = _span_text(core) if core is not None else ""
+    if core_text == span_text:
+        core_text = ""
+    figures = (participants > 1) + (stats.max_depth > 1) + bool(span_text) + bool(most) + bool(top)
     return GlanceView(
         comments=stats.comments,
-        participants=item.participants,
+        participants=participants,
         max_depth=stats.max_depth,
         first_date=iso(stats.first_date),
         last_date=iso(stats.last_date),
-        span_text=_span_text(stats.span),
+        span_text=span_text,
+        core_span_text=core_text,
         most_replied=most,
-        most_replied_count=stats.most_replied[1] if stats.most_replied else 0,
+        most_replied_count=replied[1] if replied else 0,
         top_scored=top,
         top_score=stats.top_scored[1] if stats.top_scored else 0,
-        activity_svg=Markup(activity_svg(stats.activity)),
+        activity_svg=Markup(
+            activity_svg(stats.activity, height=80, outside=stats.activity_outside, unit=stats.activity_unit)
+        ),
+        activity_note=_activity_note(stats.activity_outside),
+        figures=figures,
+    )
+
+
+def _activity_note(outside: int) -> str:
+    if not outside:
+        return ""
+    return (
+        f"{outside} comment{'' if outside == 1 else 's'} far from the rest {'is' if outside == 1 else 'are'} not shown."
     )
 
 
@@ -355,17 +444,24 @@ class CommentPage:
     """On a continuation page: the comment whose branch continues here."""
 
 
+SMALL_BRANCH = 2
+"""A branch past the fold with at most this many comments stays on its page: a page of its own for one or two
+replies costs the reader a click for less than a screen of text."""
+
+
 def comment_pages(item: EnrichedThread, fold_depth: int) -> list[CommentPage]:
-    """Split the tree into the thread page and continuation pages, `fold_depth` levels each.
+    """Split the tree into the thread page and continuation pages, `fold_depth` levels each (a branch of
+    `SMALL_BRANCH` comments or fewer past the fold stays where it is).
 
     One walk in reading order, without recursion (a chain 10,000 replies deep works): each comment's view is
     made when the walk reaches it, and its count of comments below when the walk leaves its branch (a marker
-    on the stack), since a branch is a run of the walk's order.
+    on the stack), since a branch is a run of the walk's order. Comments are numbered in that order, from 1.
     """
     base = item.url
     first = CommentPage(base, [], None)
     pages = [first]
     op = item.thread.author or ""
+    recorded = any(c.author for c, _ in item.thread.walk())
     walked = 0  # comments walked so far
     # (comment, relative depth, list to append the view to), or (None, view of a branch left, walked before it)
     stack: list[tuple[Comment, int, list[CommentView]] | tuple[None, CommentView, int]] = [
@@ -380,30 +476,65 @@ def comment_pages(item: EnrichedThread, fold_depth: int) -> list[CommentPage]:
             left.replies_text = _replies(below)
             continue
         comment, depth, siblings = entry
-        view = _comment_view(comment, depth, op)
-        siblings.append(view)
         walked += 1
+        view = _comment_view(comment, depth, op, walked, recorded)
+        siblings.append(view)
         replies = comment.replies
         if not replies:
             continue
         stack.append((None, view, walked - 1))
-        if depth < fold_depth:
+        if depth < fold_depth or _branch_is_small(replies):
             stack.extend([(reply, depth + 1, view.replies) for reply in reversed(replies)])
             continue
         page = CommentPage(f"{base}c/{comment_segment(comment.id)}/", [], view)
         view.continue_url = page.path
         pages.append(page)
         stack.extend([(reply, 1, page.roots) for reply in reversed(replies)])
+    roots = first.roots
+    for earlier, later in pairwise(roots):
+        earlier.next_anchor, later.prev_anchor = later.anchor, earlier.anchor
     return pages
 
 
-def _comment_view(comment: Comment, depth: int, op: str) -> CommentView:
+def _branch_is_small(replies: list[Comment]) -> bool:
+    """Whether these replies and theirs are `SMALL_BRANCH` comments or fewer (counting stops past it)."""
+    count, stack = 0, list(replies)
+    while stack:
+        count += 1
+        if count > SMALL_BRANCH:
+            return False
+        stack.extend(stack.pop().replies)
+    return True
+
+
+_STATES = (
+    ("deleted", "deleted"),
+    ("removed", "removed by a moderator"),
+    ("dead", "dead"),
+    ("hidden", "hidden by the community"),
+)
+"""`extra` flags the importers set, and how a comment carrying one is marked."""
+
+
+def _comment_view(comment: Comment, depth: int, op: str, number: int = 0, recorded: bool = True) -> CommentView:
     """The view of one comment, with its display strings ready so the comment tree template stays simple.
 
     Its count of comments below (`descendant_count`, `replies_text`) is left at none: `comment_pages` sets it.
+    `number` is its place in reading order; `recorded`: some comment of the thread names its author.
     """
     extra = comment.extra
     author = comment.author or ""
+    states: tuple[tuple[str, str], ...] = ()
+    name = author
+    if extra:
+        states = tuple((key, text) for key, text in _STATES if extra.get(key))
+        if extra.get("missing_parent"):
+            states += (("orphan", "reply to a comment not in this archive"),)
+        if not author and extra.get("author_deleted"):
+            name = "deleted account"
+    if not name and recorded:
+        name = "unknown"
+    label = author or ("a deleted account" if name == "deleted account" else f"comment #{number}")
     score = comment.score
     moment = comment.date
     if extra:
@@ -433,7 +564,7 @@ def _comment_view(comment: Comment, depth: int, op: str) -> CommentView:
         "",  # continue_url
         more_replies,
         safe_more_url,
-        author or "anonymous",
+        name,
         bool(author) and author == op,
         flair_text,
         edited,
@@ -441,6 +572,10 @@ def _comment_view(comment: Comment, depth: int, op: str) -> CommentView:
         "" if score is None else f"{score} point{'' if score in (1, -1) else 's'}",
         "0 replies",  # replies_text
         more_text,
+        number,
+        label,
+        states,
+        bool(states) and any(key != "orphan" for key, _ in states),
     )
 
 
@@ -480,13 +615,21 @@ def tag_index(site: Site) -> list[TagLink]:
 @dataclass(slots=True)
 class MonthLink:
     key: str
+    """`2025-07`."""
     label: str
+    """`July 2025`."""
     url: str
     count: int
+    """Threads started that month."""
+    threads: list[ThreadCard] = field(default_factory=list)
+    """On the archive page: the month's threads, newest first (empty elsewhere)."""
 
 
-def month_links(months: list[Month]) -> list[MonthLink]:
-    return [MonthLink(m.key, m.label, m.url, len(m.threads)) for m in months]
+def month_links(months: list[Month], card: Callable[[EnrichedThread], ThreadCard] | None = None) -> list[MonthLink]:
+    """Links to month pages; with `card`, each lists its threads too."""
+    return [
+        MonthLink(m.key, m.label, m.url, len(m.threads), [card(t) for t in m.threads] if card else []) for m in months
+    ]
 
 
 def tag_view(tag: Tag) -> TagLink:

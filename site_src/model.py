@@ -13,8 +13,29 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
+
+class MonthDate(date):
+    """A date known only to its month (a URL's `/2025/07/`, a `date: 2025-07`): the first of that month, which
+    sorts and compares as a `date`, but writes itself as `2025-07` and is shown as `July 2025`, so no day is
+    invented. `MonthDate.of(2025, 7)` makes one; arithmetic on it gives plain dates."""
+
+    __slots__ = ()
+
+    @classmethod
+    def of(cls, year: int, month: int) -> MonthDate:
+        return cls(year, month, 1)
+
+    def isoformat(self) -> str:
+        return f"{self.year:04d}-{self.month:02d}"
+
+    __str__ = isoformat
+
+    def __repr__(self) -> str:
+        return f"MonthDate.of({self.year}, {self.month})"
+
+
 Moment = date | datetime
-"""A day, or an instant (a `datetime` is always timezone-aware)."""
+"""A day, or an instant (a `datetime` is always timezone-aware); a `MonthDate` is a day known only to its month."""
 
 
 @dataclass(slots=True)

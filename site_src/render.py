@@ -262,7 +262,11 @@ def list_pages(site: Site) -> Iterator[Page]:
         )
     undated = [card(t) for t in site.undated()]
     yield Page(
-        "/archive/", "archive.html", "archive", "Archive", {"months": month_links(site.months), "undated": undated}
+        "/archive/",
+        "archive.html",
+        "archive",
+        "Archive",
+        {"months": month_links(site.months, card), "undated": undated},
     )
     for month in site.months:
         yield Page(
@@ -322,12 +326,14 @@ def thread_pages(item: EnrichedThread, config: SiteConfig, related: list[ThreadC
     page_of: dict[str, str] = {}  # comment id -> the page showing it in its tree
     body_html: dict[str, Markup] = {}  # comment id -> its rendered body, for the feed
     author_of: dict[str, str] = {}  # comment id -> its author ("" when unknown), for the glance
+    number_of: dict[str, int] = {}  # comment id -> its number in reading order, for key points
     for part in parts:
         for comment in _views_on(part.roots):
             page_of[comment.id] = part.path
             body_html[comment.id] = comment.body_html
             author_of[comment.id] = comment.author
-    view = thread_view(item, page_of, related, author_of)
+            number_of[comment.id] = comment.number
+    view = thread_view(item, page_of, related, author_of, number_of)
     for part in parts:
         if part.parent is None:
             variables = {"thread": view, "comments": part.roots, "fold_depth": config.fold_depth}
@@ -366,9 +372,9 @@ def site_statistics(site: Site) -> dict[str, Any]:
             "undated": len(site.undated()),
         },
         "per_month_svg": Markup(
-            column_chart_svg(per_month, "Threads per month", width=640, height=160, unit="threads")
+            column_chart_svg(per_month, "Threads per month", height=160, unit="threads", per="a month")
         ),
-        "busiest_tags_svg": Markup(bar_chart_svg(busiest, "Busiest tags")),
+        "busiest_tags_svg": Markup(bar_chart_svg(busiest, "Busiest tags", unit="threads")),
         "per_month": per_month,
         "busiest_tags": busiest,
     }

@@ -702,22 +702,47 @@ LIVE_JS = r"""
     return p === "" || p.endsWith("/") ? p + "index.html" : p;
   }
 
+  // The overlay lives in a shadow root with its own complete styles: nothing of the page's CSS reaches it
+  // (`all: initial` on the host stops inheritance), and it reads at WCAG AA in light and dark schemes.
+  const OVERLAY_CSS = `
+    :host { all: initial; position: fixed; inset: auto 0 0 0; z-index: 2147483647; display: block; }
+    .box { max-height: 60vh; overflow: auto; box-sizing: border-box; margin: 0; padding: 12px 16px;
+      background: #fff5f5; color: #3b0d0d; border-top: 4px solid #c62828;
+      box-shadow: 0 -4px 16px rgba(0, 0, 0, .25); font: 14px/1.45 ui-monospace, Menlo, Consolas, monospace;
+      text-align: left; }
+    .head { display: flex; justify-content: space-between; align-items: center; gap: 12px;
+      font: bold 14px/1.45 system-ui, sans-serif; color: inherit; }
+    pre { margin: 8px 0 0; padding: 0; white-space: pre-wrap; background: transparent; color: inherit;
+      font: inherit; border: 0; }
+    button { all: unset; cursor: pointer; font: 20px/1 system-ui, sans-serif; color: inherit; padding: 2px 8px;
+      border-radius: 4px; }
+    button:focus-visible { outline: 3px solid currentColor; outline-offset: 1px; }
+    @media (prefers-color-scheme: dark) {
+      .box { background: #2b0b0b; color: #ffe1e1; border-top-color: #ff6b6b;
+        box-shadow: 0 -4px 16px rgba(0, 0, 0, .6); }
+    }`;
+
   function overlay(errors) {
     errorsShown = errors;
-    let box = document.getElementById("__digest_errors");
-    if (!errors.length) { if (box) box.remove(); return; }
-    if (!box) {
-      box = document.createElement("div");
-      box.id = "__digest_errors";
-      box.setAttribute("role", "alert");
-      box.style.cssText = "position:fixed;inset:auto 0 0 0;max-height:60vh;overflow:auto;z-index:2147483647;" +
-        "background:#2b0b0b;color:#ffdede;font:14px/1.45 ui-monospace,Menlo,Consolas,monospace;" +
-        "padding:12px 16px;border-top:4px solid #e5484d;box-shadow:0 -4px 16px rgba(0,0,0,.4)";
-      document.body.appendChild(box);
+    let host = document.getElementById("__digest_errors");
+    if (!errors.length) { if (host) host.remove(); return; }
+    if (!host) {
+      host = document.createElement("div");
+      host.id = "__digest_errors";
+      host.setAttribute("role", "alert");
+      host.style.cssText = "all:initial;position:fixed;inset:auto 0 0 0;z-index:2147483647;display:block";
+      const root = host.attachShadow({mode: "open"});
+      const style = document.createElement("style");
+      style.textContent = OVERLAY_CSS;
+      root.append(style);
+      document.body.appendChild(host);
     }
-    box.replaceChildren();
+    const root = host.shadowRoot;
+    for (const old of root.querySelectorAll(".box")) old.remove();
+    const box = document.createElement("div");
+    box.className = "box";
     const head = document.createElement("div");
-    head.style.cssText = "display:flex;justify-content:space-between;align-items:center;font-weight:bold";
+    head.className = "head";
     const title = document.createElement("span");
     title.textContent = `Build failed (${errors.length} error${errors.length === 1 ? "" : "s"}); ` +
       "showing the last good version. Fix and save to clear this.";
@@ -725,13 +750,12 @@ LIVE_JS = r"""
     close.type = "button";
     close.textContent = "\u00d7";
     close.setAttribute("aria-label", "Hide build errors");
-    close.style.cssText = "background:none;border:0;color:inherit;font-size:20px;cursor:pointer";
-    close.onclick = () => box.remove();
+    close.onclick = () => host.remove();
     head.append(title, close);
     const pre = document.createElement("pre");
-    pre.style.cssText = "margin:8px 0 0;white-space:pre-wrap";
     pre.textContent = errors.join("\n");
     box.append(head, pre);
+    root.append(box);
   }
 
   function swapCss(changed) {

@@ -72,7 +72,8 @@ class EnrichedThread:
 
     @property
     def participants(self) -> int:
-        return self.stats.participants or (1 if self.thread.author else 0)
+        """Distinct named authors; 0 when no comment names its author (the poster alone is not "people")."""
+        return self.stats.participants or 0
 
     @property
     def max_depth(self) -> int:

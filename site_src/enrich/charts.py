@@ -45,91 +45,157 @@ def _count(value: int) -> str:
     return f"{value:,}"
 
 
-def column_chart_svg(
-    labels_values: Sequence[tuple[str, int]], title: str, *, width: int = 320, height: int = 80, unit: str = ""
-) -> str:
-    """Vertical bars over time (or any ordered axis), first and last label under the axis.
+def _counted(value: int, unit: str) -> str:
+    """`1 thread`, `4 threads`: `unit` is the plural noun (`threads`, `comments`, `replies`), "" for none."""
+    if not unit:
+        return _count(value)
+    if value == 1:
+        unit = unit[:-3] + "y" if unit.endswith("ies") else unit.removesuffix("s")
+    return f"{_count(value)} {unit}"
 
-    Each bar carries a `<title>` tooltip (`2025-07-10: 4 comments`). Returns "" when there
-    is nothing to draw.
+
+TEXT_PX = 12
+"""Size of every label, in CSS pixels: the charts are drawn at the width of the page (percentages across, pixels
+down, no `viewBox`), so a label is this size on a phone and on a desktop alike."""
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def _pretty(label: str) -> str:
+    """A bucket label for people: `2025-07` -> `Jul 2025`, `2025-07-10` -> `10 Jul 2025`, `2025-07-10 14:00` ->
+    `10 Jul 14:00`; anything else as it is."""
+    try:
+        if len(label) == 7 and label[4] == "-":
+            return f"{_MONTHS[int(label[5:7]) - 1]} {label[:4]}"
+        if len(label) == 10 and label[4] == label[7] == "-":
+            return f"{int(label[8:10])} {_MONTHS[int(label[5:7]) - 1]} {label[:4]}"
+        if len(label) == 16 and label[10] == " ":
+            return f"{int(label[8:10])} {_MONTHS[int(label[5:7]) - 1]} {label[11:]}"
+    except (ValueError, IndexError):
+        pass
+    return label
+
+
+def _text(x: str, y: float, text: str, anchor: str = "start", cls: str = "chart-label") -> str:
+    end = "" if anchor == "start" else f' text-anchor="{anchor}"'
+    return (
+        f'<text class="{cls}" fill="currentColor" font-size="{TEXT_PX}" x="{x}" y="{_num(y)}"{end}>'
+        f"{escape(text)}</text>"
+    )
+
+
+def column_chart_svg(
+    labels_values: Sequence[tuple[str, int]],
+    title: str,
+    *,
+    height: int = 120,
+    unit: str = "",
+    per: str = "",
+    note: str = "",
+) -> str:
+    """Vertical bars over time (or any ordered axis), as wide as its container, `height` pixels tall.
+
+    A baseline and, when the bars are few enough to label, each bar's count above it; else a scale line at the
+    highest count (`6 comments an hour`, where `per` is `an hour`). The first and last labels under the axis,
+    and the starts of years between them on a long monthly axis. Each bar carries a `<title>` tooltip
+    (`Jul 2025: 1 thread`). `note` is added to the chart's summary (`2 comments far from the rest not shown`).
+    Returns "" when there is nothing to draw.
     """
     if not labels_values:
         return ""
+    n = len(labels_values)
     top = max((v for _, v in labels_values), default=0) or 1
-    pad_bottom = 14
-    chart_h = height - pad_bottom
-    step = width / len(labels_values)
-    gap = min(2.0, step * 0.2)
+    label_h = TEXT_PX + 6
+    pad_top = label_h
+    base = height - label_h - 2  # the baseline's y
+    plot_h = base - pad_top
+    step = 100 / n
+    gap = min(step * 0.2, 1.5)
     total = sum(v for _, v in labels_values)
-    summary = f"{title}: {_count(total)} {unit}".rstrip() + f" from {labels_values[0][0]} to {labels_values[-1][0]}"
+    first, last = _pretty(labels_values[0][0]), _pretty(labels_values[-1][0])
+    span = first if n == 1 else f"{first} to {last}"
+    summary = f"{title}: {_counted(total, unit)}, {span}" + (f"; {note}" if note else "")
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" class="chart chart-columns" role="img" '
-        f'viewBox="0 0 {width} {height}" width="{width}" height="{height}" aria-label={quoteattr(summary)}>',
+        f'width="100%" height="{height}" aria-label={quoteattr(summary)}>',
         f"<title>{escape(summary)}</title>",
     ]
-    for i, (label, value) in enumerate(labels_values):
-        bar_h = chart_h * value / top
-        tip = f"{label}: {_count(value)} {unit}".rstrip()
+    label_bars = n <= 24
+    if not label_bars:
         parts.append(
-            f'<rect class="chart-bar" fill="currentColor" x="{_num(i * step + gap / 2)}" '
-            f'y="{_num(chart_h - bar_h)}" width="{_num(max(step - gap, 0.5))}" height="{_num(bar_h)}">'
+            f'<line class="chart-grid" stroke="currentColor" stroke-width="0.5" stroke-dasharray="2 3" '
+            f'x1="0" y1="{pad_top}" x2="100%" y2="{pad_top}"/>'
+        )
+        parts.append(_text("0", pad_top - 4, f"{_counted(top, unit)} {per}".rstrip()))
+    for i, (label, value) in enumerate(labels_values):
+        bar_h = plot_h * value / top
+        tip = f"{_pretty(label)}: {_counted(value, unit)}"
+        parts.append(
+            f'<rect class="chart-bar" fill="currentColor" x="{_num(i * step + gap / 2)}%" '
+            f'y="{_num(base - bar_h)}" width="{_num(max(step - gap, 0.2))}%" height="{_num(bar_h)}">'
             f"<title>{escape(tip)}</title></rect>"
         )
+        if label_bars and value:
+            parts.append(_text(f"{_num((i + 0.5) * step)}%", base - bar_h - 4, _count(value), "middle"))
     parts.append(
-        f'<line class="chart-axis" stroke="currentColor" stroke-width="0.5" x1="0" y1="{chart_h}" '
-        f'x2="{width}" y2="{chart_h}"/>'
+        f'<line class="chart-axis" stroke="currentColor" stroke-width="1" x1="0" y1="{base}" x2="100%" y2="{base}"/>'
     )
-    first, last = labels_values[0][0], labels_values[-1][0]
-    parts.append(
-        f'<text class="chart-label" fill="currentColor" font-size="9" x="0" y="{height - 2}">{escape(first)}</text>'
-    )
-    if len(labels_values) > 1:
-        parts.append(
-            f'<text class="chart-label" fill="currentColor" font-size="9" x="{width}" y="{height - 2}" '
-            f'text-anchor="end">{escape(last)}</text>'
-        )
+    y = height - 4
+    parts.append(_text("0", y, first))
+    if n > 1:
+        parts.append(_text("100%", y, last, "end"))
+        for i, (label, _) in enumerate(labels_values):  # years between, on a long monthly axis
+            if n > 24 and len(label) == 7 and label.endswith("-01") and 0.18 * n < i < 0.82 * n:
+                parts.append(_text(f"{_num(i * step)}%", y, label[:4], "middle"))
     parts.append("</svg>")
     return "".join(parts)
 
 
-def activity_svg(buckets: Sequence[Bucket], *, width: int = 320, height: int = 80) -> str:
-    """Comments over time, from `ThreadStats.activity`; "" when the thread has no dated comments."""
+_PER = {"minute": "a minute", "hour": "an hour", "day": "a day", "month": "a month", "year": "a year"}
+
+
+def activity_svg(buckets: Sequence[Bucket], *, height: int = 110, outside: int = 0, unit: str | None = None) -> str:
+    """Comments over time, from `ThreadStats.activity`; "" when the thread has no dated comments. `outside`:
+    stray comments the buckets leave out (said in the summary); `unit`: the buckets' width (`hour`, ...)."""
+    note = f"{_counted(outside, 'comments')} far from the rest not shown" if outside else ""
     return column_chart_svg(
-        [(b.label, b.count) for b in buckets], "Comments over time", width=width, height=height, unit="comments"
+        [(b.label, b.count) for b in buckets],
+        "Comments over time",
+        height=height,
+        unit="comments",
+        per=_PER.get(unit or "", ""),
+        note=note,
     )
 
 
-def bar_chart_svg(labels_values: Sequence[tuple[str, int]], title: str, *, width: int = 480, row: int = 18) -> str:
-    """Horizontal bars, one labelled row each (busiest tags, threads per month); "" when empty."""
+def bar_chart_svg(labels_values: Sequence[tuple[str, int]], title: str, *, unit: str = "", row: int = 34) -> str:
+    """Horizontal bars, one row each: the label above its bar, the count after it; as wide as its container;
+    "" when empty."""
     if not labels_values:
         return ""
-    label_w = min(160, 12 + 7 * max(len(label) for label, _ in labels_values))
-    value_w = 48
-    bar_space = max(width - label_w - value_w, 40)
     top = max((v for _, v in labels_values), default=0) or 1
-    height = row * len(labels_values) + 4
-    summary = f"{title}: " + ", ".join(f"{label} {_count(v)}" for label, v in labels_values)
+    height = row * len(labels_values)
+    summary = f"{title}: " + ", ".join(f"{label} {_counted(v, unit)}" for label, v in labels_values)
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" class="chart chart-bars" role="img" '
-        f'viewBox="0 0 {width} {height}" width="{width}" height="{height}" aria-label={quoteattr(summary)}>',
+        f'width="100%" height="{height}" aria-label={quoteattr(summary)}>',
         f"<title>{escape(summary)}</title>",
     ]
+    bar_h = row - TEXT_PX - 10
     for i, (label, value) in enumerate(labels_values):
-        y = i * row + 2
-        bar_w = bar_space * value / top
+        y = i * row
+        width = 85 * value / top
+        bar_y = y + TEXT_PX + 4
         parts.append(
-            f'<text class="chart-label" fill="currentColor" font-size="11" x="{label_w - 6}" '
-            f'y="{_num(y + row * 0.7)}" text-anchor="end">{escape(_clip(label))}</text>'
-            f'<rect class="chart-bar" fill="currentColor" x="{label_w}" y="{_num(y + 2)}" '
-            f'width="{_num(max(bar_w, 0.5 if value else 0))}" height="{_num(row - 5)}">'
-            f"<title>{escape(f'{label}: {_count(value)}')}</title></rect>"
-            f'<text class="chart-label" fill="currentColor" font-size="11" x="{_num(label_w + bar_w + 4)}" '
-            f'y="{_num(y + row * 0.7)}">{_count(value)}</text>'
+            _text("0", y + TEXT_PX, _clip(label))
+            + f'<rect class="chart-bar" fill="currentColor" x="0" y="{_num(bar_y)}" '
+            f'width="{_num(max(width, 0.3 if value else 0))}%" height="{_num(bar_h)}">'
+            f"<title>{escape(f'{label}: {_counted(value, unit)}')}</title></rect>"
+            + _text(f"{_num(width + 1.5)}%", bar_y + bar_h - 1, _count(value))
         )
     parts.append("</svg>")
     return "".join(parts)
 
 
-def _clip(label: str, limit: int = 22) -> str:
+def _clip(label: str, limit: int = 40) -> str:
     """Shorten a long label at a character boundary, with an ellipsis."""
     return label if len(label) <= limit else label[: limit - 1].rstrip() + "…"

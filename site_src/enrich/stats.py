@@ -36,7 +36,7 @@ class Bucket:
     """One bar of an activity histogram."""
 
     label: str
-    """Start of the bucket: `2025-07-10 14:00`, `2025-07-10`, `2025-07` or `2025`."""
+    """Start of the bucket: `2025-07-10 14:02` (minute), `2025-07-10 14:00`, `2025-07-10`, `2025-07` or `2025`."""
     start: datetime
     """Start of the bucket, UTC."""
     count: int
@@ -64,9 +64,22 @@ class ThreadStats:
     top_scored: tuple[str, int] | None
     """(comment id, score) of the best-scored comment; None when no comment has a score."""
     activity_unit: str | None
-    """`hour`, `day`, `month` or `year`: the width of each activity bucket; None without dates."""
+    """`minute`, `hour`, `day`, `month` or `year`: the width of each activity bucket; None without dates."""
     activity: tuple[Bucket, ...]
-    """Comments over time, empty buckets included, oldest first; empty without dates."""
+    """Comments over time, empty buckets included, oldest first; empty without dates. When a few stray
+    comments stretch the span far beyond the rest (`activity_outside`), the buckets cover the rest only."""
+    core_span: timedelta | None = None
+    """The time from the first to the last dated comment that is not a stray: a comment outside the shortest
+    run holding `CORE_SHARE` of them, widened by its own length on both sides, when the whole span is more than
+    `STRAY_FACTOR` times that run (equal to `last_date - first dated comment` when there are no strays)."""
+    activity_outside: int = 0
+    """Dated comments left out of `activity`: the strays (see `core_span`)."""
+
+
+CORE_SHARE = 0.8
+"""The share of comments `core_span` holds."""
+STRAY_FACTOR = 4
+"""The whole span is taken as stretched by strays when it is more than this many times `core_span`."""
 
 
 def as_utc(moment: Moment) -> datetime:
@@ -111,13 +124,18 @@ def thread_stats_walked(thread: Thread, walked: Iterable[tuple[Comment, int]]) -
     first = last = None
     unit: str | None = None
     activity: tuple[Bucket, ...] = ()
+    core: timedelta | None = None
+    outside = 0
     if dates:
         last = max(dates)  # the first of equal latest ones, as before sorting
         dates.sort()
         first = dates[0]
         if thread.date is not None:
             first = min(first, as_utc(thread.date))
-        unit, activity = _buckets(dates, MAX_BUCKETS)
+        shown = _without_strays(dates)
+        core = shown[-1] - shown[0]
+        outside = len(dates) - len(shown)
+        unit, activity = _buckets(shown, MAX_BUCKETS)
     return ThreadStats(
         comments=count,
         participants=len(authors) if named_comment else None,
@@ -129,10 +147,38 @@ def thread_stats_walked(thread: Thread, walked: Iterable[tuple[Comment, int]]) -
         top_scored=top_scored,
         activity_unit=unit,
         activity=activity,
+        core_span=core,
+        activity_outside=outside,
     )
 
 
+def _without_strays(dates: list[datetime]) -> list[datetime]:
+    """Sorted `dates` without strays: the shortest run holding `CORE_SHARE` of them, widened by its own length
+    on both sides, when the whole span is more than `STRAY_FACTOR` times that; else all of them."""
+    start, end = _core(dates)
+    core = dates[end] - dates[start]
+    low, high = dates[start] - core, dates[end] + core
+    if core <= timedelta(0) or dates[-1] - dates[0] <= STRAY_FACTOR * core:
+        return dates
+    first = bisect_left(dates, low)
+    last = bisect_left(dates, high + timedelta(microseconds=1))
+    return dates[first:last]
+
+
+def _core(dates: list[datetime]) -> tuple[int, int]:
+    """First and last index of the shortest run of sorted `dates` holding `CORE_SHARE` of them (all of them
+    when there are fewer than 5); the earliest such run on a tie."""
+    size = len(dates)
+    if size < 5:
+        return 0, size - 1
+    take = -(-int(size * CORE_SHARE * 1000) // 1000)  # ceil, in integers so no float rounding decides it
+    best = min(range(size - take + 1), key=lambda i: (dates[i + take - 1] - dates[i], i))
+    return best, best + take - 1
+
+
 def _floor(moment: datetime, unit: str) -> datetime:
+    if unit == "minute":
+        return moment.replace(second=0, microsecond=0)
     if unit == "hour":
         return moment.replace(minute=0, second=0, microsecond=0)
     if unit == "day":
@@ -143,6 +189,8 @@ def _floor(moment: datetime, unit: str) -> datetime:
 
 
 def _next(moment: datetime, unit: str) -> datetime:
+    if unit == "minute":
+        return moment + timedelta(minutes=1)
     if unit == "hour":
         return moment + timedelta(hours=1)
     if unit == "day":
@@ -153,11 +201,13 @@ def _next(moment: datetime, unit: str) -> datetime:
 
 
 def _label(moment: datetime, unit: str) -> str:
-    formats = {"hour": "%Y-%m-%d %H:00", "day": "%Y-%m-%d", "month": "%Y-%m", "year": "%Y"}
+    formats = {"minute": "%Y-%m-%d %H:%M", "hour": "%Y-%m-%d %H:00", "day": "%Y-%m-%d", "month": "%Y-%m", "year": "%Y"}
     return moment.strftime(formats[unit])
 
 
 def _steps(first: datetime, last: datetime, unit: str) -> int:
+    if unit == "minute":
+        return int((last - first).total_seconds() // 60) + 1
     if unit == "hour":
         return int((last - first).total_seconds() // 3600) + 1
     if unit == "day":
@@ -168,7 +218,8 @@ def _steps(first: datetime, last: datetime, unit: str) -> int:
 
 
 def activity_buckets(dates: Iterable[datetime], max_buckets: int = MAX_BUCKETS) -> tuple[str, tuple[Bucket, ...]]:
-    """Histogram of UTC datetimes in the finest unit (hour, day, month, year) that needs at most `max_buckets` bars."""
+    """Histogram of UTC datetimes in the finest unit (minute, hour, day, month, year) that needs at most
+    `max_buckets` bars."""
     points = sorted(as_utc(d) for d in dates)
     if not points:
         return "day", ()
@@ -182,7 +233,7 @@ def _buckets(points: list[datetime], max_buckets: int) -> tuple[str, tuple[Bucke
     with the buckets (at most `max_buckets`), not with the points.
     """
     unit = "year"
-    for candidate in ("hour", "day", "month"):
+    for candidate in ("minute", "hour", "day", "month"):
         if _steps(_floor(points[0], candidate), _floor(points[-1], candidate), candidate) <= max_buckets:
             unit = candidate
             break

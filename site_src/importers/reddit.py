@@ -6,7 +6,8 @@ Out: the submission as the post, every `t1` as a comment under the comment it an
 
 - `more` stubs are never turned into comments: their count goes on the parent as `more_replies`,
   with `more_url` pointing at the original (a "continue this thread" stub has no count, only the URL).
-- `[deleted]` / `[removed]` bodies are kept as Reddit shows them and flagged; a `[deleted]` author is None.
+- `[deleted]` / `[removed]` bodies are kept as Reddit shows them and flagged; a `[deleted]` author is None,
+  with `author_deleted` set so pages say "deleted account" rather than nothing.
 - Pages fetched without `raw_json=1` escape `&`, `<`, `>` in `body` and `title`; that is undone exactly
   once, and only when the page is of that kind (its `body_html` is itself escaped).
 """
@@ -46,6 +47,8 @@ def comment_from_data(data: dict[str, Any], escaped: bool) -> Comment:
         score=data["score"] if isinstance(data.get("score"), int) and not isinstance(data["score"], bool) else None,
     )
     extra = comment.extra
+    if author == "[deleted]":  # the account is gone; the comment may still be there
+        extra["author_deleted"] = True
     if body == "[deleted]":
         extra["deleted"] = True
     elif body == "[removed]":
@@ -89,6 +92,8 @@ def thread_from_submission(data: dict[str, Any], escaped: bool) -> Thread:
     extra = thread.extra
     extra["origin"] = "reddit"
     extra["origin_id"] = sub_id
+    if author == "[deleted]":
+        extra["author_deleted"] = True
     if isinstance(data.get("subreddit"), str):
         extra["subreddit"] = data["subreddit"]
     if isinstance(data.get("score"), int) and not isinstance(data["score"], bool):

@@ -12,28 +12,32 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from ..diagnostics import SourceError
-from ..model import Comment, Moment, Thread
+from ..model import Comment, Moment, MonthDate, Thread
 
 MAX_SCORE = 2**63 - 1
 """Scores beyond a 64-bit integer are not votes; they would only break other programs reading the site."""
 _DAY = re.compile(r"\d{4}-\d\d-\d\d")
+_MONTH = re.compile(r"(\d{4})-(\d\d)")
 _URL_DATE = re.compile(r"/((?:19|20)\d\d)/(0[1-9]|1[0-2])/(?:(0[1-9]|[12]\d|3[01])/)?")
 
 
 def parse_moment(value: Any, path: str, line: int, what: str = "date") -> Moment:
-    """ISO 8601 day or date-time -> date / aware datetime in UTC (no zone given: UTC)."""
+    """ISO 8601 day or date-time -> date / aware datetime in UTC (no zone given: UTC); a month (`2025-07`) ->
+    `MonthDate`, a date that knows it is only a month."""
     if isinstance(value, str):  # the usual case first (a str is never a date)
         text = value.strip()
         try:
             if len(text) == 10 and _DAY.fullmatch(text):  # a date-time is longer than `_DAY` can match
                 return date.fromisoformat(text)
+            if len(text) == 7 and (month := _MONTH.fullmatch(text)):
+                return MonthDate.of(int(month.group(1)), int(month.group(2)))
             moment = datetime.fromisoformat(text)
         except ValueError:
             raise SourceError(
                 path,
                 line,
                 f"{what} {value!r} is not an ISO 8601 date",
-                hint="write 2025-07-10 or 2025-07-10T14:02:00Z",
+                hint="write 2025-07-10, 2025-07-10T14:02:00Z, or 2025-07 for a month",
             ) from None
     elif isinstance(value, datetime):
         moment = value
@@ -53,15 +57,15 @@ def parse_moment(value: Any, path: str, line: int, what: str = "date") -> Moment
 
 
 def date_from_url(url: str | None) -> date | None:
-    """The day (or first of the month) named by a `/YYYY/MM/` or `/YYYY/MM/DD/` part of a URL."""
+    """The day named by a `/YYYY/MM/DD/` part of a URL, or the month (a `MonthDate`) named by `/YYYY/MM/`."""
     if not url:
         return None
     match = _URL_DATE.search(url)
     if not match:
         return None
-    year, month, day = match.group(1), match.group(2), match.group(3) or "01"
+    year, month, day = match.group(1), match.group(2), match.group(3)
     try:
-        return date(int(year), int(month), int(day))
+        return date(int(year), int(month), int(day)) if day else MonthDate.of(int(year), int(month))
     except ValueError:
         return None
 

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from contrast import contrast
 
 pytestmark = pytest.mark.browser
 
@@ -154,9 +155,19 @@ def test_css_swaps_without_reload(page: Any, preview: Preview) -> None:
 
 
 def test_error_overlay_appears_and_clears(page: Any, preview: Preview) -> None:
+    """The overlay (in a shadow root with styles of its own) names the error, reads at WCAG AA (4.5:1) in the
+    light and the dark scheme whatever the theme's `pre` looks like (issue 15: pink on beige, 1.1:1), and goes
+    when the file is fixed."""
     preview.write("content/one.md", "---\ntitle: [unclosed\n---\nBroken.\n")
     page.wait_for_selector("#__digest_errors", timeout=5000)
-    assert "content/one.md:2:" in page.inner_text("#__digest_errors")
+    text = page.locator("#__digest_errors pre")
+    assert "content/one.md:2:" in text.inner_text()
+    for scheme in ("light", "dark"):
+        page.emulate_media(color_scheme=scheme)
+        for part in (text, page.locator("#__digest_errors .head span")):
+            ratio = contrast(part)
+            assert ratio >= 4.5, f"overlay text contrast {ratio:.2f}:1 in the {scheme} scheme"
+    page.emulate_media(color_scheme="light")
     preview.write("content/one.md", THREAD.format(title="One", body="Fixed and current."))
     wait_text(page, "Fixed and current.")
     assert page.query_selector("#__digest_errors") is None

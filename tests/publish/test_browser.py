@@ -90,6 +90,10 @@ def test_search_page_finds_a_thread_from_a_word_in_a_comment(served: str, browse
     results = page.eval_on_selector_all("#search-results li a", "els => els.map(e => e.href)")
     assert len(results) == 1 and "/digest/t/why-do-my-spokes-ping/#comment-" in results[0]
     assert "lockring" in page.inner_text("#search-results mark").lower()
+    # issue 15: the title comes from the page's h1, the excerpt only from the indexed body (no page chrome)
+    assert "spokes" in page.inner_text("#search-results li a").lower()
+    excerpt = page.inner_text("#search-results li")
+    assert not any(chrome in excerpt for chrome in ("Posted by", "In brief", "At a glance", "Summary."))
     assert "q=lockring" in page.url
     page.click("#search-results li a")
     page.wait_for_load_state()

@@ -181,11 +181,11 @@ def test_thread_feed_honours_feed_items(tmp_path: Path, limit: int) -> None:
 def test_folded_comments_link_to_their_continuation_page(tmp_path: Path) -> None:
     deep = "---\ntitle: Deep\ndate: 2025-01-01\n---\n" + "".join(
         f"--- comment id=c{k}{f' parent=c{k - 1}' if k > 1 else ''} date=2025-01-0{k}T00:00:00Z\nLevel {k}.\n\n"
-        for k in range(1, 5)
-    )
+        for k in range(1, 6)
+    )  # five levels: the three below the fold are a branch big enough for a page of its own
     site = make_project(tmp_path / "site", {"content/deep.md": deep})
     result = build_site(site, write=False, base_url="https://example.org/", fold_depth=2)
     feed = ElementTree.fromstring(result.files["t/deep/feed.xml"])
     links = [e.find(f"{A}link").get("href") for e in feed.findall(f"{A}entry")]  # type: ignore[union-attr]
-    assert links[0] == "https://example.org/t/deep/c/c2/#comment-c4"
+    assert links[0] == "https://example.org/t/deep/c/c2/#comment-c5"
     assert check_output(result.files, "https://example.org/").ok

@@ -9,6 +9,7 @@ import pytest
 from site_src.diagnostics import Problem, SourceError
 from site_src.load import SourceText
 from site_src.markup import render_markdown
+from site_src.model import MonthDate
 from site_src.readers import parse_source
 from site_src.readers.text_digest import parse
 
@@ -33,6 +34,7 @@ def test_seed_parses_exactly(seed_text: str) -> None:
     assert all(not c.replies for c in thread.comments)
     assert thread.locked is True
     assert thread.date == date(2025, 7, 1)  # from /2025/07/ in the source URL
+    assert type(thread.date) is MonthDate  # ... known to the month only (issue 15)
     assert thread.body == ""
     first = thread.comments[0].body
     assert first.startswith("Michael Schuman: “The United States won’t be able to solve")

@@ -117,6 +117,12 @@ def test_comment_tree_falls_back_to_the_macro_for_other_comments() -> None:
             "more_url": "",
             "replies": [],
             "continue_url": "",
+            "gone": False,
+            "label": "<a>",
+            "number": 1,
+            "states": (),
+            "prev_anchor": "",
+            "next_anchor": "",
         }
     ]
     rendered = [
@@ -161,7 +167,7 @@ def test_twins_stand_in_only_for_the_bundled_partials(tmp_path: Path) -> None:
     root = make_project(tmp_path / "site", files)
     built = build_site(root, write=False).files
     page = built["t/t/index.html"].decode()
-    assert "<ul class='mine'><li>a<ul class='mine'><li>anonymous</li></ul></li></ul>" in page
+    assert "<ul class='mine'><li>a<ul class='mine'><li>unknown</li></ul></li></ul>" in page
     assert '<ol class="comments">' not in page
     feed = built["t/t/feed.xml"].decode()
     assert "<mine>c2</mine><mine>c1</mine>" in feed and "<entry>" not in feed
