@@ -49,6 +49,7 @@ from watchdog.observers.api import BaseObserver, ObservedWatch
 from watchdog.observers.polling import PollingObserver
 
 from .config import CONFIG_NAME, SiteConfig
+from .guard import crash_problem
 from .incremental import Rebuild, WarmSite
 from .themes import load_theme
 
@@ -459,11 +460,10 @@ class Rebuilder:
             timing["event"] = round(first_event * 1000, 1)
         try:
             result = self.warm.rebuild(paths)
-        except Exception:  # a bug must not kill the preview: keep serving, say what broke
+        except Exception as exc:  # a bug must not kill the preview: keep serving, say what broke (terminal and overlay)
             log.exception("rebuild failed")
-            with self.live.cond:
-                self.live.pending = False
-                self.live.cond.notify_all()
+            problem = crash_problem("digest serve", 0, "the rebuild failed", exc)
+            self.live.publish(Rebuild(changed=[], problems=[problem], files=self.live.files))
             raise
         event = self.live.publish(result, timing)
         if event is not None:

@@ -31,7 +31,9 @@ from .config import SiteConfig
 from .context import ThreadCard
 from .diagnostics import Problem, SourceError
 from .enrich import EnrichedThread, enrich_thread, thread_slug
+from .guard import crash_problem, plain_bodies
 from .load import decode_source, display_path, read_source
+from .markup import render_markdown
 from .model import Thread
 from .pickling import dump
 from .readers import parse_file
@@ -92,6 +94,10 @@ def process_source(path: Path, config: SiteConfig, spool: str | None = None) -> 
         return SourceResult(stamp, source_digest, FileResult(items, warnings))
     except SourceError as exc:
         return SourceResult(stamp, source_digest, FileResult([], [*warnings, exc.problem]))
+    except Exception as exc:  # a parser's bug on this file's text: this file's error, not the build's (guard.py)
+        return SourceResult(
+            stamp, source_digest, FileResult([], [*warnings, crash_problem(shown, 0, "cannot read", exc)])
+        )
 
 
 def spool_file(spool: str, shown: str, source_digest: str) -> str:
@@ -141,25 +147,50 @@ def render_thread(
     light = job.item
     warnings: list[Problem] = []
     threads = _unspool(job.spooled) if job.spooled else None
+    path = light.thread.path
     if job.parts and threads is None:
         try:
             threads = _merged(job.parts, light, config)
         except SourceError as exc:
             return {}, [exc.problem]
+        except Exception as exc:  # see guard.py
+            return {}, [crash_problem(path, 0, "cannot read", exc)]
     if threads is None:
         try:
-            source = read_source(config.site_dir / light.thread.path, config.site_dir)
+            source = read_source(config.site_dir / path, config.site_dir)
             threads = parse_file(source, warnings)
         except SourceError as exc:
             return {}, [exc.problem]
+        except Exception as exc:  # see guard.py
+            return {}, [crash_problem(path, 0, "cannot read", exc)]
     thread = threads[0] if len(threads) == 1 else next((t for t in threads if thread_slug(t) == light.slug), None)
     if thread is None:
-        return {}, [Problem(light.thread.path, 0, "error", f"thread '{light.slug}' vanished while building")]
-    full = light.with_text(thread)
+        return {}, [Problem(path, 0, "error", f"thread '{light.slug}' vanished while building")]
     renderer = renderer_for(config, theme, template_cache, templates)
+    try:
+        return _render_pages(light.with_text(thread), config, job.related, renderer)
+    except Exception as exc:  # a body the Markdown library fails on: shown as plain text instead (guard.py)
+        failure = exc
+    try:
+        text = read_source(config.site_dir / path, config.site_dir).text
+    except SourceError:
+        text = ""
+    fallbacks = plain_bodies(thread, render_markdown, text)
+    if not fallbacks:
+        return {}, [crash_problem(path, 0, "cannot render", failure)]
+    try:
+        files, problems = _render_pages(light.with_text(thread), config, job.related, renderer)
+    except Exception as exc:
+        return {}, [crash_problem(path, 0, "cannot render", exc)]
+    return files, [*fallbacks, *problems]
+
+
+def _render_pages(
+    full: EnrichedThread, config: SiteConfig, related: list[ThreadCard], renderer: Renderer
+) -> tuple[dict[str, bytes], list[Problem]]:
     files: dict[str, bytes] = {}
     problems: list[Problem] = []
-    for page in thread_pages(full, config, job.related):
+    for page in thread_pages(full, config, related):
         try:
             files[output_file(page.path)] = renderer.render(page)
         except SourceError as exc:
