@@ -386,8 +386,11 @@ class Builder:
         self._card_digests(site)
         # thread pages go to the executor first, so its workers render them while this process does the lists
         self._render_threads(site, theme, run, meanwhile=partial(self._render_lists, site, run))
-        for name, data in collect_static(theme, config.site_dir).items():
+        refused: list[Problem] = []
+        for name, data in collect_static(theme, config.site_dir, refused).items():
             run.put(name, data, "")
+        for problem in refused:
+            run.note(problem)
         if config.search:
             self._search(config, run)
 

@@ -100,11 +100,38 @@ def decode_source(path: str, data: bytes) -> SourceText:
     return SourceText(path, text)
 
 
-def read_source(path: Path, site_dir: Path) -> SourceText:
-    """Read and decode one thread file."""
+def read_source(path: Path, site_dir: Path, inside: Path | None = None) -> SourceText:
+    """Read and decode one thread file; `inside`: the folder a symbolic link must stay in (`read_inside`)."""
     shown = display_path(path, site_dir)
+    data = read_inside(path, inside, shown) if inside is not None else _read(path, shown)
+    return decode_source(shown, data)
+
+
+def _read(path: Path, shown: str) -> bytes:
     try:
-        data = path.read_bytes()
+        return path.read_bytes()
     except OSError as exc:
         raise SourceError(shown, 0, f"cannot read: {exc.strerror}") from exc
-    return decode_source(shown, data)
+
+
+def read_inside(path: Path, root: Path, shown: str) -> bytes:
+    """The bytes of `path`, a file found under `root`; a symbolic link (or a file reached through one) that
+    `escapes` `root` is refused, before a byte of its target is read: SourceError naming the link."""
+    if os.path.islink(path) and escapes(path, root):
+        raise SourceError(shown, 0, link_refused(display_path(root, root.parent) + "/"), hint=LINK_HINT)
+    return _read(path, shown)
+
+
+LINK_HINT = "copy the file into the folder instead of linking to it"
+
+
+def link_refused(where: str) -> str:
+    """The message for a symbolic link that `escapes` the folder `where` names."""
+    return f"symbolic link to a file outside {where} (or to a hidden file): not followed"
+
+
+def escapes(path: Path | str, root: Path | str) -> bool:
+    """True when `path`, resolved (every symbolic link followed), is not a file inside `root` (resolved too)
+    or lies in a hidden part of it (a name starting with `.`, such as `.git/`)."""
+    relative = os.path.relpath(os.path.realpath(path), os.path.realpath(root))
+    return any(part.startswith(".") for part in relative.split(os.sep))

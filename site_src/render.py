@@ -50,6 +50,7 @@ from .escaping import escape_output
 from .feed_xml import CommentEntries
 from .feeds import thread_feed
 from .jsonld import discussion_jsonld_json
+from .load import LINK_HINT, display_path, escapes, link_refused
 from .site import Site
 from .themes import Theme
 from .twins import ThemeTemplate, Twin, source_digest
@@ -171,6 +172,26 @@ class _Environment(jinja2.Environment):
         return template
 
 
+class _LinkCheckingLoader(jinja2.FileSystemLoader):
+    """Jinja's file loader, refusing a template that is a symbolic link (or reached through one) to a file outside
+    `root` or into a hidden part of it (`load.escapes`): an error naming the template, never its target's text."""
+
+    def __init__(self, folder: Path, root: Path, where: str, site_dir: Path) -> None:
+        super().__init__(folder)
+        self._root, self._where, self._site_dir = root, where, site_dir
+
+    def get_source(self, environment: jinja2.Environment, template: str) -> tuple[str, str, Callable[[], bool]]:
+        source, filename, uptodate = super().get_source(environment, template)
+        if escapes(filename, self._root):
+            shown = display_path(Path(filename), self._site_dir)
+            raise SourceError(shown, 0, link_refused(self._where), hint=LINK_HINT)
+        return source, filename, uptodate
+
+
+def _theme_loader(folder: Path, site_dir: Path) -> _LinkCheckingLoader:
+    return _LinkCheckingLoader(folder / "templates", folder, f"the theme folder {folder.name}/", site_dir)
+
+
 def make_environment(theme: Theme, site_dir: Path, *, python_twins: bool = True) -> jinja2.Environment:
     """Site templates first, then the theme and the themes it extends; `!name/x.html` reaches one theme.
 
@@ -179,9 +200,9 @@ def make_environment(theme: Theme, site_dir: Path, *, python_twins: bool = True)
     site_templates = site_dir / "templates"
     loaders: list[jinja2.BaseLoader] = []
     if site_templates.is_dir():
-        loaders.append(jinja2.FileSystemLoader(site_templates))
-    loaders.extend(jinja2.FileSystemLoader(folder / "templates") for folder in theme.chain)
-    prefixed = {f"!{folder.name}": jinja2.FileSystemLoader(folder / "templates") for folder in theme.chain}
+        loaders.append(_LinkCheckingLoader(site_templates, site_dir, "the site folder", site_dir))
+    loaders.extend(_theme_loader(folder, site_dir) for folder in theme.chain)
+    prefixed = {f"!{folder.name}": _theme_loader(folder, site_dir) for folder in theme.chain}
     loaders.append(jinja2.PrefixLoader(prefixed, delimiter="/"))
     environment = _Environment(
         loader=jinja2.ChoiceLoader(loaders),
@@ -424,6 +445,8 @@ class Renderer:
                 absolute_url=self.absolute_url,
                 **page.variables,
             )
+        except SourceError:
+            raise  # a template the loader refused (a symbolic link out of its folder)
         except jinja2.TemplateSyntaxError as exc:
             raise SourceError(_shown(exc.filename, config), exc.lineno, f"template error: {exc.message}") from exc
         except jinja2.TemplateNotFound as exc:

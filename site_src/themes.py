@@ -17,7 +17,8 @@ from importlib import resources
 from pathlib import Path
 
 from .config import CONFIG_NAME, line_of_key_in
-from .diagnostics import SourceError
+from .diagnostics import Problem, SourceError
+from .load import LINK_HINT, display_path, escapes, link_refused
 
 
 def _bundled_themes() -> Path:
@@ -106,15 +107,25 @@ def _extends(folder: Path, site_dir: Path) -> str | None:
     return extends
 
 
-def collect_static(theme: Theme, site_dir: Path) -> dict[str, bytes]:
-    """`static/...` output files: the base themes first, the theme over them, the site's `static/` over all."""
+def collect_static(theme: Theme, site_dir: Path, problems: list[Problem] | None = None) -> dict[str, bytes]:
+    """`static/...` output files: the base themes first, the theme over them, the site's `static/` over all.
+
+    A symbolic link is followed only to a file inside the site folder (for the site's `static/`) or the theme's
+    folder (for a theme's), never into a hidden part of it; any other is left out, with an error in `problems`.
+    """
     files: dict[str, bytes] = {}
-    folders = [folder / "static" for folder in reversed(theme.chain)] + [site_dir / "static"]
-    for folder in folders:
+    folders = [(f / "static", f, f"the theme folder {f.name}/") for f in reversed(theme.chain)]
+    folders.append((site_dir / "static", site_dir, "the site folder"))
+    for folder, root, where in folders:
         if not folder.is_dir():
             continue
         for path in sorted(folder.rglob("*")):
             rel = path.relative_to(folder)
             if path.is_file() and not any(part.startswith(".") for part in rel.parts):
+                if path.is_symlink() and escapes(path, root):
+                    if problems is not None:
+                        shown = display_path(path, site_dir)
+                        problems.append(Problem(shown, 0, "error", link_refused(where), LINK_HINT))
+                    continue
                 files["static/" + rel.as_posix()] = path.read_bytes()
     return files

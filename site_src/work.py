@@ -32,7 +32,7 @@ from .context import ThreadCard
 from .diagnostics import Problem, SourceError
 from .enrich import EnrichedThread, enrich_thread, thread_slug
 from .guard import crash_problem, plain_bodies
-from .load import decode_source, display_path, read_source
+from .load import decode_source, display_path, read_inside, read_source
 from .markup import render_markdown
 from .model import Thread
 from .pickling import dump
@@ -83,7 +83,7 @@ def process_source(path: Path, config: SiteConfig, spool: str | None = None) -> 
         try:
             st = path.stat()
             stamp = (st.st_mtime_ns, st.st_size)
-            data = path.read_bytes()
+            data = read_inside(path, config.content_path(), shown)
         except OSError as exc:
             raise SourceError(shown, 0, f"cannot read: {exc.strerror}") from exc
         source_digest = digest(data)
@@ -157,7 +157,7 @@ def render_thread(
             return {}, [crash_problem(path, 0, "cannot read", exc)]
     if threads is None:
         try:
-            source = read_source(config.site_dir / path, config.site_dir)
+            source = read_source(config.site_dir / path, config.site_dir, config.content_path())
             threads = parse_file(source, warnings)
         except SourceError as exc:
             return {}, [exc.problem]
@@ -172,7 +172,7 @@ def render_thread(
     except Exception as exc:  # a body the Markdown library fails on: shown as plain text instead (guard.py)
         failure = exc
     try:
-        text = read_source(config.site_dir / path, config.site_dir).text
+        text = read_source(config.site_dir / path, config.site_dir, config.content_path()).text
     except SourceError:
         text = ""
     fallbacks = plain_bodies(thread, render_markdown, text)

@@ -23,6 +23,7 @@ from typing import Any
 
 import yaml
 
+from ..load import escapes
 from ..model import Thread
 from ..thread_files import format_json, format_markdown
 from .merge import MergeReport, merge_all, merge_thread
@@ -55,6 +56,7 @@ def _prefix(thread: Thread) -> str:
 def _existing(out_dir: Path, thread: Thread) -> Path | None:
     prefix = _prefix(thread)
     found = sorted(p for p in out_dir.glob(prefix + "*") if p.suffix in (".md", ".json") and p.is_file())
+    found = [p for p in found if not (p.is_symlink() and escapes(p, out_dir))]  # never read through such a link
     return found[0] if found else None
 
 
