@@ -8,7 +8,7 @@ Importers are pure: they never write files (`write.py` does) and never render HT
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from ..model import Thread
@@ -20,11 +20,14 @@ __all__ = [
     "ImportFailure",
     "ImportOptions",
     "ImportWarning_",
+    "import_each",
     "import_paths",
 ]
 
 SOURCES = ("reddit", "reddit-dump", "hn", "discourse", "mbox", "stackexchange", "mastodon")
 """The names `digest import SOURCE` accepts."""
+PER_FILE = frozenset({"reddit", "mbox", "stackexchange"})
+"""Sources whose files are independent (the others assemble threads across the files given together)."""
 
 
 @dataclass(slots=True)
@@ -94,3 +97,54 @@ def _threads(source: str, paths: list[str], options: ImportOptions | None) -> It
         yield from parse_mastodon([(p, read_text(p)) for p in paths])
     else:
         raise ValueError(f"unknown source {source!r}; known: {', '.join(SOURCES)}")
+
+
+def import_each(
+    source: str, paths: list[str], options: ImportOptions | None = None
+) -> tuple[list[Thread], list[ImportFailure]]:
+    """Import `paths` so that an unusable file costs only itself: its `ImportFailure`, and every other file's
+    threads. Files of a `PER_FILE` source are imported one by one; the others together, again without a file
+    that failed (a failure that names no file of the group is found by importing each alone). Any exception
+    from a parser counts as the failure of the file it came from. Warnings are passed on (to `options.warn`)
+    for the attempt whose threads are kept."""
+    opts = options or ImportOptions()
+    groups = [[p] for p in paths] if source in PER_FILE else [list(paths)]
+    threads: list[Thread] = []
+    failures: list[ImportFailure] = []
+    for group in groups:
+        while group:
+            warned: list[ImportWarning_] = []
+            try:
+                found = list(import_paths(source, group, replace(opts, warn=warned.append)))
+            except Exception as exc:
+                culprit, failure = _culprit(source, group, opts, exc)
+                failures.append(failure)
+                group = [p for p in group if p != culprit] if culprit is not None else []
+                continue
+            for warning in warned:
+                opts.warn(warning)
+            threads.extend(found)
+            break
+    return threads, failures
+
+
+def _culprit(source: str, group: list[str], opts: ImportOptions, exc: Exception) -> tuple[str | None, ImportFailure]:
+    """The file of `group` that `exc` (raised importing the group) belongs to, and its failure."""
+    if isinstance(exc, ImportFailure) and exc.path in group:
+        return exc.path, exc
+    if len(group) == 1:
+        return group[0], _failure(group[0], exc)
+    quiet = replace(opts, warn=lambda _w: None)
+    for path in group:
+        try:
+            list(import_paths(source, [path], quiet))
+        except Exception as alone:
+            return path, alone if isinstance(alone, ImportFailure) and alone.path == path else _failure(path, alone)
+    return None, _failure(", ".join(group), exc)
+
+
+def _failure(path: str, exc: Exception) -> ImportFailure:
+    if isinstance(exc, ImportFailure):
+        return ImportFailure(path, 0, f"{exc.path}: {exc.message}") if exc.path != path else exc
+    text = " ".join(str(exc).split())[:160]
+    return ImportFailure(path, 0, f"cannot import: {type(exc).__name__}: {text}".rstrip(": "))

@@ -13,15 +13,12 @@ import sys
 import time
 from datetime import UTC, date, datetime
 
-from ..model import Thread
-from . import SOURCES, ImportFailure, ImportOptions, ImportWarning_, import_paths
+from . import SOURCES, ImportOptions, ImportWarning_, import_each
 from .common import utc_from_iso
 from .url_args import add_fetch_arguments, looks_like_url
 
 _MERGES_SHOWN = 20
 """Threads merged into an earlier import that are listed one by one (the rest are counted)."""
-_PER_FILE = {"reddit", "mbox", "stackexchange"}
-"""Sources whose files are independent: a bad file is skipped and the rest imported."""
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -95,15 +92,10 @@ def run(args: argparse.Namespace) -> int:
         warn=warn,
     )
     started = time.perf_counter()
-    groups = [[f] for f in args.files] if args.source in _PER_FILE else [list(args.files)]
-    threads: list[Thread] = []
-    failed = 0
-    for group in groups:
-        try:
-            threads.extend(import_paths(args.source, group, options))
-        except ImportFailure as exc:
-            failed += 1
-            print(exc, file=sys.stderr)
+    threads, failures = import_each(args.source, list(args.files), options)
+    for failure in failures:
+        print(failure, file=sys.stderr)
+    failed = len(failures)
     if args.redact_authors and threads:
         key = load_key(args.out)
         for thread in threads:

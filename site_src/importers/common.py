@@ -10,9 +10,10 @@ import bz2
 import gzip
 import io
 import lzma
+import os
 import re
 import unicodedata
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any
@@ -136,40 +137,173 @@ def depth_of(comments: list[Comment]) -> int:
     return deepest
 
 
-def open_binary(path: str | Path) -> IO[bytes]:
-    """A file for reading, decompressed on the fly by its suffix: `.gz`, `.bz2`, `.xz` (stdlib), `.zst` (zstandard)."""
+MAX_WHOLE = 1 << 30
+"""Bytes a file read whole (`read_text`: the JSON of a Reddit page, HN, Discourse, Mastodon) may hold once
+decompressed: past it the file is refused, never read on into memory."""
+MAX_LINE = 64 << 20
+"""Bytes one line of a streamed file (`iter_lines`: Reddit dumps, mbox) may hold: a longer one is refused
+after reading that much, however long it goes on (a 4 GiB line without a newline)."""
+_CHUNK = 1 << 20
+
+
+def open_binary(path: str | Path, line_cap: int | None = None, data: bytes | None = None) -> IO[bytes]:
+    """A file for reading, decompressed on the fly by its suffix: `.gz`, `.bz2`, `.xz` (stdlib), `.zst` (zstandard);
+    or `data`, when given, as if read from `path`.
+
+    Corrupt or truncated compressed data is an `ImportFailure` at the line it was reached, raised by the read
+    that meets it (whatever the reader: `read_text`, `iter_lines`, an XML parser). `line_cap`: a line longer
+    than this many bytes is an `ImportFailure` too, once that many bytes of it are read."""
     name = str(path)
+    if data is not None:
+        return io.BufferedReader(_Checked(name, io.BytesIO(data), line_cap), _CHUNK)
+    opener = next((o for suffixes, o in _DECOMPRESSORS if name.endswith(suffixes)), None)
     try:
-        if name.endswith(".gz"):
-            return gzip.open(name, "rb")  # type: ignore[return-value]
-        if name.endswith(".bz2"):
-            return bz2.open(name, "rb")
-        if name.endswith((".xz", ".lzma")):
-            return lzma.open(name, "rb")
-        if name.endswith(".zst"):
-            return _open_zstd(name)
-        return open(name, "rb")
+        if opener is None and line_cap is None:
+            return open(name, "rb")
+        inner = opener(name) if opener is not None else open(name, "rb")  # noqa: SIM115 - closed by the reader
     except OSError as exc:
         raise ImportFailure(name, 0, f"cannot open: {exc.strerror or exc}") from exc
+    return io.BufferedReader(_Checked(name, inner, line_cap), _CHUNK)
 
 
-def _open_zstd(name: str) -> IO[bytes]:
+class _Checked(io.RawIOBase):
+    """The (decompressed) bytes of one input; any error of the decompressor, or a line longer than `line_cap`,
+    becomes an `ImportFailure` naming the line. Reading is streamed: a line is never held whole to measure it."""
+
+    def __init__(self, name: str, inner: Any, line_cap: int | None) -> None:
+        super().__init__()
+        self._name, self._inner, self._cap = name, inner, line_cap
+        self._line = 1
+        """The line the next byte belongs to."""
+        self._run = 0
+        """Bytes read of that line so far."""
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        try:
+            data = self._inner.read(len(buffer))
+        except ImportFailure:
+            raise
+        except Exception as exc:  # EOFError, BadGzipFile, LZMAError, ZstdError, OSError...: what the library says
+            where = "ends early" if isinstance(exc, EOFError) else "is corrupt"
+            raise ImportFailure(self._name, self._line, f"compressed data {where} ({_describe(exc)})") from exc
+        size = len(data)
+        buffer[:size] = data
+        last = data.rfind(b"\n")
+        if last < 0:
+            self._run += size
+        else:
+            self._line += data.count(b"\n")
+            self._run = size - last - 1
+        if self._cap is not None and self._run > self._cap:
+            message = f"line longer than {self._cap:,} bytes: not a line of an export"
+            raise ImportFailure(self._name, self._line, message)
+        return size
+
+    def close(self) -> None:
+        if not self.closed:
+            self._inner.close()
+        super().close()
+
+
+def _describe(exc: BaseException) -> str:
+    text = " ".join(str(exc).split())[:160]
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
+def _open_zstd(name: str) -> _ZstdFrames:
     try:
         import zstandard  # type: ignore[import-not-found, unused-ignore]
     except ModuleNotFoundError as exc:
         raise ImportFailure(
             name, 0, "reading .zst needs the optional 'zstandard' package: pip install 'thread-digest[zstd]'"
         ) from exc
-    raw = open(name, "rb")  # noqa: SIM115 - closed with the reader
     # Pushshift / Arctic Shift dumps are compressed with a 2 GiB window.
-    reader = zstandard.ZstdDecompressor(max_window_size=2**31).stream_reader(raw, closefd=True)
-    return io.BufferedReader(reader)  # type: ignore[arg-type, unused-ignore]
+    return _ZstdFrames(open(name, "rb"), zstandard.ZstdDecompressor(max_window_size=2**31))
+
+
+class _ZstdFrames:
+    """The frames of a .zst file, decompressed one small input chunk at a time (so one call never makes more
+    than about 128 MiB, however hostile the frame); a file that ends inside a frame is an `EOFError`, as the
+    stdlib decompressors say it (zstandard's own stream reader returns the part it has, silently)."""
+
+    _INPUT = 4096
+
+    def __init__(self, raw: IO[bytes], context: Any) -> None:
+        self._raw, self._context = raw, context
+        self._frame = context.decompressobj()
+        self._fed = False
+        self._pending = b""
+        self._taken = 0
+        """Bytes of `_pending` already read (slicing it afresh on every read would copy it again each time)."""
+
+    def read(self, size: int) -> bytes:
+        while self._taken >= len(self._pending):
+            chunk = self._raw.read(self._INPUT)
+            if not chunk:
+                if self._fed and not self._frame.eof:
+                    raise EOFError("compressed file ended before the end of its last frame")
+                return b""
+            self._pending, self._taken = self._feed(chunk), 0
+        start = self._taken
+        self._taken = min(len(self._pending), start + size)
+        return self._pending[start : self._taken]
+
+    def _feed(self, chunk: bytes) -> bytes:
+        out = []
+        while chunk:
+            if self._frame.eof:
+                self._frame, self._fed = self._context.decompressobj(), False
+            self._fed = True
+            out.append(self._frame.decompress(chunk))
+            chunk = self._frame.unused_data if self._frame.eof else b""
+        return b"".join(out)
+
+    def close(self) -> None:
+        self._raw.close()
+
+
+_DECOMPRESSORS: list[tuple[tuple[str, ...], Callable[[str], Any]]] = [
+    ((".gz",), gzip.GzipFile),
+    ((".bz2",), bz2.BZ2File),
+    ((".xz", ".lzma"), lzma.LZMAFile),
+    ((".zst",), _open_zstd),
+]
+
+
+def zstd_claimed_size(path: str | Path) -> int | None:
+    """The decompressed size the first frame of a .zst file says it has (None when it says none)."""
+    try:
+        import zstandard
+    except ModuleNotFoundError:
+        return None
+    with open(path, "rb") as handle:
+        head = handle.read(18)
+    try:
+        size = zstandard.get_frame_parameters(head).content_size
+    except zstandard.ZstdError:
+        return None
+    return size if 0 <= size < 2**63 - 1 else None
 
 
 def read_text(path: str | Path) -> str:
-    """The whole (decompressed) file as text: UTF-8, a BOM dropped; bad UTF-8 is an error naming the line."""
+    """The whole (decompressed) file as text: UTF-8, a BOM dropped; bad UTF-8 is an error naming the line; a
+    file larger than `MAX_WHOLE` (or a .zst that says it is) is refused before it is read on."""
+    if str(path).endswith(".zst"):
+        claimed = zstd_claimed_size(path) if os.path.isfile(path) else None
+        if claimed is not None and claimed > MAX_WHOLE:
+            raise ImportFailure(str(path), 0, f"says it holds {claimed:,} bytes once decompressed: {_too_large()}")
+    chunks: list[bytes] = []
+    total = 0
     with open_binary(path) as handle:
-        data = handle.read()
+        while chunk := handle.read(_CHUNK):
+            total += len(chunk)
+            if total > MAX_WHOLE:
+                raise ImportFailure(str(path), 0, f"more than {MAX_WHOLE:,} bytes once decompressed: {_too_large()}")
+            chunks.append(chunk)
+    data = b"".join(chunks)
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -177,9 +311,15 @@ def read_text(path: str | Path) -> str:
         raise ImportFailure(str(path), line, f"not UTF-8 text (byte {exc.start}: {exc.reason})") from exc
 
 
+def _too_large() -> str:
+    return f"more than the {MAX_WHOLE:,} bytes a file read whole may hold (split the export)"
+
+
 def iter_lines(path: str | Path, data: bytes | None = None) -> Iterator[tuple[int, bytes]]:
-    """(line number, raw line) for a possibly compressed, possibly huge file, streaming; or for `data` if given."""
-    with io.BytesIO(data) if data is not None else open_binary(path) as handle:
+    """(line number, raw line) for a possibly compressed, possibly huge file, streaming; or for `data` if given.
+
+    A line longer than `MAX_LINE` is an `ImportFailure` at its number, after reading no more than that."""
+    with open_binary(path, MAX_LINE, data) as handle:
         yield from enumerate(handle, 1)
 
 

@@ -30,7 +30,7 @@ class ImportFailure(Exception):
     """The input cannot be imported at all (wrong shape, truncated, unreadable)."""
 
     def __init__(self, path: str, line: int, message: str) -> None:
-        super().__init__(f"{path}:{line}: error: {message}")
+        super().__init__(f"{path}:{line}: error: {message}" if line else f"{path}: error: {message}")
         self.path = path
         """The input file, as given."""
         self.line = line
