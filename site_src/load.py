@@ -82,8 +82,11 @@ def display_path(path: Path, site_dir: Path) -> str:
 
 def decode_source(path: str, data: bytes) -> SourceText:
     """Bytes -> SourceText, or SourceError at the first undecodable byte."""
+    wide = _wide_encoding(data)
+    if wide is not None:
+        return _decode_wide(path, data, wide)
     if b"\x00" in data[:8192]:
-        raise SourceError(path, 0, "binary file (contains NUL bytes), not a thread")
+        raise SourceError(path, 0, "binary file (contains NUL bytes), not a thread", hint=_utf16_hint(data))
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -98,6 +101,51 @@ def decode_source(path: str, data: bytes) -> SourceText:
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
     return SourceText(path, text)
+
+
+_WIDE_BOMS = (
+    (b"\xff\xfe\x00\x00", "utf-32"),
+    (b"\x00\x00\xfe\xff", "utf-32"),
+    (b"\xff\xfe", "utf-16"),
+    (b"\xfe\xff", "utf-16"),
+)
+"""Byte-order marks of UTF-32 and UTF-16 (the UTF-32 little-endian one starts like UTF-16's: it comes first)."""
+
+
+def _wide_encoding(data: bytes) -> str | None:
+    """`utf-16` or `utf-32` when the file starts with that encoding's byte-order mark (Windows editors save so)."""
+    return next((name for bom, name in _WIDE_BOMS if data.startswith(bom)), None)
+
+
+def _decode_wide(path: str, data: bytes, encoding: str) -> SourceText:
+    """A UTF-16 or UTF-32 file with its byte-order mark, read as text; undecodable bytes are an error naming
+    the line."""
+    try:
+        text = data.decode(encoding)
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].decode(encoding, "replace").count("\n") + 1
+        raise SourceError(
+            path,
+            line,
+            f"not valid {encoding.upper()} (the file starts with a {encoding.upper()} byte-order mark)",
+            hint="save the file as UTF-8",
+        ) from exc
+    if "\x00" in text:
+        raise SourceError(path, 0, "binary file (contains NUL characters), not a thread")
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return SourceText(path, text)
+
+
+def _utf16_hint(data: bytes) -> str:
+    """For a file with NUL bytes: a hint when it looks like UTF-16 without a byte-order mark (ASCII text with a
+    NUL beside every character)."""
+    head = data[:4096]
+    odd, even = head[1::2], head[0::2]
+    for zeros, name in ((odd, "UTF-16LE"), (even, "UTF-16BE")):
+        if len(zeros) >= 2 and zeros.count(0) >= 0.9 * len(zeros):
+            return f"this looks like {name} text without a byte-order mark: save it as UTF-8 (iconv -f {name} -t UTF-8)"
+    return ""
 
 
 def read_source(path: Path, site_dir: Path, inside: Path | None = None) -> SourceText:

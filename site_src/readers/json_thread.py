@@ -184,14 +184,14 @@ def _comments(path: str, text: str, raw: Any) -> list[Comment]:
     return top
 
 
-def _comment(path: str, lines: dict[str, int], item: Any, where: str) -> tuple[Comment, list[Any]]:
+def _comment(path: str, lines: dict[str, list[int]], item: Any, where: str) -> tuple[Comment, list[Any]]:
     if not isinstance(item, dict):
         raise SourceError(path, 0, f"{where}: a comment must be an object, found {type(item).__name__}")
     raw_id = item.get("id")
     if raw_id is not None and (not isinstance(raw_id, str | int) or isinstance(raw_id, bool)):
         raise SourceError(path, 0, f"{where}: 'id' must be a string or number")
     comment_id = str(raw_id) if raw_id is not None else ""
-    line = lines.get(comment_id, 0) if comment_id else 0
+    line = _take_line(lines, comment_id) if comment_id else 0
     body = item.get("body")
     if not isinstance(body, str):
         problem = "has no 'body'" if body is None else "'body' must be a string of Markdown"
@@ -217,10 +217,11 @@ def _line_of_key(text: str, key: str) -> int:
 _ID_VALUE = re.compile(r'"id"\s*:\s*("(?:[^"\\]|\\.)*"|-?\d+)')
 
 
-def _lines_of_ids(text: str) -> dict[str, int]:
-    """Line of the first `"id": value` for every id in the text, in one pass (a search per comment was
-    quadratic: minutes for 10,000 comments)."""
-    lines: dict[str, int] = {}
+def _lines_of_ids(text: str) -> dict[str, list[int]]:
+    """Lines of every `"id": value` for every id in the text, in order, in one pass (a search per comment was
+    quadratic: minutes for 10,000 comments). Comments take them in reading order (`_take_line`), so the second
+    comment with an id is placed on its own line, not on the first one's."""
+    lines: dict[str, list[int]] = {}
     line, counted = 1, 0
     for match in _ID_VALUE.finditer(text):
         raw = match.group(1)
@@ -230,5 +231,13 @@ def _lines_of_ids(text: str) -> dict[str, int]:
             continue
         line += text.count("\n", counted, match.start())
         counted = match.start()
-        lines.setdefault(value, line)
+        lines.setdefault(value, []).append(line)
     return lines
+
+
+def _take_line(lines: dict[str, list[int]], comment_id: str) -> int:
+    """The line of the next comment with `comment_id` (the last one seen when the text has fewer)."""
+    found = lines.get(comment_id)
+    if not found:
+        return 0
+    return found.pop(0) if len(found) > 1 else found[0]

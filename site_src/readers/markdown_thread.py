@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import difflib
 import re
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
@@ -33,11 +34,37 @@ def parse(source: SourceText, warnings: list[Problem]) -> Thread:
     path = source.path
     all_lines = source.text.split("\n")
     meta, body_start = _front_matter(path, all_lines)
-    post, blocks = _split_comments(all_lines, body_start)
+    swallowed: list[_Swallowed] = []
+    post, blocks, unclosed = _split_comments(all_lines, body_start, swallowed)
     thread = _thread_from_meta(path, meta, all_lines[:body_start])
     thread.body = _unescape_body(post).strip("\n")
-    thread.comments = _build_tree(path, blocks)
+    thread.comments = _build_tree(path, blocks, swallowed)
+    hidden = [s for s in swallowed if s.fence_line == unclosed]
+    if hidden:
+        lines = ", ".join(str(s.line) for s in hidden[:8]) + (", ..." if len(hidden) > 8 else "")
+        warnings.append(
+            Problem(
+                path,
+                unclosed,
+                "warning",
+                f"this code fence is never closed: the {len(hidden)} '{COMMENT_MARKER.strip()}' line(s) after it "
+                f"(line {lines}) are read as code, not as comments",
+                hint="close the fence with a line of the same backticks or tildes where the code ends",
+            )
+        )
     return thread
+
+
+@dataclass(frozen=True, slots=True)
+class _Swallowed:
+    """A `--- comment` line inside a fenced code block: read as code, not as a comment."""
+
+    line: int
+    """Its line (1-based)."""
+    fence_line: int
+    """The line of the fence that opened the block."""
+    attrs_text: str
+    """Its attributes, as written."""
 
 
 def _front_matter(path: str, lines: list[str]) -> tuple[dict[str, Any], int]:
@@ -142,8 +169,11 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def _split_comments(lines: list[str], start: int) -> tuple[str, list[tuple[int, str, list[str]]]]:
-    """Post text, then (line number, marker attributes text, body lines) per comment, from `lines[start:]`.
+def _split_comments(
+    lines: list[str], start: int, swallowed: list[_Swallowed]
+) -> tuple[str, list[tuple[int, str, list[str]]], int]:
+    """Post text, (line number, marker attributes text, body lines) per comment, from `lines[start:]`, and the
+    line of a fence still open at the end (0 when none). Markers inside fenced code go to `swallowed`.
 
     Most lines are neither a marker nor a fence: a look at their first character rules both out.
     """
@@ -151,6 +181,7 @@ def _split_comments(lines: list[str], start: int) -> tuple[str, list[tuple[int, 
     blocks: list[tuple[int, str, list[str]]] = []
     current = post
     fence: str | None = None
+    fence_line = 0
     marker_length = len(COMMENT_MARKER)
     for index in range(start, len(lines)):
         line = lines[index]
@@ -158,19 +189,21 @@ def _split_comments(lines: list[str], start: int) -> tuple[str, list[tuple[int, 
         if first not in _MAY_START_SPECIAL:
             current.append(line)
             continue
-        if fence is None and _is_marker(line):
-            current = []
-            blocks.append((index + 1, line[marker_length:], current))
-            continue
+        if _is_marker(line):
+            if fence is None:
+                current = []
+                blocks.append((index + 1, line[marker_length:], current))
+                continue
+            swallowed.append(_Swallowed(index + 1, fence_line, line[marker_length:]))
         fence_match = _FENCE.match(line)
         if fence_match:
             mark = fence_match.group(1)
             if fence is None:
-                fence = mark
+                fence, fence_line = mark, index + 1
             elif mark[0] == fence[0] and len(mark) >= len(fence) and not line.strip()[len(mark) :].strip():
                 fence = None
         current.append(line)
-    return "\n".join(post), blocks
+    return "\n".join(post), blocks, fence_line if fence is not None else 0
 
 
 _MAY_START_SPECIAL = frozenset({COMMENT_MARKER[0], " ", "`", "~"})
@@ -192,7 +225,7 @@ def _unescape_body(text: str) -> str:
     return "\n".join(line[1:] if _ESCAPED_MARKER.match(line) else line for line in text.split("\n"))
 
 
-def _build_tree(path: str, blocks: list[tuple[int, str, list[str]]]) -> list[Comment]:
+def _build_tree(path: str, blocks: list[tuple[int, str, list[str]]], swallowed: list[_Swallowed]) -> list[Comment]:
     top: list[Comment] = []
     by_id: dict[str, tuple[Comment, int]] = {}
     parsed = [(line, _attributes(path, line, attrs_text), attrs_text, body) for line, attrs_text, body in blocks]
@@ -221,6 +254,15 @@ def _build_tree(path: str, blocks: list[tuple[int, str, list[str]]]) -> list[Com
                         f"reply to comment '{parent_id}', which comes later (line {later})",
                         hint="a reply must come after the comment it answers; move it below",
                     )
+                hidden = _swallowed_id(swallowed, parent_id, line)
+                if hidden is not None:
+                    raise SourceError(
+                        path,
+                        hidden.fence_line,
+                        f"the reply at line {line} answers comment '{parent_id}', whose '{COMMENT_MARKER.strip()}' "
+                        f"line ({hidden.line}) is inside the code block this fence opens, so it is read as code",
+                        hint="close the fence with a line of the same backticks or tildes where the code ends",
+                    )
                 known = ", ".join(list(by_id)[:12]) or "none yet"
                 raise SourceError(
                     path,
@@ -231,6 +273,17 @@ def _build_tree(path: str, blocks: list[tuple[int, str, list[str]]]) -> list[Com
             by_id[parent_id][0].replies.append(comment)
         by_id[comment.id] = (comment, line)
     return top
+
+
+def _swallowed_id(swallowed: list[_Swallowed], wanted: str, before: int) -> _Swallowed | None:
+    """The last marker above line `before`, swallowed by a fence, that gives the id `wanted`."""
+    found = None
+    for hidden in swallowed:
+        if hidden.line >= before:
+            break
+        if re.search(r"(?:^|\s)id=\"?" + re.escape(wanted) + r'(?:"|\s|$)', hidden.attrs_text):
+            found = hidden
+    return found
 
 
 def _first_lines(parsed: list[tuple[int, dict[str, Any], str, list[str]]]) -> dict[str, int]:

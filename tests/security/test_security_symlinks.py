@@ -76,7 +76,8 @@ def test_issue_20_symlinks_out_of_the_site_are_refused_by_name(tmp_path: Path) -
     named = sorted({p.path for p in errors if "symbolic link" in p.message})
     assert named == REFUSED
     assert [p.format().splitlines()[0] for p in errors if p.path == "templates/tags.html"] == [
-        "templates/tags.html: error: symbolic link to a file outside the site folder (or to a hidden file): not followed"
+        "templates/tags.html: error: symbolic link to a file outside the site folder (or to a hidden file): "
+        "not followed"
     ]
     messages = "\n".join(p.format() for p in result.report.problems)
     assert SECRET not in messages  # no excerpt of a target, ever

@@ -65,7 +65,7 @@ def test_zone_offsets_become_utc() -> None:
         ('{"body": "x"}', "content/x.json:1: error: the thread has no 'title'"),
         (
             '{"title": "t", "comments": [{"id": "a", "body": "x"},\n {"id": "a", "body": "y"}]}',
-            "content/x.json:1: error: duplicate comment id 'a'",
+            "content/x.json:2: error: duplicate comment id 'a' (first used at line 1)",
         ),
         (
             '{"title": "t", "comments": [{"id": "a", "replies": [\n{"id": "b"}]}]}',
