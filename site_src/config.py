@@ -148,10 +148,13 @@ def _check(shown: str, text: str, key: str, value: Any) -> Problem | None:
 
 
 def _check_base_url(shown: str, line: int, value: str) -> Problem | None:
-    parts = urlsplit(value)
-    if value.startswith("/") and not parts.netloc:
+    try:
+        parts = urlsplit(value)
+    except ValueError:  # "http://[x": an unclosed IPv6 host
+        parts = None
+    if parts is not None and value.startswith("/") and not parts.netloc:
         return None
-    if parts.scheme in ("http", "https") and parts.netloc and not parts.query and not parts.fragment:
+    if parts and parts.scheme in ("http", "https") and parts.netloc and not parts.query and not parts.fragment:
         return None
     return Problem(
         shown,
