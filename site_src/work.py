@@ -204,7 +204,8 @@ def _merged(parts: tuple[str, ...], light: EnrichedThread, config: SiteConfig) -
     from .importers.drop_in import merge_parts
 
     key = (str(light.thread.extra.get("origin")), str(light.thread.extra.get("origin_id")))
-    parsed = [parse_file(read_source(config.site_dir / part, config.site_dir), []) for part in parts]
+    inside = config.content_path()
+    parsed = [parse_file(read_source(config.site_dir / part, config.site_dir, inside), []) for part in parts]
     merged = merge_parts(parsed, key)
     return [merged] if merged is not None else []
 
@@ -224,8 +225,8 @@ def process_parts(
         try:
             for path in paths:
                 if path not in parsed:
-                    parsed[path] = parse_file(read_source(path, config.site_dir), [])
-        except SourceError:
+                    parsed[path] = parse_file(read_source(path, config.site_dir, config.content_path()), [])
+        except Exception:  # SourceError, or a parser's bug (guard.py): reported by `process_source` for the file
             continue
         merged = merge_parts([parsed[path] for path in paths], key)
         if merged is not None:

@@ -127,7 +127,7 @@ def test_issue_20_a_broken_linked_file_never_shows_its_first_line(tmp_path: Path
     site = make_project(tmp_path / "site", {"content/ok.md": "---\ntitle: Ok\n---\n"})
     os.symlink(secret, site / "content" / "key.json")
     result = build_site(site, keep_going=True)
-    assert [p.format() for p in result.report.problems] == [
+    assert [p.format() for p in result.report.problems if p.path.startswith("content/")] == [
         "content/key.json: error: symbolic link to a file outside content/ (or to a hidden file): not followed\n"
         "    hint: copy the file into the folder instead of linking to it"
     ]
