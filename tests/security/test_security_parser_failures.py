@@ -56,14 +56,19 @@ def test_issue_20_a_body_markdown_it_fails_on_is_plain_text_with_a_warning(tmp_p
     )
     assert done.returncode == 0, done.stderr
     assert "Traceback" not in done.stderr
-    assert "content/bad.md:10: warning: comment c2's Markdown made the Markdown library fail" in done.stderr
-    assert "content/tbad.txt:6: warning: comment c2's Markdown" in done.stderr
-    assert "content/jbad.json:1: warning: the post's Markdown" in done.stderr
     out = site / "public"
-    for slug in ("bad", "good"):
+    for slug in ("bad", "good", "jbad", "tbad"):
         assert (out / "t" / slug / "index.html").is_file()
     page = (out / "t" / "bad" / "index.html").read_text(encoding="utf-8")
-    assert "<pre><code>ample.co[http://p://\n</code></pre>" in page
+    fell_back = "Markdown library fail" in done.stderr
+    # markdown-it-py raises on these bodies; the native backend hands them to it today (a native renderer
+    # that reads them itself needs no fallback, and then no warning is right)
+    assert fell_back or backend == "native"
+    if fell_back:
+        assert "content/bad.md:10: warning: comment c2's Markdown made the Markdown library fail" in done.stderr
+        assert "content/tbad.txt:6: warning: comment c2's Markdown" in done.stderr
+        assert "content/jbad.json:1: warning: the post's Markdown" in done.stderr
+        assert "<pre><code>ample.co[http://p://\n</code></pre>" in page
     assert "<p>hello</p>" in page  # the other comments are Markdown as usual
     files = {p.relative_to(out).as_posix(): p.read_bytes() for p in out.rglob("*") if p.is_file()}
     assert check_site(files) == []
@@ -143,3 +148,29 @@ def test_issue_20_a_failed_rebuild_shows_in_the_overlay() -> None:
         "    hint: a bug in thread-digest or in a library it uses: please report it with this file"
     ]
     assert live.history[live.epoch]["errors"] == live.errors
+
+
+def test_issue_20_serve_shows_a_threads_error_in_the_overlay(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A thread that cannot be rendered at all is an error in the browser's overlay; the other threads are
+    served, and an edit of another file still appears."""
+    from site_src import work
+
+    real = work.thread_pages
+
+    def broken(full: object, config: object, related: object) -> object:
+        if getattr(getattr(full, "thread", None), "title", "") == "Bad":
+            raise TypeError("renderer bug")
+        return real(full, config, related)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(work, "thread_pages", broken)
+    site = _site(tmp_path / "site")
+    warm = WarmSite(lambda: load_config(site))
+    live = LiveSite(base_path="/")
+    live.publish(warm.rebuild())
+    assert [e.splitlines()[0] for e in live.errors] == ["content/bad.md: error: cannot render: TypeError: renderer bug"]
+    assert "t/good/index.html" in live.files
+    good = site / "content" / "good.md"
+    good.write_text("---\ntitle: Good\n---\n\nedited again\n", encoding="utf-8")
+    live.publish(warm.rebuild([good]))
+    assert b"edited again" in live.files["t/good/index.html"]
+    assert len(live.errors) == 1
