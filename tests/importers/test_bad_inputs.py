@@ -136,7 +136,7 @@ def test_issue_20_a_4_gib_line_without_newline_is_refused_in_bounded_memory(tmp_
         peak = tracemalloc.get_traced_memory()[1]
     finally:
         tracemalloc.stop()
-    assert peak < 4 * common.MAX_LINE
+    assert peak < 6 * common.MAX_LINE  # the line read so far, buffers, and one decompressed input chunk
 
 
 @pytest.mark.parametrize("source", list(GOOD))
