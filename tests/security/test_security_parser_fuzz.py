@@ -4,7 +4,8 @@ against each other (a differential fuzzer).
 - Markdown, both backends: any text, rendered as the build renders a body (with `guard.py`'s fallback to
   plain text), never raises and gives safe HTML; where neither backend raised, both give the same bytes.
 - TOML (`site.toml`): any text is a config or a `ConfigError`.
-- YAML, JSON and the three readers: `test_security_fuzz.py` (any text or bytes is a thread or a SourceError).
+- YAML front matter (anchors, aliases, tags, bad dates and numbers): a thread or a SourceError naming the file.
+- JSON and the three readers: `test_security_fuzz.py` (any text or bytes is a thread or a SourceError).
 - Every importer (`digest import`), fed format-shaped input: threads, or one failure naming the file.
 
 Bounded: a few seconds each in the fast run (`FAST`); the `slow` versions run many more examples.
@@ -25,8 +26,11 @@ from security_support import METRICS, check_html
 
 from site_src import markup
 from site_src.config import ConfigError, load_config
+from site_src.diagnostics import SourceError
 from site_src.guard import fenced
 from site_src.importers import SOURCES, import_each
+from site_src.load import decode_source
+from site_src.readers import parse_file
 
 FAST = settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 MANY = settings(max_examples=600, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -193,6 +197,70 @@ def test_any_site_toml_is_a_config_or_a_config_error(scratch: Path, lines: list[
 @given(lines=st.lists(_config_line, max_size=8))
 def test_many_site_tomls_are_a_config_or_a_config_error(scratch: Path, lines: list[str]) -> None:
     _config(scratch, "\n".join(lines))
+
+
+# ---------------------------------------------------------------- YAML front matter
+
+_yaml_line = st.one_of(
+    st.text(max_size=20),
+    st.builds(
+        "{}: {}".format,
+        st.sampled_from(["title", "tags", "date", "summary", "slug", "draft", "x", "<<", "? a", "- a"]),
+        st.one_of(
+            st.text(max_size=10),
+            st.sampled_from(
+                [
+                    "&a [1, 2]",
+                    "*a",
+                    "*b",
+                    "!!python/object/apply:os.system ['true']",
+                    "!!binary aGk=",
+                    "!!set {a, b}",
+                    "!!timestamp 2025-13-45",
+                    "2025-02-30",
+                    "1e999",
+                    "0x" + "f" * 40,
+                    "[",
+                    "{",
+                    "|",
+                    ">-",
+                    "'unclosed",
+                    '"\\x00"',
+                    "~",
+                    "{a: *a}",
+                    "&a {b: *a}",
+                ]
+            ),
+        ),
+    ),
+    st.sampled_from(["%YAML 1.1", "--- !tag", "...", "  - nested", "    deeper: [x", "\t", "#"]),
+)
+
+
+def _front_matter(lines: list[str]) -> None:
+    _count("YAML front matter")
+    text = "\n".join(["---", *lines, "---", "body"])
+    data = text.encode("utf-8", "surrogatepass")
+    try:
+        threads = parse_file(decode_source("content/fuzz.md", data), [])
+    except SourceError as exc:
+        assert exc.problem.path == "content/fuzz.md" and 0 <= exc.problem.line <= text.count("\n") + 1
+    else:
+        for thread in threads:
+            thread.title.encode("utf-8")
+
+
+@FAST
+@given(lines=st.lists(_yaml_line, max_size=10))
+def test_any_front_matter_is_a_thread_or_a_source_error(lines: list[str]) -> None:
+    _front_matter(lines)
+
+
+@pytest.mark.slow
+@MANY
+@given(lines=st.lists(_yaml_line, max_size=10))
+def test_many_front_matters_are_a_thread_or_a_source_error(lines: list[str]) -> None:
+    _front_matter(lines)
 
 
 # ---------------------------------------------------------------- every importer
