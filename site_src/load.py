@@ -1,8 +1,10 @@
 """[load] Find the thread files of a site and read them as text.
 
 `discover()` lists thread files in a stable order; `read_source()` decodes one
-file to text (UTF-8, a BOM dropped, CRLF and lone CR made LF) or raises
-`SourceError` naming the line where the bytes stop being text.
+file to text (UTF-8, a BOM dropped, CRLF and lone CR made LF; UTF-16 and UTF-32
+with their byte-order mark) or raises `SourceError` naming the line where the
+bytes stop being text. A symbolic link is read only when it stays inside the
+content folder (`read_inside`, `escapes`: SECURITY.md §2).
 """
 
 from __future__ import annotations
@@ -163,8 +165,9 @@ def _read(path: Path, shown: str) -> bytes:
 
 
 def read_inside(path: Path, root: Path, shown: str) -> bytes:
-    """The bytes of `path`, a file found under `root`; a symbolic link (or a file reached through one) that
-    `escapes` `root` is refused, before a byte of its target is read: SourceError naming the link."""
+    """The bytes of `path`, a file `discover` found under `root` (which enters no linked folder); when it is a
+    symbolic link that `escapes` `root` it is refused before a byte of its target is read: SourceError naming
+    the link. One `lstat` for a file that is no link."""
     if os.path.islink(path) and escapes(path, root):
         raise SourceError(shown, 0, link_refused(display_path(root, root.parent) + "/"), hint=LINK_HINT)
     return _read(path, shown)
