@@ -191,16 +191,30 @@ class _Checked(io.RawIOBase):
             raise ImportFailure(self._name, self._line, f"compressed data {where} ({_describe(exc)})") from exc
         size = len(data)
         buffer[:size] = data
+        if self._cap is not None:
+            self._check_lines(data)
         last = data.rfind(b"\n")
         if last < 0:
             self._run += size
         else:
             self._line += data.count(b"\n")
             self._run = size - last - 1
-        if self._cap is not None and self._run > self._cap:
-            message = f"line longer than {self._cap:,} bytes: not a line of an export"
-            raise ImportFailure(self._name, self._line, message)
         return size
+
+    def _check_lines(self, data: bytes) -> None:
+        """Refuse `data` when a line it ends or continues is longer than the cap: the line the chunk goes on
+        with, and (only for a chunk longer than the cap) each line inside it."""
+        assert self._cap is not None
+        start, line, run = 0, self._line, self._run
+        while True:
+            end = data.find(b"\n", start)
+            length = run + ((end if end >= 0 else len(data)) - start)
+            if length > self._cap:
+                message = f"line longer than {self._cap:,} bytes: not a line of an export"
+                raise ImportFailure(self._name, line, message)
+            if end < 0 or len(data) - end - 1 <= self._cap:
+                return  # no later line in this chunk can be too long yet
+            start, line, run = end + 1, line + 1, 0
 
     def close(self) -> None:
         if not self.closed:

@@ -9,13 +9,13 @@ marked `accepted`. Comments on posts live in `Comments.xml` and are not read.
 
 from __future__ import annotations
 
-import io
 import re
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 from ..model import Comment, Thread
+from . import common
 from .common import open_binary, thread_file_name, utc_from_iso
 from .errors import ImportFailure, ImportWarning_
 from .html_to_markdown import html_to_markdown
@@ -51,7 +51,7 @@ def parse_stackexchange(
     questions: dict[str, _Question] = {}
     orphans = 0
     base = base_url.rstrip("/") if base_url else None
-    with io.BytesIO(data) if data is not None else open_binary(path) as handle:
+    with open_binary(path, common.MAX_LINE, data) as handle:  # a dump has a row a line: a line cap bounds a row
         try:
             for _event, elem in ET.iterparse(handle, events=("end",)):
                 if elem.tag != "row":

@@ -123,6 +123,16 @@ def test_issue_20_an_endless_line_is_refused_at_the_cap(tmp_path: Path, monkeypa
     assert [t.title for t in threads] == ["Post 2"]
 
 
+def test_issue_20_a_stack_exchange_row_has_the_line_cap_too(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(common, "MAX_LINE", 1 << 16)
+    posts = tmp_path / "Posts.xml"
+    row = '<row Id="1" PostTypeId="1" Title="T" Body="{}" />'
+    posts.write_text(f"<posts>\n{row.format('short')}\n{row.format('x' * (1 << 17))}\n</posts>\n", encoding="utf-8")
+    threads, failures = import_each("stackexchange", [str(posts)])
+    assert [str(f) for f in failures] == [f"{posts}:3: error: line longer than 65,536 bytes: not a line of an export"]
+    assert threads == []
+
+
 def test_issue_20_a_4_gib_line_without_newline_is_refused_in_bounded_memory(tmp_path: Path) -> None:
     import tracemalloc
 
