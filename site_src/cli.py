@@ -285,6 +285,7 @@ def run_tags(options: argparse.Namespace) -> int:
 def run_show(options: argparse.Namespace) -> int:
     from .enrich import KEYWORD_COUNT, enrich_thread
     from .enrich.keywords import DocumentFrequencies, keywords, suggest_tags
+    from .guard import crash_problem
     from .pipeline import parse_and_enrich
 
     path: Path = options.file
@@ -299,6 +300,9 @@ def run_show(options: argparse.Namespace) -> int:
     except SourceError as exc:
         for problem in [*warnings, exc.problem]:
             print(problem.format(), file=sys.stderr)
+        return EXIT_ERRORS
+    except Exception as exc:  # a parser's bug on this file's text (guard.py)
+        print(crash_problem(path.as_posix(), 0, "cannot read", exc).format(), file=sys.stderr)
         return EXIT_ERRORS
     for problem in warnings:
         print(problem.format(), file=sys.stderr)
