@@ -21,7 +21,7 @@ def test_reddit_page_and_mbox_in_content_become_threads(tmp_path: Path) -> None:
     assert len(threads) == 4  # the native thread, one Reddit thread, two mail threads
     assert "native" in threads and any(t.startswith("reddit-2xmo63-") for t in threads)
     reddit = next(n for n in result.files if n.startswith("t/reddit-2xmo63-") and n.endswith("/index.html"))
-    assert result.files[reddit].count(b'class="comment"') == 45
+    assert result.files[reddit].count(b'<article class="comment') == 45  # deleted ones are "comment gone"
 
 
 def test_unrecognised_json_is_still_a_native_thread_error(tmp_path: Path) -> None:
