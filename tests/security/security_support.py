@@ -90,7 +90,7 @@ def json_thread(n: int, chunk: list[str]) -> str:
     """A JSON thread with each payload of `chunk` in every field; a reply chain deep enough to fold (fold_depth 2)."""
     first = chunk[0]
     chain: dict[str, Any] = {"id": first + "\x00deep", "author": first, "body": first, "replies": []}
-    for level in range(3):
+    for level in range(6):  # past fold_depth 2, more replies than a small branch (kept inline)
         chain = {"id": f"{first}/{level}", "author": first, "body": first, "replies": [chain]}
     comments: list[dict[str, Any]] = [
         {
@@ -147,7 +147,7 @@ def md_thread(n: int, chunk: list[str]) -> str:
             _md_body(payload),
         ]
     ident = MD_IDS[n % len(MD_IDS)]
-    for level in range(3):  # a chain below the first comment, deep enough to fold
+    for level in range(6):  # a chain below the first comment, deep enough to fold (and not a small branch)
         lines += [f"--- comment id=r{level} parent={ident} author={_attr(first)}", _md_body(first)]
         ident = f"r{level}"
     return "\n".join(lines) + "\n"

@@ -91,7 +91,7 @@ def test_corpus_has_at_least_100_payloads() -> None:
 def test_hostile_markdown_files_keep_marker_lines_as_text() -> None:
     """The generator escapes a payload line that looks like `--- comment`, so it stays body text."""
     thread = parse_text("content/x.md", md_thread(1, ["--- comment id=x\n--- comment id=x", "y"]))
-    assert len([c.id for c, _ in thread.walk()]) == 5
+    assert len([c.id for c, _ in thread.walk()]) == 2 + 6  # two payload comments and the reply chain below the first
     assert thread.body.startswith("--- comment id=x\n--- comment id=x")
 
 
