@@ -4,6 +4,8 @@ writes exactly the bytes a cold build writes, and never touches a file whose byt
 
 from __future__ import annotations
 
+import errno
+import os
 import pickle
 import random
 import subprocess
@@ -299,3 +301,84 @@ def test_cache_reads_back_exactly_the_state_a_build_saved(tmp_path: Path, seed: 
         }
         from_disk = incremental.MemoryOutput()
         from_disk.files = dict(in_memory.files)
+
+
+def test_issue_20_same_size_edit_with_the_old_mtime_is_rebuilt(site: Path, tmp_path: Path) -> None:
+    cached(site)
+    path = site / "content" / "t2.md"
+    before = path.stat()
+    text = path.read_text()
+    changed = text.replace("The post about Maps.", "The post about Mops.")
+    assert len(changed) == len(text) and changed != text
+    path.write_text(changed)  # as `cp -p`, `rsync -t` or a checkout of a same-length change leave it
+    os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
+    assert (path.stat().st_size, path.stat().st_mtime_ns) == (before.st_size, before.st_mtime_ns)
+    result = cached(site)
+    assert result.cached == "state" and result.parsed == 1
+    assert b"Mops" in (site / "public" / "t" / "t2" / "index.html").read_bytes()
+    assert_same_as_cold(site, tmp_path)
+
+
+def test_issue_20_a_symlinked_cache_folder_is_refused(site: Path, tmp_path: Path) -> None:
+    elsewhere = tmp_path / "elsewhere"
+    (elsewhere / "templates-precious").mkdir(parents=True)
+    (elsewhere / "templates-precious" / "data").write_text("keep me")
+    (site / ".digest-cache").symlink_to(elsewhere, target_is_directory=True)
+    result = cached(site)
+    assert [p.format() for p in result.report.warnings] == [
+        ".digest-cache: warning: is a symbolic link: not used (the build is a cold one and writes no cache)"
+        "\n    hint: delete it; the next build makes a real folder"
+    ]
+    assert sorted(p.relative_to(elsewhere).as_posix() for p in elsewhere.rglob("*")) == [
+        "templates-precious",
+        "templates-precious/data",
+    ]
+    assert (site / ".digest-cache").is_symlink()
+    assert_same_as_cold(site, tmp_path)
+
+
+def test_issue_20_links_inside_the_cache_are_never_followed(site: Path, tmp_path: Path) -> None:
+    cached(site)
+    folder = site / ".digest-cache"
+    secret = tmp_path / "secret.txt"
+    secret.write_text("do not overwrite")
+    outside = tmp_path / "outside"
+    (outside / "keep").mkdir(parents=True)
+    (folder / "manifest.pickle.tmp").symlink_to(secret)
+    (folder / "state.pickle.tmp").symlink_to(secret)
+    (folder / "templates-0000000000000000").symlink_to(outside, target_is_directory=True)
+    (site / "content" / "t0.md").write_text(thread_md("Bikes", "2024-01-03", "[cycling]", " Linked."))
+    cached(site)
+    assert secret.read_text() == "do not overwrite"
+    assert (outside / "keep").is_dir()
+    assert not list(folder.glob("*.tmp"))
+    assert_same_as_cold(site, tmp_path)
+
+
+@pytest.mark.parametrize("fail_at", [1, 5, 65, 66])
+def test_issue_20_a_full_disk_while_writing_the_cache_leaves_no_debris(
+    site: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fail_at: int
+) -> None:
+    """The cache write runs out of space at its `fail_at`-th file (64 shards, then state, then manifest)."""
+    real = cache.dump
+    calls = {"n": 0}
+
+    def full(value: object, handle: object) -> None:
+        calls["n"] += 1
+        if calls["n"] == fail_at:
+            handle.write(b"partial")  # type: ignore[attr-defined]
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        real(value, handle)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(cache, "dump", full)
+    result = build(load_config(site), jobs=1)
+    assert result.report.errors == []
+    monkeypatch.undo()
+    folder = site / ".digest-cache"
+    assert not list(folder.glob("*.tmp"))
+    state = pickle.loads((folder / "state.pickle").read_bytes()) if (folder / "state.pickle").exists() else None
+    named = set(state.stored) if state is not None else set()
+    assert {p.name for p in folder.glob("sources-*.pickle")} == named
+    (site / "content" / "t1.md").write_text(thread_md("Bread", "2024-02-04", "[baking]", " After the full disk."))
+    cached(site)
+    assert_same_as_cold(site, tmp_path)

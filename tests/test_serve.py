@@ -409,3 +409,25 @@ def test_a_full_build_freezes_the_warm_state_out_of_the_cyclic_gc() -> None:
         assert gc.get_freeze_count() > 0
     finally:
         gc.unfreeze()
+
+
+def test_issue_20_idle_connections_are_closed(
+    server: tuple[DevHTTPServer, WarmSite, LiveSite], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import socket
+    import time
+
+    from site_src.serve import DevRequestHandler
+
+    assert DevRequestHandler.timeout is not None and 0 < DevRequestHandler.timeout <= 60
+    monkeypatch.setattr(DevRequestHandler, "timeout", 0.3)
+    httpd, _, _ = server
+    idle = [socket.create_connection(("127.0.0.1", httpd.server_address[1]), timeout=5) for _ in range(3)]
+    idle[1].sendall(b"GET /digest/ HTTP/1.1\r\nHost: 127.0.0.1\r\n")  # headers never finished
+    started = time.monotonic()
+    for sock in idle:
+        with sock:
+            while sock.recv(4096):  # the server closes it (a 408 first, at most)
+                pass
+    assert time.monotonic() - started < 4
+    assert get(httpd, "/digest/").status == 200

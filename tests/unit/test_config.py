@@ -55,3 +55,31 @@ def test_command_line_overrides_are_checked_too(tmp_path: Path) -> None:
 def test_fold_depth_is_capped(tmp_path: Path) -> None:
     [found] = problems(tmp_path, "fold_depth = 5000\n")
     assert found == "site.toml:1: error: 'fold_depth' must be at most 50, not 5000"
+
+
+def test_issue_20_output_dir_outside_the_site_only_from_the_command_line(tmp_path: Path) -> None:
+    site = tmp_path / "site"
+    site.mkdir()
+    for value in ("../../x", "../public", str(tmp_path / "elsewhere"), "public/../../x"):
+        found = problems(site, f'title = "T"\noutput_dir = "{value}"\n')
+        assert len(found) == 1 and found[0].startswith(f"site.toml:2: error: 'output_dir' = '{value}' is outside the site folder")
+        assert "digest build -o" in found[0]
+    for value in ("public", "out/site", str(site / "www")):
+        (site / "site.toml").write_text(f'output_dir = "{value}"\n', encoding="utf-8")
+        assert load_config(site).output_dir == value
+    # given on the command line (the overrides `digest build -o` passes), anywhere is fine
+    (site / "site.toml").write_text('title = "T"\n', encoding="utf-8")
+    config = load_config(site, {"output_dir": str(tmp_path / "elsewhere")})
+    assert config.output_path() == tmp_path / "elsewhere"
+
+
+def test_issue_20_config_strings_are_capped(tmp_path: Path) -> None:
+    found = problems(tmp_path, 'language = "en"\ntitle = "' + "x" * 2_000_000 + '"\n')
+    assert found == ["site.toml:2: error: 'title' is 2,000,000 characters long; at most 1,000"]
+    found = problems(tmp_path, 'description = "' + "y" * 20_000 + '"\nauthor = "' + "z" * 1_001 + '"\n')
+    assert found == [
+        "site.toml:1: error: 'description' is 20,000 characters long; at most 10,000",
+        "site.toml:2: error: 'author' is 1,001 characters long; at most 1,000",
+    ]
+    (tmp_path / "site.toml").write_text('title = "' + "t" * 1_000 + '"\ndescription = "' + "d" * 10_000 + '"\n')
+    assert len(load_config(tmp_path).title) == 1_000

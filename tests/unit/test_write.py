@@ -83,3 +83,84 @@ def test_concurrent_writers_take_turns(tmp_path: Path) -> None:
     contents = {p.read_bytes() for p in out.glob("f*.html")}
     assert len(contents) == 1 and len(list(out.glob("f*.html"))) == 200
     assert sorted(p.name for p in tmp_path.iterdir()) == ["public"]
+
+
+class _Killed(BaseException):
+    """A kill: nothing after it runs but `finally` clauses, which never touch the output folder."""
+
+
+def _tree(folder: Path) -> dict[str, bytes]:
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def test_issue_20_a_kill_at_any_step_of_a_cached_edit_leaves_old_or_new_site(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The commit of a small edit (a build whose cache vouches for the output) is stopped before each of its
+    file-system calls in turn: the output folder at that moment is the old site or the new one, never a mix."""
+    from site_src import write as writer
+
+    monkeypatch.setattr(writer, "IN_PLACE_FROM", 1, raising=False)  # the old in-place path, where it exists
+    old = {f"t/{n}/index.html": f"old {n}".encode() for n in range(30)} | {"index.html": b"home", "gone.html": b"x"}
+    new = {name: data for name, data in old.items() if name != "gone.html"}
+    new |= {"t/3/index.html": b"new 3", "t/7/index.html": b"new 7", "t/new/index.html": b"added", "index.html": b"h2"}
+    steps = ("replace", "rename", "link", "unlink", "rmdir", "mkdir", "symlink")
+    step, outcomes = 0, set[str]()
+    while True:
+        step += 1
+        out = tmp_path / f"run{step}" / "public"
+        write_site(old, out)
+        write_site(old, out)  # a second build, as a site has had before its edits
+        before = _tree(out)
+        folder = writer.OutputFolder(out, update=True)
+        for name in sorted(new):
+            if new[name] != old.get(name):
+                folder.put(name, new[name])
+        folder.remove("gone.html")
+        calls = {"n": 0}
+        seen: list[dict[str, bytes]] = []
+
+        def hooked(real, calls=calls, seen=seen, out=out, step=step):  # type: ignore[no-untyped-def]
+            def call(*args, **kwargs):  # type: ignore[no-untyped-def]
+                calls["n"] += 1
+                if calls["n"] == step:
+                    seen.append(_tree(out))
+                    raise _Killed
+                return real(*args, **kwargs)
+
+            return call
+
+        with monkeypatch.context() as patch:
+            for name in steps:
+                patch.setattr(writer.os, name, hooked(getattr(os, name)))
+            patch.setattr(writer, "_exchange", hooked(writer._exchange))
+            try:
+                folder.commit(new)
+                finished = True
+            except _Killed:
+                finished = False
+        if finished:
+            assert _tree(out) == {**new, MARKER: before[MARKER]}
+            break
+        assert seen and seen[0] in (before, {**new, MARKER: before[MARKER]}), f"mixed site when stopped at step {step}"
+        outcomes.add("old" if seen[0] == before else "new")
+        write_site(new, out)  # the next build finishes the job
+        assert _tree(out) == {**new, MARKER: before[MARKER]}
+    assert step > 3 and outcomes == {"old", "new"}
+
+
+def test_issue_20_output_folder_mode_follows_the_umask(tmp_path: Path) -> None:
+    previous = os.umask(0o022)
+    try:
+        write_site({"index.html": b"x", "t/a/index.html": b"a"}, tmp_path / "public")
+        assert (tmp_path / "public").stat().st_mode & 0o777 == 0o755
+        assert (tmp_path / "public" / "t").stat().st_mode & 0o777 == 0o755
+        assert (tmp_path / "public" / "index.html").stat().st_mode & 0o777 == 0o644
+        os.umask(0o027)
+        write_site({"index.html": b"y"}, tmp_path / "other")
+        assert (tmp_path / "other").stat().st_mode & 0o777 == 0o750
+        os.chmod(tmp_path / "public", 0o711)  # set by hand: the next build keeps it
+        write_site({"index.html": b"z"}, tmp_path / "public")
+        assert (tmp_path / "public").stat().st_mode & 0o777 == 0o711
+    finally:
+        os.umask(previous)
