@@ -150,7 +150,7 @@ def build(
         result.report.error(display_path(out, config.site_dir), 0, str(exc))
         return result
     if use_cache:
-        if folder.updated_in_place and manifest is not None:
+        if folder.from_spare and manifest is not None:
             stamps = dict(manifest.outputs)
             for name in done.removed:
                 stamps.pop(name, None)

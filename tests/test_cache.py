@@ -175,11 +175,7 @@ def test_cache_is_per_output_folder(site: Path, tmp_path: Path) -> None:
     assert read_tree(tmp_path / "elsewhere") == read_tree(site / "public")
 
 
-def test_small_edit_of_a_large_site_updates_files_in_place(
-    site: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr(writer, "IN_PLACE_FROM", 1)
-    monkeypatch.setattr(writer, "IN_PLACE_MAX", 10)
+def test_small_edit_is_published_through_the_spare_touching_only_what_changed(site: Path, tmp_path: Path) -> None:
     cached(site)
     out = site / "public"
     before = inodes(out)
@@ -190,7 +186,8 @@ def test_small_edit_of_a_large_site_updates_files_in_place(
     changed = {name for name in after if before.get(name) != after[name]}
     assert "t/t2/index.html" in changed
     assert len(changed) == result.written.written
-    assert [p.name for p in out.parent.iterdir() if p.name.startswith(".public.")] == []
+    assert [p.name for p in out.parent.iterdir() if p.name.startswith(".public.")] == [".public.prev"]
+    assert writer.spare_folder(out) == out.parent / ".public.prev"
     assert_same_as_cold(site, tmp_path)
 
 

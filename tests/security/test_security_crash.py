@@ -55,7 +55,9 @@ def version(site: Path, which: str, threads: int = 40) -> None:
 
 
 def leftovers(out: Path) -> list[str]:
-    return sorted(p.name for p in out.parent.iterdir() if p.name.startswith(f".{out.name}."))
+    """Temporary folders beside `out` (not its spare, `.public.prev`, which every build keeps)."""
+    spare = writer.spare_folder(out).name
+    return sorted(p.name for p in out.parent.iterdir() if p.name.startswith(f".{out.name}.") and p.name != spare)
 
 
 def cli(site: Path, *extra: str, errors: bool = False) -> subprocess.Popen[bytes]:

@@ -129,7 +129,7 @@ def test_writer_rejects_escaping_names_and_writes_nothing(tmp_path: Path, name: 
     with pytest.raises(ValueError):
         write_site({"index.html": b"new", name: b"evil"}, out)
     assert (out / "index.html").read_bytes() == b"old"
-    assert sorted(p.name for p in (tmp_path / "site").iterdir()) == ["public"]
+    assert sorted(p.name for p in (tmp_path / "site").iterdir()) == [".public.prev", "public"]
     assert not (tmp_path / "x").exists() and not Path("/abs").exists()
 
 
@@ -161,7 +161,7 @@ def test_hostile_slugs_tags_ids_and_file_names_stay_inside(tmp_path: Path) -> No
     result = build_and_read(load_config(site), keep_going=True)
     out = site / "public"
     after = _tree(tmp_path)
-    made = {p for p in after - before if not p.startswith(("site/public", "site/.digest-cache"))}
+    made = {p for p in after - before if not p.startswith(("site/public", "site/.public.prev", "site/.digest-cache"))}
     assert made == set()
     for name in result.files:
         assert (out / name).resolve().is_relative_to(out.resolve())

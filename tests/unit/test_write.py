@@ -21,7 +21,7 @@ def test_replaces_whole_folder_and_keeps_unchanged_files(tmp_path: Path) -> None
     assert not (out / "gone.html").exists()
     assert (out / "a/b.html").stat().st_ino == inode
     assert (out / "a/b.html").stat().st_mtime_ns == mtime
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["public"]  # no temporary folders left
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".public.prev", "public"]  # the spare; no temporary folder
 
 
 def test_refuses_a_folder_it_did_not_write(tmp_path: Path) -> None:
@@ -49,7 +49,7 @@ def test_recovers_from_a_build_killed_between_renames(tmp_path: Path) -> None:
     (tmp_path / ".public.tmp-def").mkdir()  # and before the new one was moved in
     recover_interrupted(out)
     assert (out / "index.html").read_bytes() == b"good" and (out / MARKER).exists()
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["public"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".public.prev", "public"]
 
 
 def test_unwritable_output_gives_a_clear_error(tmp_path: Path) -> None:
@@ -82,7 +82,7 @@ def test_concurrent_writers_take_turns(tmp_path: Path) -> None:
     assert errors == []
     contents = {p.read_bytes() for p in out.glob("f*.html")}
     assert len(contents) == 1 and len(list(out.glob("f*.html"))) == 200
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["public"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".public.prev", "public"]
 
 
 class _Killed(BaseException):
