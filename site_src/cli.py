@@ -11,6 +11,7 @@ import gc
 import json
 import logging
 import os
+import signal
 import sys
 import time
 from collections.abc import Iterator
@@ -30,6 +31,26 @@ from .readers import parse_source
 from .thread_files import format_moment, thread_to_dict
 
 EXIT_OK, EXIT_ERRORS, EXIT_USAGE = 0, 1, 2
+EXIT_INTERRUPTED, EXIT_TERMINATED = 128 + signal.SIGINT, 128 + signal.SIGTERM
+
+
+class Terminated(BaseException):
+    """SIGTERM (`timeout`, systemd, a CI cancel) during a build: it stops as Ctrl-C stops it, cleanly."""
+
+
+_stopped: list[int] = []
+"""The stop signals a build got: a handler's exception can be lost (Python ignores one raised where it cannot
+propagate, such as a fork hook or a finaliser), the record is not."""
+
+
+def _raise_terminated(signum: int, frame: object) -> None:
+    _stopped.append(signum)
+    raise Terminated
+
+
+def _raise_interrupted(signum: int, frame: object) -> None:
+    _stopped.append(signum)
+    raise KeyboardInterrupt
 
 
 def run() -> None:
@@ -64,7 +85,10 @@ def main(argv: list[str] | None = None, *, end_process: bool = False) -> int:
         return EXIT_USAGE
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
-        return 130
+        return EXIT_INTERRUPTED
+    except Terminated:
+        print("terminated", file=sys.stderr)
+        return EXIT_TERMINATED
     except BrokenPipeError:  # `digest tags | head`
         sys.stderr.close()
         return EXIT_OK
@@ -163,6 +187,19 @@ def config_from_args(options: argparse.Namespace) -> SiteConfig:
 
 
 def run_build(options: argparse.Namespace) -> int:
+    """`digest build`. SIGTERM and SIGINT stop it cleanly: the previous site stays (or the new one is already
+    published), worker processes are stopped, and the exit code is 143 or 130."""
+    _stopped.clear()
+    previous = signal.signal(signal.SIGTERM, _raise_terminated)
+    interrupt = signal.signal(signal.SIGINT, _raise_interrupted)
+    try:
+        return _run_build(options)
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+        signal.signal(signal.SIGINT, interrupt)
+
+
+def _run_build(options: argparse.Namespace) -> int:
     config = config_from_args(options)
     started = time.perf_counter()
     tty = sys.stderr.isatty() and not options.quiet
@@ -201,6 +238,9 @@ def run_build(options: argparse.Namespace) -> int:
         kept = "published anyway (--keep-going)" if published else f"{out} left as it was"
         print(f"{_count(result.report)}; {kept}", file=sys.stderr)
         code = EXIT_ERRORS
+    if _stopped:  # the signal's exception was lost (see `_stopped`): the build went on to its end
+        print("terminated" if _stopped[0] == signal.SIGTERM else "interrupted", file=sys.stderr)
+        code = 128 + _stopped[0]
     if options.end_process:
         _end_process(code)  # here, while `result` (and the build state it holds) is still referenced
     return code

@@ -15,6 +15,7 @@ text.
 from __future__ import annotations
 
 import os
+import signal
 import tempfile
 from collections.abc import Callable, Iterator
 from concurrent.futures import Executor, Future
@@ -32,7 +33,7 @@ from .enrich import EnrichedThread
 from .incremental import Builder, BuildState, MemoryOutput, Progress, Rebuild
 from .load import discover, display_path, stamp_files
 from .themes import Theme, load_theme
-from .work import process_source, run_map
+from .work import process_source, run_map, start_worker
 from .write import OutputError, OutputFolder, WriteStats
 
 PARALLEL_FROM = 200
@@ -202,9 +203,27 @@ def _executor(given: Executor | None, jobs: int | None, files: int) -> Iterator[
 T = TypeVar("T")
 
 
+@contextmanager
+def _stop_signals_held() -> Iterator[None]:
+    """SIGTERM and SIGINT wait while the pool forks its workers: Python runs a signal handler between any two
+    steps, and one raised in the fork hooks (logging's, ours) is printed and ignored, so the build would go on.
+    Threads started meanwhile keep them blocked, so they come to this thread, once the fork is done."""
+    if not hasattr(signal, "pthread_sigmask"):
+        yield
+        return
+    held = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM, signal.SIGINT})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, held)
+
+
 class _PoolOnDemand(Executor):
     """A process pool started when first given work: a build that renders a few pages in this process (an
-    edit of a large cached site) neither imports nor starts one."""
+    edit of a large cached site) neither imports nor starts one.
+
+    Its workers end with the build (`work.start_worker`); a build stopped by an exception (SIGTERM, Ctrl-C, an
+    error) terminates them instead of waiting for the work handed out."""
 
     def __init__(self, workers: int) -> None:
         self._workers = workers
@@ -214,8 +233,21 @@ class _PoolOnDemand(Executor):
         if self._pool is None:
             from concurrent.futures import ProcessPoolExecutor
 
-            self._pool = ProcessPoolExecutor(max_workers=self._workers)
+            with _stop_signals_held():  # the first submit forks every worker (and starts the pool's threads)
+                self._pool = ProcessPoolExecutor(
+                    max_workers=self._workers, initializer=start_worker, initargs=(os.getpid(),)
+                )
+                return self._pool.submit(fn, *args, **kwargs)
         return self._pool.submit(fn, *args, **kwargs)
+
+    def __exit__(self, kind: type[BaseException] | None, value: object, traceback: object) -> None:
+        if kind is not None and self._pool is not None:
+            processes = getattr(self._pool, "_processes", None) or {}  # no public way before Python 3.14
+            for process in list(processes.values()):
+                process.terminate()
+            self.shutdown(wait=True, cancel_futures=True)
+            return
+        self.shutdown(wait=True)
 
     def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
         if self._pool is not None:

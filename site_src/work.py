@@ -4,7 +4,8 @@
   text) and its problems, with the file's stamp and the digest of the very bytes parsed;
 - `render_thread`: a thread's pages, from its light record (with the site-wide facts set) and its file,
   read and parsed again, so no worker ever holds more than one thread's text;
-- `run_map`: `map` in this process, or over an executor in batches.
+- `run_map`: `map` in this process, or over an executor in batches;
+- `start_worker`: run first in each worker process of the build's own pool (it dies with the build).
 
 Both builds use these: `incremental.Builder` (a cold build, a build from `.digest-cache/`, `serve`) and the
 commands that only read threads (`digest show`, `digest tags`).
@@ -13,9 +14,15 @@ commands that only read threads (`digest show`, `digest tags`).
 from __future__ import annotations
 
 import contextlib
+import ctypes
+import ctypes.util
 import hashlib
 import os
 import pickle
+import signal
+import sys
+import threading
+import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Executor, Future
@@ -322,6 +329,49 @@ class Results(Iterator[R]):
         return taken
 
 
+_PR_SET_PDEATHSIG = 1
+PARENT_POLL_S = 0.5
+"""How often a worker whose OS cannot signal it on its parent's death looks for its parent."""
+
+
+def start_worker(parent: int) -> None:
+    """The initializer of each worker process of a build's pool: the worker ends with the build.
+
+    A build stopped by SIGKILL runs no clean-up, and workers blocked on the task queue would wait forever (and,
+    before the lock descriptor was closed in forked children, hold the output lock: issue 20). On Linux the
+    kernel sends SIGKILL to the worker when its parent dies (`PR_SET_PDEATHSIG`); elsewhere a thread looks for
+    the parent every `PARENT_POLL_S`. Ctrl-C reaches the whole foreground process group: workers ignore it and
+    the build process, which gets it too, stops them (SIGTERM, which ends a worker at once)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)  # not the build's handler: a stopped worker just ends
+    if hasattr(signal, "pthread_sigmask"):  # forked while the build held them back (`pipeline._stop_signals_held`)
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM, signal.SIGINT})
+    if not _kernel_ends_with_parent():
+        threading.Thread(target=_watch_parent, args=(parent,), name="digest-parent-watch", daemon=True).start()
+    if os.getppid() != parent:  # the parent died before the above took effect
+        os._exit(1)
+
+
+def _kernel_ends_with_parent() -> bool:
+    if not sys.platform.startswith("linux"):
+        return False
+    libc_name = ctypes.util.find_library("c")
+    if libc_name is None:
+        return False
+    try:
+        prctl = ctypes.CDLL(libc_name, use_errno=True).prctl
+    except (OSError, AttributeError):
+        return False
+    prctl.argtypes = [ctypes.c_int, ctypes.c_ulong, ctypes.c_ulong, ctypes.c_ulong, ctypes.c_ulong]
+    return bool(prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0) == 0)
+
+
+def _watch_parent(parent: int) -> None:
+    while os.getppid() == parent:
+        time.sleep(PARENT_POLL_S)
+    os._exit(1)
+
+
 def _batches(values: Iterable[T], size: int) -> Iterator[list[T]]:
     iterator = iter(values)
     while batch := list(islice(iterator, size)):
@@ -344,5 +394,6 @@ __all__ = [
     "renderer_for",
     "run_map",
     "spool_file",
+    "start_worker",
     "use_template_cache",
 ]

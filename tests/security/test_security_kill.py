@@ -26,6 +26,7 @@ from security_support import METRICS, read_tree
 
 from site_src.config import load_config
 from site_src.pipeline import build
+from site_src.write import spare_folder
 
 REPO = Path(__file__).resolve().parents[2]
 KILLS = int(os.environ.get("SECURITY_STOPS", "24"))
@@ -52,6 +53,12 @@ def write_version(site: Path, which: str, threads: int = THREADS, edited: int = 
         )
         if not path.exists() or path.read_text(encoding="utf-8") != text:
             path.write_text(text, encoding="utf-8")
+
+
+def finish(child: subprocess.Popen[bytes], timeout: float) -> int:
+    """Wait for `child` (reading its stderr) and return its exit code."""
+    child.communicate(timeout=timeout)
+    return child.returncode
 
 
 def start(site: Path, *extra: str) -> subprocess.Popen[bytes]:
@@ -125,7 +132,8 @@ def lock_free(folder: Path) -> bool:
 
 def temporary(out: Path) -> list[str]:
     """What a build left beside `out` besides its spare copy of the previous site."""
-    return sorted(p.name for p in out.parent.iterdir() if p.name.startswith(f".{out.name}.") and not p.name.endswith(".prev"))
+    spare = spare_folder(out).name
+    return sorted(p.name for p in out.parent.iterdir() if p.name.startswith(f".{out.name}.") and p.name != spare)
 
 
 @pytest.fixture
@@ -139,18 +147,18 @@ def test_issue_20_sigkilled_build_leaves_no_worker_and_no_lock(site: Path) -> No
     child = start(site, "-j", "2", "--no-cache")
     assert wait_for_workers(child), "the build never started its workers"
     os.kill(child.pid, signal.SIGKILL)  # the build only: its workers must follow by themselves
-    child.wait(timeout=30)
+    finish(child, 30)
     assert gone(child.pid), "worker processes outlived the killed build"
     assert lock_free(site), "a worker still holds the lock on the output's parent folder"
     done = start(site)
-    assert done.wait(timeout=300) == 0
+    assert finish(done, 300) == 0
     assert (site / "public" / "index.html").is_file()
 
 
 @pytest.mark.parametrize(("signum", "code"), [(signal.SIGTERM, 143), (signal.SIGINT, 130)])
 def test_issue_20_sigterm_and_sigint_stop_the_build_cleanly(site: Path, signum: int, code: int) -> None:
     first = start(site, "-j", "2")
-    assert first.wait(timeout=300) == 0
+    assert finish(first, 300) == 0
     out = site / "public"
     before = read_tree(out)
     write_version(site, "B", edited=THREADS)  # every thread changes: the workers have work
@@ -182,7 +190,7 @@ def test_issue_20_builds_stopped_at_random_moments_leave_old_or_new_site(site: P
     write_version(site, "A")
     started = time.monotonic()
     first = start(site, "-j", "2")
-    assert first.wait(timeout=300) == 0
+    assert finish(first, 300) == 0
     normal = time.monotonic() - started  # a whole build with its pool, interpreter start included
     out = site / "public"
     assert read_tree(out) == refs["A"]
@@ -215,7 +223,7 @@ def test_issue_20_builds_stopped_at_random_moments_leave_old_or_new_site(site: P
     target = "B" if current == "A" else "A"
     write_version(site, target)
     child = start(site, "-j", "2")
-    assert child.wait(timeout=60 + 10 * normal) == 0
+    assert finish(child, 60 + 10 * normal) == 0
     assert read_tree(out) == refs[target]
     assert temporary(out) == []
     shutil.rmtree(site / ".digest-cache")

@@ -62,7 +62,9 @@ def test_issue_20_output_dir_outside_the_site_only_from_the_command_line(tmp_pat
     site.mkdir()
     for value in ("../../x", "../public", str(tmp_path / "elsewhere"), "public/../../x"):
         found = problems(site, f'title = "T"\noutput_dir = "{value}"\n')
-        assert len(found) == 1 and found[0].startswith(f"site.toml:2: error: 'output_dir' = '{value}' is outside the site folder")
+        assert len(found) == 1 and found[0].startswith(
+            f"site.toml:2: error: 'output_dir' = '{value}' is outside the site folder"
+        )
         assert "digest build -o" in found[0]
     for value in ("public", "out/site", str(site / "www")):
         (site / "site.toml").write_text(f'output_dir = "{value}"\n', encoding="utf-8")
