@@ -31,6 +31,7 @@ import logging
 import os
 import pickle
 import shutil
+import stat
 import sys
 import zlib
 from collections.abc import Iterator
@@ -43,6 +44,7 @@ from .config import SiteConfig
 from .diagnostics import Problem
 from .incremental import BuildState, SourceEntry, template_files
 from .load import Stamp as ThreadStamp
+from .load import file_stamp
 from .pickling import dump
 from .themes import Theme
 
@@ -51,7 +53,7 @@ log = logging.getLogger(__name__)
 CACHE_DIR = ".digest-cache"
 MANIFEST = "manifest.pickle"
 STATE = "state.pickle"
-FORMAT = 2
+FORMAT = 3
 """Bump when the layout of the cache files changes."""
 SHARDS = 64
 """Shard files: each holds the thread files' entries whose path, and the enrichment records whose slug, hash to
@@ -100,11 +102,42 @@ def cache_dir(config: SiteConfig) -> Path:
     return config.site_dir / CACHE_DIR
 
 
+def refused(config: SiteConfig) -> Problem | None:
+    """Why `.digest-cache` must not be used, if it must not: it is a symbolic link (pickles would be written,
+    and other folders removed, wherever it points: issue 20), or not a folder. Such a build is a cold one
+    and writes no cache; nothing is ever removed through the link."""
+    folder = cache_dir(config)
+    try:
+        mode = os.lstat(folder).st_mode
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        return Problem(CACHE_DIR, 0, "warning", f"cannot be read ({exc.strerror}): the build is a cold one")
+    if stat.S_ISLNK(mode):
+        why = "is a symbolic link"
+    elif not stat.S_ISDIR(mode):
+        why = "is not a folder"
+    elif folder.resolve().parent != config.site_dir.resolve():
+        why = "resolves outside the site folder"
+    else:
+        return None
+    return Problem(
+        CACHE_DIR,
+        0,
+        "warning",
+        f"{why}: not used (the build is a cold one and writes no cache)",
+        "delete it; the next build makes a real folder",
+    )
+
+
 def template_cache(config: SiteConfig) -> str | None:
-    """The folder for compiled templates of this code version (made if needed; None when it cannot be)."""
+    """The folder for compiled templates of this code version (made if needed; None when it cannot be, or is
+    not a real folder)."""
     folder = cache_dir(config) / _templates_name()
     try:
         folder.mkdir(parents=True, exist_ok=True)
+        if not stat.S_ISDIR(os.lstat(folder).st_mode):
+            return None
     except OSError:
         return None
     return str(folder)
@@ -116,15 +149,14 @@ def quick_key(config: SiteConfig, theme: Theme, threads: dict[Path, ThreadStamp]
     h = hashlib.blake2b(digest_size=16)
     h.update(repr(config).encode("utf-8"))
     h.update(repr((theme.name, [str(p) for p in theme.chain])).encode())
-    h.update("\n".join(f"{path}\0{mtime}\0{size}" for path, (mtime, size) in threads.items()).encode())
+    h.update("\n".join(f"{path}\0{stamp}" for path, stamp in threads.items()).encode())
     files = template_files(theme, config.site_dir)
     for folder in [*(f / "static" for f in theme.chain), config.site_dir / "static"]:
         if folder.is_dir():
             files.extend(sorted(p for p in folder.rglob("*") if p.is_file()))
     for path in files:
         try:
-            st = path.stat()
-            h.update(f"{path}\0{st.st_mtime_ns}\0{st.st_size}\n".encode())
+            h.update(f"{path}\0{file_stamp(path.stat())}\n".encode())
         except OSError:
             h.update(f"{path}\0-\n".encode())
     return h.hexdigest()
@@ -197,14 +229,20 @@ def load_state(config: SiteConfig, listing: list[Path]) -> BuildState | None:
 
 def save(config: SiteConfig, manifest: Manifest, state: BuildState) -> None:
     """Write the shards that changed, `state.pickle`, then the manifest (each file atomically); a cache that
-    cannot be written only costs the next build time."""
+    cannot be written (a full disk) only costs the next build time, and leaves no partial file and no shard
+    that `state.pickle` does not name."""
     folder = cache_dir(config)
+    written: list[str] = []
+    named = False
     try:
         folder.mkdir(exist_ok=True)
-        stored = _save_shards(folder, state)
+        for path in folder.glob("*.tmp"):  # what a killed build was writing
+            _remove(path)
+        stored = _save_shards(folder, state, written)
         shell = state.enrichment.shell()
         core = dataclasses.replace(state, paths=[], sources={}, changed=set(), stored=stored, enrichment=shell)
         _dump(folder / STATE, core)
+        named = True
         state.stored, state.changed = stored, set()
         state.enrichment.clear_touched()
         for path in folder.glob("sources-*.pickle"):
@@ -212,13 +250,25 @@ def save(config: SiteConfig, manifest: Manifest, state: BuildState) -> None:
                 path.unlink()
         for path in folder.glob("templates-*"):
             if path.name != _templates_name():
-                shutil.rmtree(path, ignore_errors=True)
+                _remove(path)
         _dump(folder / MANIFEST, manifest)
     except OSError as exc:
+        if not named:
+            for name in written:
+                _remove(folder / name)
         log.warning("cannot write the build cache in %s: %s", folder, exc.strerror)
 
 
-def _save_shards(folder: Path, state: BuildState) -> list[str]:
+def _remove(path: Path) -> None:
+    """Remove a file, a link or a folder tree, never through a link."""
+    with contextlib.suppress(OSError):
+        if stat.S_ISDIR(os.lstat(path).st_mode):
+            shutil.rmtree(path, ignore_errors=True)
+        else:
+            path.unlink()
+
+
+def _save_shards(folder: Path, state: BuildState, written: list[str]) -> list[str]:
     """Write the shards holding a changed entry or enrichment record (all when none are stored, or when the
     enrichment started again); return the file of every shard."""
     enrichment = state.enrichment
@@ -247,6 +297,7 @@ def _save_shards(folder: Path, state: BuildState) -> list[str]:
     stored = list(state.stored) if not fresh else [""] * SHARDS
     for number in sorted(dirty):
         stored[number] = f"sources-{number:02d}-{generation}.pickle"
+        written.append(stored[number])
         _dump(folder / stored[number], (entries[number], records[number]))
     return stored
 
@@ -283,10 +334,18 @@ def _load(path: Path) -> object:
 
 
 def _dump(path: Path, value: object) -> None:
+    """Write `value` to `path` atomically: into a new temporary file (never through a link left in its place),
+    removed if the write fails."""
     temporary = path.with_name(path.name + ".tmp")
-    with temporary.open("wb") as handle, _no_gc():
-        dump(value, handle)
-    os.replace(temporary, path)
+    _remove(temporary)
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0)
+    try:
+        with open(os.open(temporary, flags, 0o644), "wb") as handle, _no_gc():
+            dump(value, handle)
+        os.replace(temporary, path)
+    except BaseException:
+        _remove(temporary)
+        raise
 
 
 @contextlib.contextmanager
@@ -311,5 +370,6 @@ __all__ = [
     "load_state",
     "output_stamps",
     "quick_key",
+    "refused",
     "save",
 ]

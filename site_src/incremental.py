@@ -217,8 +217,8 @@ class MemoryOutput:
 class SourceEntry:
     """What a build remembers about one thread file."""
 
-    stamp: tuple[int, int]
-    """(mtime_ns, size) when last read: a cheap first check."""
+    stamp: Stamp
+    """`load.file_stamp` when last read: a cheap first check."""
     source_digest: str
     """Digest of the bytes last read."""
     problems: list[Problem]

@@ -29,8 +29,15 @@ class SourceText:
     """Decoded, with `\\n` line endings."""
 
 
-Stamp = tuple[int, int]
-"""(mtime_ns, size) of a thread file: a changed file almost always has a new one."""
+Stamp = tuple[int, int, int, int]
+"""(mtime_ns, size, ctime_ns, inode) of a thread file. The modification time and size alone miss a same-size
+edit that keeps the old modification time (`cp -p`, `rsync -t`, `touch -r`, a checkout of a same-length
+change: issue 20); the change time is set by the system on every write and every `utime`, and a file
+replaced by another has another inode."""
+
+
+def file_stamp(st: os.stat_result) -> Stamp:
+    return (st.st_mtime_ns, st.st_size, st.st_ctime_ns, st.st_ino)
 
 
 def discover(content_dir: Path, site_dir: Path) -> list[Path]:
@@ -70,7 +77,7 @@ def stamp_files(paths: list[Path]) -> dict[Path, Stamp]:
             st = os.stat(path)
         except OSError:
             continue
-        stamps[path] = (st.st_mtime_ns, st.st_size)
+        stamps[path] = file_stamp(st)
     return stamps
 
 

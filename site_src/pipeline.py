@@ -99,6 +99,9 @@ def build(
         return result
 
     out = config.output_path()
+    if use_cache and (refusal := cache.refused(config)) is not None:
+        report.add(refusal)
+        use_cache = False
     listed = stamp_files(listing)
     quick = cache.quick_key(config, theme, listed) if use_cache else ""
     manifest = cache.load_manifest(config) if use_cache else None

@@ -39,7 +39,7 @@ from .context import ThreadCard
 from .diagnostics import Problem, SourceError
 from .enrich import EnrichedThread, enrich_thread, thread_slug
 from .guard import crash_problem, plain_bodies
-from .load import decode_source, display_path, read_inside, read_source
+from .load import Stamp, decode_source, display_path, file_stamp, read_inside, read_source
 from .markup import render_markdown
 from .model import Thread
 from .pickling import dump
@@ -69,8 +69,8 @@ class FileResult:
 class SourceResult:
     """`process_source`'s answer: the file as it was read, and what it gave (light records)."""
 
-    stamp: tuple[int, int]
-    """(mtime_ns, size) just before reading."""
+    stamp: Stamp
+    """`load.file_stamp` just before reading."""
     source_digest: str
     """Digest of the bytes parsed ("" when unreadable)."""
     result: FileResult
@@ -85,11 +85,12 @@ def process_source(path: Path, config: SiteConfig, spool: str | None = None) -> 
     """
     shown = display_path(path, config.site_dir)
     warnings: list[Problem] = []
-    stamp, source_digest = (0, -1), ""
+    stamp: Stamp = (0, -1, 0, 0)
+    source_digest = ""
     try:
         try:
             st = path.stat()
-            stamp = (st.st_mtime_ns, st.st_size)
+            stamp = file_stamp(st)
             data = read_inside(path, config.content_path(), shown)
         except OSError as exc:
             raise SourceError(shown, 0, f"cannot read: {exc.strerror}") from exc
