@@ -52,7 +52,8 @@ class SiteConfig:
     search: bool = False
     """Build a full-text search index (Pagefind) and show the search box."""
     output_dir: str = "public"
-    """Output folder, relative to the site folder unless absolute."""
+    """Output folder, relative to the site folder; in `site.toml` it must stay inside the site folder (a folder
+    elsewhere is given on the command line, `digest build -o PATH`)."""
     content_dir: str = "content"
     """Folder of thread files, relative to the site folder."""
     site_dir: Path = field(default=Path("."), metadata={"internal": True})
@@ -91,6 +92,10 @@ KEYS = {f.name: f for f in fields(SiteConfig) if not f.metadata.get("internal")}
 MAX_FOLD_DEPTH = 50
 """Templates nest one macro call per level: this keeps them far from Python's recursion limit."""
 _POSITIVE = {"per_page", "feed_items", "fold_depth", "summary_sentences"}
+MAX_CHARS = 1_000
+"""Longest string value (a 2 MB `title`, repeated on every page, made 1.2 GB of output: issue 20)..."""
+_MAX_CHARS = {"description": 10_000}
+"""...but for these keys."""
 
 
 def load_config(site_dir: Path, overrides: dict[str, Any] | None = None, config_path: Path | None = None) -> SiteConfig:
@@ -113,7 +118,7 @@ def load_config(site_dir: Path, overrides: dict[str, Any] | None = None, config_
         except tomllib.TOMLDecodeError as exc:
             line = int(m.group(1)) if (m := re.search(r"line (\d+)", str(exc))) else 0
             raise ConfigError([Problem(shown, line, "error", f"invalid TOML: {exc}")], site_dir) from exc
-    problems = [_check(shown, text, key, value) for key, value in values.items()]
+    problems = [_check(shown, text, key, value, site_dir) for key, value in values.items()]
     problems += [_check("command line", "", key, value) for key, value in (overrides or {}).items()]
     found = [p for p in problems if p is not None]
     if found:
@@ -122,7 +127,9 @@ def load_config(site_dir: Path, overrides: dict[str, Any] | None = None, config_
     return SiteConfig(site_dir=site_dir, **merged)
 
 
-def _check(shown: str, text: str, key: str, value: Any) -> Problem | None:
+def _check(shown: str, text: str, key: str, value: Any, site_dir: Path | None = None) -> Problem | None:
+    """One key's problem, if any; `site_dir`: the site folder, for a key read from `site.toml` (None for one
+    given on the command line)."""
     line = line_of_key(text, key)
     spec = KEYS.get(key)
     if spec is None:
@@ -136,6 +143,16 @@ def _check(shown: str, text: str, key: str, value: Any) -> Problem | None:
         return Problem(shown, line, "error", f"'{key}' must be a whole number, not {value!r}")
     if expected is str and not isinstance(value, str):
         return Problem(shown, line, "error", f"'{key}' must be a string, not {value!r}")
+    if expected is str and len(value) > (limit := _MAX_CHARS.get(key, MAX_CHARS)):
+        return Problem(shown, line, "error", f"'{key}' is {len(value):,} characters long; at most {limit:,}")
+    if key == "output_dir" and site_dir is not None and not _inside(site_dir, value):
+        return Problem(
+            shown,
+            line,
+            "error",
+            f"'output_dir' = '{value}' is outside the site folder",
+            f"a build writes outside the site only when told on the command line: digest build -o {value}",
+        )
     if key in _POSITIVE and value < 1:
         return Problem(shown, line, "error", f"'{key}' must be at least 1, not {value}")
     if key == "fold_depth" and value > MAX_FOLD_DEPTH:
@@ -145,6 +162,13 @@ def _check(shown: str, text: str, key: str, value: Any) -> Problem | None:
     if key == "base_url":
         return _check_base_url(shown, line, value)
     return None
+
+
+def _inside(site_dir: Path, value: str) -> bool:
+    """Whether the folder `value` (relative to the site folder, or absolute) is in the site folder, once `..`
+    and symbolic links are followed."""
+    site = site_dir.resolve()
+    return site in (site_dir / value).resolve().parents
 
 
 def _check_base_url(shown: str, line: int, value: str) -> Problem | None:

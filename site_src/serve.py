@@ -70,6 +70,12 @@ HOLD_S = 60.0
 """Longest a page request waits for a running build."""
 KEEPALIVE_S = 15.0
 """An idle event stream sends a comment this often (finds closed tabs)."""
+IDLE_S = 20.0
+"""A connection that sends no complete request, or takes no data, for this long is closed (a tab that opened
+a connection and never used it held a thread for good: issue 20)."""
+MAX_CONNECTIONS = 64
+"""Connections served at once (each holds a thread; an open tab holds one for its event stream); more are
+closed at once."""
 HISTORY = 64
 """Build events kept for streams that reconnect (`?since=epoch`)."""
 REFREEZE_OBJECTS = 100_000
@@ -195,7 +201,24 @@ class DevHTTPServer(ThreadingHTTPServer):
             self.address_family = socket.AF_INET6
         self.live = live
         self.check_host = check_host
+        self._slots = threading.BoundedSemaphore(MAX_CONNECTIONS)
         super().__init__(address, DevRequestHandler)
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        if not self._slots.acquire(blocking=False):  # `MAX_CONNECTIONS` busy: this one is closed unanswered
+            self.shutdown_request(request)
+            return
+        try:
+            super().process_request(request, client_address)
+        except BaseException:
+            self._slots.release()
+            raise
+
+    def process_request_thread(self, request: Any, client_address: Any) -> None:
+        try:
+            super().process_request_thread(request, client_address)
+        finally:
+            self._slots.release()
 
 
 class DevRequestHandler(BaseHTTPRequestHandler):
@@ -204,6 +227,8 @@ class DevRequestHandler(BaseHTTPRequestHandler):
     server: DevHTTPServer
     server_version = "thread-digest"
     sys_version = ""
+    timeout = IDLE_S
+    """Seconds any read or write on the connection may wait (`socketserver.StreamRequestHandler`)."""
 
     def log_message(self, format: str, *args: Any) -> None:
         log.debug("%s %s", self.address_string(), format % args)

@@ -431,3 +431,35 @@ def test_issue_20_idle_connections_are_closed(
                 pass
     assert time.monotonic() - started < 4
     assert get(httpd, "/digest/").status == 200
+
+
+def test_issue_20_connections_past_the_cap_are_closed(site: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import socket
+
+    from site_src import serve as serve_module
+
+    monkeypatch.setattr(serve_module, "MAX_CONNECTIONS", 2)
+    live = LiveSite(base_path="/digest/")
+    live.publish(warm_site(site).rebuild())
+    httpd = DevHTTPServer(("127.0.0.1", 0), live, check_host=True)
+    thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    thread.start()
+    try:
+        held = [socket.create_connection(("127.0.0.1", httpd.server_address[1]), timeout=5) for _ in range(2)]
+        extra = socket.create_connection(("127.0.0.1", httpd.server_address[1]), timeout=5)
+        with extra:
+            assert extra.recv(4096) == b""  # closed at once, long before the idle timeout
+        for sock in held:
+            sock.close()
+        for _ in range(100):  # the two threads end as their connections close
+            try:
+                if get(httpd, "/digest/").status == 200:
+                    break
+            except (ConnectionError, http.client.HTTPException):
+                threading.Event().wait(0.05)
+        else:
+            raise AssertionError("the server never answered again")
+    finally:
+        live.close()
+        httpd.shutdown()
+        httpd.server_close()
