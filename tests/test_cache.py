@@ -322,7 +322,7 @@ def test_issue_20_a_symlinked_cache_folder_is_refused(site: Path, tmp_path: Path
     (elsewhere / "templates-precious" / "data").write_text("keep me")
     (site / ".digest-cache").symlink_to(elsewhere, target_is_directory=True)
     result = cached(site)
-    assert [p.format() for p in result.report.warnings] == [
+    assert [p.format() for p in result.report.warnings if p.path == ".digest-cache"] == [
         ".digest-cache: warning: is a symbolic link: not used (the build is a cold one and writes no cache)"
         "\n    hint: delete it; the next build makes a real folder"
     ]
