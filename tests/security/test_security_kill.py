@@ -210,7 +210,9 @@ def test_issue_20_builds_stopped_at_random_moments_leave_old_or_new_site(site: P
         with contextlib.suppress(ProcessLookupError):
             os.kill(child.pid, signum)
         child.communicate(timeout=120)
-        assert child.returncode in (0, -signal.SIGKILL, 143), child.returncode
+        # -SIGTERM: stopped while Python was still starting, before `digest build` took over SIGTERM (nothing to
+        # clean up yet); the checks below hold all the same
+        assert child.returncode in (0, -signal.SIGKILL, -signal.SIGTERM, 143), child.returncode
         outcomes["finished"] += child.returncode == 0
         assert gone(child.pid), "processes outlived the stopped build"
         assert lock_free(site)
