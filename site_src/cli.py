@@ -83,12 +83,13 @@ def main(argv: list[str] | None = None, *, end_process: bool = False) -> int:
         for problem in exc.problems:
             print(problem.format(exc.site_dir), file=sys.stderr)
         return EXIT_USAGE
-    except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
-        return EXIT_INTERRUPTED
-    except Terminated:
-        print("terminated", file=sys.stderr)
-        return EXIT_TERMINATED
+    except (KeyboardInterrupt, Terminated) as exc:
+        stopped = isinstance(exc, Terminated)
+        print("terminated" if stopped else "interrupted", file=sys.stderr)
+        code = EXIT_TERMINATED if stopped else EXIT_INTERRUPTED
+        if end_process:  # no waiting at exit for a stopped worker pool's thread (`pipeline._PoolOnDemand`)
+            _end_process(code)
+        return code
     except BrokenPipeError:  # `digest tags | head`
         sys.stderr.close()
         return EXIT_OK

@@ -245,10 +245,13 @@ class _PoolOnDemand(Executor):
 
     def __exit__(self, kind: type[BaseException] | None, value: object, traceback: object) -> None:
         if kind is not None and self._pool is not None:
+            # Stopped: terminate the workers and do not wait for the pool's thread, which may be blocked for
+            # good reading a result a worker was writing when it ended (the command ends its process with
+            # `os._exit`, which does not wait for it either).
             processes = getattr(self._pool, "_processes", None) or {}  # no public way before Python 3.14
             for process in list(processes.values()):
                 process.terminate()
-            self.shutdown(wait=True, cancel_futures=True)
+            self._pool.shutdown(wait=False, cancel_futures=True)
             return
         self.shutdown(wait=True)
 
