@@ -21,6 +21,7 @@ What can go wrong: nothing raises; an empty thread gives an empty summary.
 from __future__ import annotations
 
 import math
+import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -30,7 +31,7 @@ from operator import itemgetter, mul, sub
 from ..model import Thread
 from .keywords import TERM_LIMIT, term_counts_prepared
 from .stats import ThreadStats, thread_stats_walked
-from .text import PreparedThread, PreparedUnit, content_terms, markdown_to_plain, prepare, split_sentences, trim_quote
+from .text import PreparedThread, PreparedUnit, content_terms, markdown_to_plain, prepare, split_sentences
 
 __all__ = [
     "COMMENT_CAP",
@@ -91,7 +92,8 @@ class KeyPoint:
     author: str | None
     """Who wrote it, if known."""
     quote: str
-    """Plain text: whole sentences, at most about `QUOTE_CHARS`, with `…` where text was left out."""
+    """Plain text: whole sentences, at most `QUOTE_CHARS` (one sentence alone up to half as long again), with `…`
+    where text was left out; never a sentence the summary shows."""
     score: int | None
     """The comment's score, where the source has one."""
 
@@ -137,11 +139,11 @@ def summarize_prepared(prepared: PreparedThread, *, sentences: int = 3, key_poin
     """`summarize` for a thread already prepared by `text.prepare`."""
     thread = prepared.thread
     scored = _Scored(prepared)
-    points = _key_points(scored, key_points)
     if thread.summary and thread.summary.strip():
         text = " ".join(b.text for b in markdown_to_plain(thread.summary).blocks)
-        return Summary(text, (), points, automatic=False)
+        return Summary(text, (), _key_points(scored, key_points, frozenset()), automatic=False)
     chosen = _choose_sentences(scored, sentences)
+    points = _key_points(scored, key_points, frozenset(chosen))
     units = prepared.units
     refs = tuple(SentenceRef(balanced(scored.texts[i]), units[scored.unit_of[i]].id) for i in chosen)
     return Summary(" ".join(r.text for r in refs), refs, points, automatic=True)
@@ -150,23 +152,80 @@ def summarize_prepared(prepared: PreparedThread, *, sentences: int = 3, key_poin
 # --- scoring ----------------------------------------------------------------------------------------------------------
 
 
-def _quality(text: str, n_terms: int, quoted: bool) -> float:
-    """0 excludes; short, long, quoted, question and link-heavy sentences get less than 1."""
+def _quality(text: str, n_terms: int, quoted: bool, item: bool) -> float:
+    """How fit a sentence is to stand alone in a summary: 0 excludes, less than 1 holds back.
+
+    Excluded: someone else's words (`quoted`: the caller passes False for the post, whose quotation is the
+    article the thread is about), lead-ins ending in `:`, list items that are not whole sentences, code,
+    "Edit:" notes about votes and awards, too short or too long. Held back: questions, sentences that lean
+    on what came before (`This is...`, `He said`, `But`), and ones that point at a comment they answer.
+    """
     words = text.count(" ") + 1  # prepared sentences are single-spaced
-    if n_terms < 2 or (words < 5 and len(text) < 20):
+    if n_terms < 2 or (words < 5 and len(text) < 20) or quoted:
         return 0.0
     if words > 100 or len(text) > 700:
         return 0.0
+    last = text[-1]
+    if last in _CLOSERS:
+        last = text.rstrip(_CLOSERS)[-1:] or last
+    if last == ":" or last == ";" or last == ",":
+        return 0.0  # a lead-in, or a list item cut at its separator
+    if item and (words < 6 or last not in _ENDS or not text[0].isupper()):
+        return 0.0  # a list item that is not written as a sentence: a fragment out of its list
+    if _looks_like_code(text):
+        return 0.0
+    first = text.split(None, 1)[0].strip(_EDGE_PUNCT).casefold()
+    if first in _NOTES and _NOTE.match(text):
+        return 0.0  # "Edit: thanks for the gold!": an afterthought about the comment, not its point
     quality = 0.6 if words < 8 else 0.6 if words > 45 else 0.8 if words > 35 else 1.0
-    if text[-1] == "?":
+    if last == "?":
         quality *= 0.5
-    if quoted:
-        quality *= 0.75
+    if first in _LEANS_BACK:
+        second = text.split(None, 2)[1].strip(_EDGE_PUNCT).casefold() if words > 1 else ""
+        if first not in _DEMONSTRATIVES or second in _VERBISH:
+            quality *= 0.4  # "That is why...", "He said...", "But it...": needs the sentence before it
+    elif last not in _ENDS:
+        quality *= 0.7  # no closing punctuation: a title, a caption or a run-on line
+    if "this question" in text or "that question" in text or "this comment" in text or "this post" in text:
+        quality *= 0.5  # points at what it answers, which the summary does not show
     return quality
 
 
+_ENDS = frozenset(".!?…")
+_CLOSERS = "\"\u201d\u2019')]\u00bb"
+"""What may follow a sentence's closing punctuation (`... end.")`)."""
+_EDGE_PUNCT = "\"'\u201c\u201d\u2018\u2019()[]*_,.:;!?-"
+_DEMONSTRATIVES = frozenset(["this", "that", "these", "those"])
+_LEANS_BACK = frozenset(
+    ["this", "that", "these", "those", "it", "it's", "its", "he", "she", "they", "him", "her", "them", "his",
+     "their", "but", "and", "so", "or", "also", "because", "which", "yes", "no", "yeah", "nope", "agreed",
+     "exactly", "indeed", "same", "ditto", "true", "lol", "haha", "then", "thus", "hence", "otherwise", "still",
+     "anyway", "instead", "meanwhile", "besides", "plus", "here", "there's", "however", "moreover",
+     "furthermore", "additionally", "therefore", "although", "though", "whereas", "nevertheless", "nonetheless"]
+)  # fmt: skip
+"""Openers that lean on an earlier sentence; the demonstratives only when followed by a verb (`This is`), not a
+noun (`This enum is used ...` names its subject)."""
+_VERBISH = frozenset(
+    ["is", "was", "are", "were", "'s", "be", "been", "does", "did", "do", "has", "had", "have", "will", "would",
+     "can", "could", "should", "might", "must", "may", "seems", "sounds", "looks", "makes", "made", "means",
+     "just", "really", "also", "isn't", "wasn't", "doesn't", "didn't", "won't", "wouldn't", "can't", "one",
+     "said", "says", "way", "too", "not", "all", "alone", "sucks", "works", "happened", "guy", "part", "being"]
+)  # fmt: skip
+_NOTES = frozenset(["edit", "edit2", "edited", "update", "updated", "eta", "ps", "p.s", "e", "edit1", "last"])
+_NOTE = re.compile(r"^\W*(?:last\s+)?(?:edit(?:ed)?|update[d]?|eta|p\.?s|e)\s*\d*\s*[:.-]", re.IGNORECASE)
+_CODE_MARKS = re.compile(r"\w\(|\)\s*;|->|::|[{}]|\b[a-z]+_[a-z_]+\b|\b[A-Z][A-Z0-9]*_[A-Z0-9_]+\b|==|!=|#\w")
+
+
+def _looks_like_code(text: str) -> bool:
+    """Whether a sentence is mostly code (identifiers with underscores, calls, operators): three marks or more."""
+    if "_" not in text and "(" not in text and "{" not in text and ">" not in text and ":" not in text:
+        return False
+    return len(_CODE_MARKS.findall(text)) >= 3
+
+
 def _unit_weight(unit: PreparedUnit, top: int) -> float:
-    """The post 1.2; a comment by its score relative to the best (0.5 when negative); a link dump less."""
+    """The post 1.2; a comment by its score relative to the best (0.5 when negative); an accepted answer and the
+    thread author's answers to others more; a link dump less."""
     if unit.id == "post":
         weight = 1.2
     elif unit.score is not None and unit.score < 0:
@@ -175,9 +234,40 @@ def _unit_weight(unit: PreparedUnit, top: int) -> float:
         weight = 1.0 + math.log1p(unit.score) / math.log1p(top)
     else:
         weight = 1.0
+    if unit.accepted:
+        weight *= _ACCEPTED
+    if unit.answer:
+        weight *= _ANSWER
     if unit.plain.url_share() > 0.5:
         weight *= 0.3
     return weight
+
+
+_ACCEPTED = 1.5
+"""Weight of the accepted answer, against an ordinary comment of the same score."""
+_ANSWER = 1.4
+"""Weight of the thread author answering someone (an AMA's answers, a patch author's reply to review)."""
+_ROLE_UNITS = 8
+"""Besides the `UNIT_CAP` most central comments, at most this many that hold a role are always split: the
+accepted answer, the thread author's answers, the top-scored and the most-replied comments."""
+
+
+def _roles(units: Sequence[PreparedUnit]) -> frozenset[int]:
+    """The units that hold a role in the discussion: the post, the accepted answer, the thread author's answers,
+    the three top-scored comments (where scores tell them apart) and the three most replied to."""
+    roles = {u for u, unit in enumerate(units) if unit.id == "post" or unit.accepted or unit.answer}
+    scored = [u for u, unit in enumerate(units) if unit.score and unit.id != "post"]
+    if scored:
+        roles.update(sorted(scored, key=lambda u: -(units[u].score or 0))[:3])
+    replied = [u for u, unit in enumerate(units) if unit.replies and unit.id != "post"]
+    roles.update(sorted(replied, key=lambda u: -units[u].replies)[:3])
+    return frozenset(roles)
+
+
+_POST_QUALITY = 0.6
+"""The summary opens with the post's best sentence when that sentence is at least this fit to stand alone."""
+_ROLE = 1.5
+"""A sentence of a unit that holds a role ranks this much higher in the summary: structure first, centrality second."""
 
 
 class _Scored:
@@ -197,10 +287,12 @@ class _Scored:
         "count",
         "first",
         "idf",
+        "items",
         "pre",
         "prepared",
         "quality",
         "quoted",
+        "roles",
         "terms",
         "texts",
         "topical",
@@ -216,6 +308,7 @@ class _Scored:
         self.texts: list[str] = []
         self.unit_of: list[int] = []
         self.quoted: list[bool] = []
+        self.items: list[bool] = []
         self.terms: list[list[str]] = []
         self.first: dict[int, int] = {}
         """Unit index -> index of its first sentence (only for the units split into sentences)."""
@@ -237,6 +330,7 @@ class _Scored:
             table, idf = self._tables(df, len(self.terms))
         self.idf = idf
         self._score(df, table, title)
+        self.roles = _roles(units)
 
     def _tables(self, df: Counter[str], documents: int) -> tuple[list[float], dict[str, float]]:
         """(df - 0.75) * idf by document frequency (a list), and every term's IDF."""
@@ -261,29 +355,47 @@ class _Scored:
             weight = self.weights[u] * (1 + 0.1 * min(units[u].replies, 10))
             scores.append((round(rich / len(group) ** 0.3 * weight, 9), u))
         scores.sort(key=itemgetter(0), reverse=True)  # stable: ties keep reading order
-        chosen = [u for _, u in scores[:UNIT_CAP]]
+        chosen = {u for _, u in scores[:UNIT_CAP]}
+        roles = [u for u, unit in enumerate(units) if (unit.accepted or unit.answer) and groups[u]]
+        by_score = sorted(
+            (u for u, unit in enumerate(units) if unit.score is not None and groups[u]),
+            key=lambda u: -(units[u].score or 0),
+        )
+        by_replies = sorted(
+            (u for u, unit in enumerate(units) if unit.replies and groups[u]), key=lambda u: -units[u].replies
+        )
+        for u in chain(roles, by_score[:3], by_replies[:2]):
+            if len(chosen) >= UNIT_CAP + _ROLE_UNITS:
+                break
+            if units[u].id != "post":
+                chosen.add(u)
         if units and units[0].id == "post":
-            chosen.append(0)
+            chosen.add(0)
         return sorted(chosen)
 
     def _split(self, expand: Iterable[int]) -> None:
         """Split the given units into sentences, with their terms (the term cache makes these lookups)."""
-        texts, unit_of, quoted, terms = self.texts, self.unit_of, self.quoted, self.terms
+        texts, unit_of, quoted, terms, items = self.texts, self.unit_of, self.quoted, self.terms, self.items
         units = self.prepared.units
         first, count = self.first, self.count
         for u in expand:
             start = first[u] = len(texts)
+            post = units[u].id == "post"  # a quotation in the post is the article the thread is about
             for block in units[u].plain.blocks:
                 sentences = split_sentences(block.text)
                 texts += sentences
                 terms += map(content_terms, sentences)
-                quoted += [block.quoted] * len(sentences)
+                quoted += [block.quoted and not post] * len(sentences)
+                items += [block.item] * len(sentences)
             count[u] = len(texts) - start
             unit_of += [u] * count[u]
 
     def _score(self, df: Counter[str], table: list[float], title: set[str]) -> None:
         texts, terms, idf = self.texts, self.terms, self.idf
-        quality = [_quality(t, len(ts), q) if ts else 0.0 for t, ts, q in zip(texts, terms, self.quoted, strict=True)]
+        quality = [
+            _quality(t, len(ts), q, it) if ts else 0.0
+            for t, ts, q, it in zip(texts, terms, self.quoted, self.items, strict=True)
+        ]
         for u, count in self.count.items():
             if count >= 3:  # a comment's opening states its point; its close often sums it up
                 first, last = self.first[u], self.first[u] + count - 1
@@ -412,7 +524,10 @@ def _choose_sentences(scored: _Scored, wanted: int) -> list[int]:
     unit_of = scored.unit_of
     texts = scored.texts
     pool = sorted((i for i, v in enumerate(pre) if v > 0), key=pre.__getitem__, reverse=True)  # ties: first first
-    cand = sorted(pool[:SENTENCE_CAP])
+    units = scored.prepared.units
+    # what the thread is about: the post's best sentence, if it can stand alone
+    post = [i for i in pool if units[unit_of[i]].id == "post" and quality[i] >= _POST_QUALITY][:1]
+    cand = sorted(set(pool[:SENTENCE_CAP]) | set(post))
     if not cand or wanted <= 0:
         return []
     vectors = _vectors([scored.terms[i] for i in cand], scored.idf)
@@ -425,8 +540,16 @@ def _choose_sentences(scored: _Scored, wanted: int) -> list[int]:
     teleport = [pre[i] * (1 + 0.5 * topical[i]) for i in cand]
     rank = _lexrank(sims, teleport)
     top_pre = max(pre[i] for i in cand)
+    roles = scored.roles
     final = [
-        round(r * quality[i] * (1 + 0.5 * topical[i]) * math.sqrt(pre[i] / top_pre), 12)
+        round(
+            r
+            * quality[i]
+            * (1 + 0.5 * topical[i])
+            * math.sqrt(pre[i] / top_pre)
+            * (_ROLE if unit_of[i] in roles else 1.0),
+            12,
+        )
         for r, i in zip(rank, cand, strict=True)
     ]
     picked: list[int] = []
@@ -434,9 +557,15 @@ def _choose_sentences(scored: _Scored, wanted: int) -> list[int]:
     length = 0
     shortlist = sorted(range(len(cand)), key=lambda k: (-final[k], cand[k]))[: 10 * wanted]
     masses = [sum(vec.values()) or 1.0 for vec in vectors]
+    if post and wanted > 1:  # the post first, then the discussion
+        k = cand.index(post[0])
+        picked.append(k)
+        covered.update(vectors[k])
+        length += len(texts[post[0]]) + 1
     while len(picked) < wanted:
         best_k, best_gain = -1, 0.0
         used = {unit_of[cand[q]] for q in picked}
+        voices = {units[unit_of[cand[q]]].author for q in picked if units[unit_of[cand[q]]].id != "post"}
         for k in shortlist:
             i = cand[k]
             if picked:
@@ -449,7 +578,8 @@ def _choose_sentences(scored: _Scored, wanted: int) -> list[int]:
             # nothing covered yet: the same sum over all of the vector's weights, in the same order
             uncovered = [w for t, w in vec.items() if t not in covered] if covered else vec.values()
             novelty = sum(uncovered) / masses[k]
-            gain = round(final[k] * novelty * (0.5 if unit_of[i] in used else 1.0), 12)
+            same = 0.5 if unit_of[i] in used else 0.7 if units[unit_of[i]].author in voices else 1.0
+            gain = round(final[k] * novelty * same, 12)
             if gain > best_gain:
                 best_k, best_gain = k, gain
         if best_k < 0:
@@ -463,8 +593,12 @@ def _choose_sentences(scored: _Scored, wanted: int) -> list[int]:
 # --- key points -------------------------------------------------------------------------------------------------------
 
 
-def _key_points(scored: _Scored, wanted: int) -> tuple[KeyPoint, ...]:
-    """Up to `wanted` comments that represent the discussion: LexRank over the best `COMMENT_CAP`, then MMR."""
+def _key_points(scored: _Scored, wanted: int, shown: frozenset[int]) -> tuple[KeyPoint, ...]:
+    """Up to `wanted` comments that represent the discussion: LexRank over the best `COMMENT_CAP`, then MMR.
+
+    One per author unless the thread has one voice, near-duplicates left out, and each quoted by whole
+    sentences fit to stand alone that the summary (`shown`, sentence indices) does not already show.
+    """
     units = scored.prepared.units
     terms = scored.terms
     pre, quality = scored.pre, scored.quality
@@ -473,13 +607,12 @@ def _key_points(scored: _Scored, wanted: int) -> tuple[KeyPoint, ...]:
         unit = units[u]
         if unit.id == "post" or count == 0:
             continue
-        own = scored.own(u)
-        if sum(len(terms[i]) for i in own if quality[i] > 0) < 4:
+        own = [i for i in scored.own(u) if quality[i] > 0 and i not in shown]
+        if sum(len(terms[i]) for i in own) < 4:
             continue  # not enough words of its own to quote
-        plain = unit.plain
-        if plain.url_share() > 0.5 or plain.quoted_share() > 0.5:
-            continue  # mostly a link or a quotation: someone else's point
-        best = max(pre[own.start : own.stop])
+        if unit.plain.url_share() > 0.5:
+            continue  # mostly a link
+        best = max(pre[i] for i in own)
         candidates.append((round(best * (1 + 0.1 * min(unit.replies, 10)), 9), u))
     if not candidates or wanted <= 0:
         return ()
@@ -499,11 +632,16 @@ def _key_points(scored: _Scored, wanted: int) -> tuple[KeyPoint, ...]:
     top = max(rank) or 1.0
     final = [round(r / top * teleport[k], 9) for k, r in enumerate(rank)]
     norm = max(final) or 1.0
+    one_voice = len({units[u].author for u in cand}) <= 1
     picked: list[int] = []
+    points: list[KeyPoint] = []
+    voices: set[str | None] = set()
     remaining = sorted(range(len(cand)), key=lambda k: (-final[k], cand[k]))
     while remaining and len(picked) < wanted:
         best_k, best_value = -1, -math.inf
         for k in remaining:
+            if not one_voice and units[cand[k]].author in voices:
+                continue
             overlap = max([sims[k].get(q, 0.0) for q in picked]) if picked else 0.0
             if overlap > _SAME_COMMENT:
                 continue
@@ -512,37 +650,46 @@ def _key_points(scored: _Scored, wanted: int) -> tuple[KeyPoint, ...]:
                 best_k, best_value = k, value
         if best_k < 0:
             break
-        picked.append(best_k)
         remaining.remove(best_k)
-    return tuple(_key_point(scored, cand[k]) for k in picked)
+        point = _key_point(scored, cand[best_k], shown)
+        if point is None:
+            continue  # no sentence of it fits whole
+        picked.append(best_k)
+        points.append(point)
+        if units[cand[best_k]].author is not None:
+            voices.add(units[cand[best_k]].author)
+    order = sorted(range(len(picked)), key=lambda n: final[picked[n]], reverse=True)  # stable
+    return tuple(points[n] for n in order)
 
 
-def _key_point(scored: _Scored, u: int) -> KeyPoint:
+def _key_point(scored: _Scored, u: int, shown: frozenset[int]) -> KeyPoint | None:
     unit = scored.prepared.units[u]
-    own = [i for i in scored.own(u) if not scored.quoted[i]]
-    quote = _quote([scored.texts[i] for i in own], [scored.pre[i] for i in own])
-    return KeyPoint(unit.id, unit.author, quote, unit.score)
+    own = scored.own(u)
+    fit = [i in shown or scored.quality[i] <= 0 for i in own]
+    quote = _quote([scored.texts[i] for i in own], [scored.pre[i] for i in own], [not f for f in fit])
+    return KeyPoint(unit.id, unit.author, quote, unit.score) if quote else None
 
 
-def _quote(texts: list[str], scores: list[float]) -> str:
-    """Whole sentences around the best one, at most `QUOTE_CHARS`; `…` marks what was left out."""
-    if not texts:
+_LONGEST_SENTENCE = QUOTE_CHARS * 3 // 2
+"""A key point is one whole sentence at least: one this long still is (a longer one is passed over)."""
+
+
+def _quote(texts: list[str], scores: list[float], usable: list[bool]) -> str:
+    """Whole usable sentences around the best one, at most `QUOTE_CHARS` (one sentence up to `_LONGEST_SENTENCE`);
+    `…` marks what was left out. Empty when no usable sentence fits."""
+    order = sorted((i for i in range(len(texts)) if usable[i]), key=lambda i: (-scores[i], i))
+    best = next((i for i in order if len(texts[i]) <= _LONGEST_SENTENCE), None)
+    if best is None:
         return ""
-    whole = " ".join(texts)
-    if len(whole) <= QUOTE_CHARS:
-        return whole
-    best = min(range(len(texts)), key=lambda i: (-scores[i], i))
     start = end = best
     length = len(texts[best])
-    while end + 1 < len(texts) and length + 1 + len(texts[end + 1]) <= QUOTE_CHARS:
+    while end + 1 < len(texts) and usable[end + 1] and length + 1 + len(texts[end + 1]) <= QUOTE_CHARS:
         end += 1
         length += 1 + len(texts[end])
-    while start > 0 and length + 1 + len(texts[start - 1]) <= QUOTE_CHARS:
+    while start > 0 and usable[start - 1] and length + 1 + len(texts[start - 1]) <= QUOTE_CHARS:
         start -= 1
         length += 1 + len(texts[start])
-    body = " ".join(texts[start : end + 1])
-    if len(body) > QUOTE_CHARS:
-        return ("… " if start > 0 else "") + trim_quote(body, QUOTE_CHARS)
+    body = " ".join(balanced(t) if start == end else t for t in texts[start : end + 1])
     return ("… " if start > 0 else "") + body + (" …" if end + 1 < len(texts) else "")
 
 

@@ -49,6 +49,8 @@ class Block:
     """Plain text, whitespace collapsed, Markdown syntax and URLs removed."""
     quoted: bool = False
     """A blockquote (`>`) or a paragraph wrapped in quotation marks: someone else's words."""
+    item: bool = False
+    """A list item: a sentence of its own only when it is written as one."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,10 +85,15 @@ _FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
 _HEADING = re.compile(r"^ {0,3}#{1,6}(?:\s+|$)")
 _SETEXT = re.compile(r"^ {0,3}(?:=+|-+)\s*$")
 _RULE = re.compile(r"^ {0,3}(?:(?:\*\s*){3,}|(?:-\s*){3,}|(?:_\s*){3,})$")
-_LIST_ITEM = re.compile(r"^\s{0,3}(?:[-*+]|\d{1,9}[.)])\s+")
+_LIST_ITEM = re.compile(r"^\s*(?:[-*+]|\d{1,9}[.)])\s+")
+"""A list item, nested ones too (a nested item read as a continuation ran items together into one "sentence")."""
 _QUOTE_PREFIX = re.compile(r"^ {0,3}>\s?")
 _TABLE_RULE = re.compile(r"^\s*\|?\s*:?-{2,}:?\s*(?:\|\s*:?-{2,}:?\s*)*\|?\s*$")
 _IMAGE = re.compile(r"!\[([^\]]*)\]\([^)\s]*(?:\s+\"[^\"]*\")?\)")
+_STRUCK = re.compile(r"~~(?=\S)(.+?)~~")
+"""Struck-out text: the writer took it back, so it goes with its marks (`~~Nobody likes~~ A lot of people...`)."""
+_SHORTCODE = re.compile(r"(?<![\w:]):[a-z][a-z0-9_+-]{1,30}:(?![\w:])")
+"""An emoji shortcode (`:smiley:`, `:+1:`), as Discourse and GitHub write them: not words."""
 _LINK = re.compile(r"\[([^\]]*)\]\(\s*(<[^>]*>|[^\s)]*)(?:\s+\"[^\"]*\")?\s*\)?")
 _REF_LINK = re.compile(r"\[([^\]]+)\]\[[^\]]*\]")
 _LINK_DEF = re.compile(r"^ {0,3}\[[^\]]+\]:\s*\S+.*$")
@@ -116,7 +123,7 @@ def _inline_plain(text: str) -> tuple[str, int]:
     if "`" in text:
         text = _CODE_SPAN.sub(_GROUP_2, text)
     if "![" in text:
-        text = _IMAGE.sub(_GROUP_1, text)
+        text = _IMAGE.sub(" ", text)  # alt text describes a picture (often "image" or a file name): not prose
     if "](" in text:
 
         def link(match: re.Match[str]) -> str:
@@ -135,6 +142,8 @@ def _inline_plain(text: str) -> tuple[str, int]:
         text = _URL.sub(drop_url, text)
     if "<" in text:
         text = _HTML_TAG.sub(" ", text)
+    if "~~" in text:
+        text = _STRUCK.sub(" ", text)
     if "\\" in text:
         text = _ESCAPE.sub("\x00\\1", text)  # an escaped character is kept from the emphasis pass, then unmarked
     if "*" in text or "_" in text or "~" in text:
@@ -171,11 +180,14 @@ def _join_lines(lines: list[str]) -> str:
     out = lines[0]
     for line in lines[1:]:
         prev = out.rstrip()
+        if prev.endswith("\\"):  # a backslash hard break: the writer broke the line (Discourse writes one per line)
+            out = prev[:-1].rstrip() + "\n" + line
+            continue
         words = line.split(None, 1)
         starts = bool(words) and words[0][:1].isupper() and words[0].lower() in _STARTERS
-        hard = out.endswith(("  ", "\\"))
+        hard = out.endswith("  ")
         ends_sentence = bool(prev) and prev[-1].isalnum() and (hard or starts)
-        out = prev.rstrip("\\") + "\n" + line if ends_sentence else out + " " + line
+        out = prev + "\n" + line if ends_sentence else out + " " + line
     return out
 
 
@@ -193,19 +205,23 @@ def _has_line_syntax(text: str) -> bool:
     return _FIRST_LINE_START.match(text) is not None or _NEXT_LINE_START.search(text) is not None
 
 
-def _raw_blocks(markdown: str) -> list[tuple[str, bool]]:
-    """Split Markdown source into (raw paragraph text, is blockquote) pairs, dropping fenced code."""
-    blocks: list[tuple[str, bool]] = []
+def _raw_blocks(markdown: str) -> list[tuple[str, bool, bool]]:
+    """Split Markdown source into (raw paragraph text, is blockquote, is list item), dropping fenced code."""
+    blocks: list[tuple[str, bool, bool]] = []
     current: list[str] = []
     current_quoted = False
+    current_item = False
     fence: str | None = None
 
     def flush() -> None:
+        nonlocal current_item
         if current:
-            blocks.append((_join_lines(current), current_quoted))
+            blocks.append((_join_lines(current), current_quoted, current_item))
             current.clear()
+        current_item = False
 
-    for line in markdown.replace("\r\n", "\n").replace("\r", "\n").split("\n"):
+    lines = markdown.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    for number, line in enumerate(lines):
         if fence is not None:
             if line.strip().startswith(fence):
                 fence = None
@@ -225,6 +241,8 @@ def _raw_blocks(markdown: str) -> list[tuple[str, bool]]:
             flush()
             fence = fence_match.group(1)[0] * 3
             continue
+        if line.rstrip() == "--" and len(lines) - number <= _SIGNATURE_LINES:
+            break  # a mail signature follows ("-- " on a line of its own): a name, a list footer, not prose
         quoted = False
         while (prefix := _QUOTE_PREFIX.match(line)) is not None:
             quoted = True
@@ -251,11 +269,16 @@ def _raw_blocks(markdown: str) -> list[tuple[str, bool]]:
             current.append(line[heading.end() :].rstrip("# "))
             flush()
         elif item:
+            current_item = True
             current.append(line[item.end() :])
         else:
             current.append(line.replace("|", " ") if line.lstrip().startswith("|") else line)
     flush()
     return blocks
+
+
+_SIGNATURE_LINES = 12
+"""A `--` line this close to the end of a text starts a signature (longer runs are prose with a dash line)."""
 
 
 def _looks_quoted(text: str, open_quote: bool) -> tuple[bool, bool]:
@@ -280,7 +303,7 @@ def _looks_quoted(text: str, open_quote: bool) -> tuple[bool, bool]:
 _OPENERS = frozenset('“"«„')
 
 
-def markdown_to_plain(markdown: str) -> PlainText:
+def markdown_to_plain(markdown: str, author: str | None = None) -> PlainText:
     """Reduce Markdown to plain blocks for analysis, marking quotations and counting URLs.
 
     Fenced code is dropped; links keep their text; bare URLs are removed; emphasis,
@@ -292,25 +315,38 @@ def markdown_to_plain(markdown: str) -> PlainText:
     takes a fast path (paragraphs split on blank lines) that gives the same result.
     """
     if _is_prose(markdown):
-        return _plain_prose(markdown)
+        return _plain_prose(markdown, author)
     text = markdown.replace("\r\n", "\n").replace("\r", "\n") if "\r" in markdown else markdown
     # without a line that starts like a block pattern, the blocks are the paragraphs (inline syntax only)
-    raw_blocks = _raw_blocks(text) if _has_line_syntax(text) else [(raw, False) for raw in _raw_paragraphs(text)]
+    raw_blocks = (
+        _raw_blocks(text) if _has_line_syntax(text) else [(raw, False, False) for raw in _raw_paragraphs(text)]
+    )
     blocks: list[Block] = []
     url_chars = 0
     open_quote = False
-    for raw, quoted in raw_blocks:
+    card = False
+    for raw, quoted, item in raw_blocks:
         plain, urls = _inline_plain(raw)
         url_chars += urls
         if not plain:
             continue
+        if urls and _LINK_ONLY.match(raw):
+            card = True  # a link on its own (a link card's title): the paragraph after it may be the page's excerpt
+            continue
         if not quoted:
             quoted, open_quote = _looks_quoted(plain, open_quote)
+            if card and plain.endswith(("...", "…")):
+                quoted = True  # a link card's excerpt, cut off: the linked page's words, not the writer's
         else:
             open_quote = False
-        blocks.append(Block(plain, quoted))
+        card = False
+        blocks.append(Block(plain, quoted, item))
     source_chars = len("".join(markdown.split()))
-    return PlainText(tuple(blocks), url_chars, source_chars)
+    return PlainText(_tidy(blocks, author), url_chars, source_chars)
+
+
+_LINK_ONLY = re.compile(r"^\s*(?:!\[[^\]]*\]\([^)]*\)\s*)?\[[^\]]*\]\([^)]*\)\s*$")
+"""A paragraph or heading that is one link (a Discourse onebox title, `### [owner/repo](url)`), maybe after an icon."""
 
 
 _MARKUP_CHARS = ("`", "*", "_", "~", "[", "<", ">", "#", "|", "\\", "&", "\r", "://", "www.", "mailto:")
@@ -333,7 +369,7 @@ def _is_prose(markdown: str) -> bool:
     return True
 
 
-def _plain_prose(markdown: str) -> PlainText:
+def _plain_prose(markdown: str, author: str | None = None) -> PlainText:
     """`markdown_to_plain` for text `_is_prose` passed: paragraphs are runs of non-blank lines."""
     paragraphs = [_collapse_spaces(raw) for raw in _raw_paragraphs(markdown)]
     blocks: list[Block] = []
@@ -345,7 +381,88 @@ def _plain_prose(markdown: str) -> PlainText:
         blocks.append(Block(text, quoted))
     # the paragraphs hold every non-blank character of the source, with single spaces and line breaks between words
     source_chars = sum(len(text) - text.count(" ") - text.count("\n") for text in paragraphs)
-    return PlainText(tuple(blocks), 0, source_chars)
+    return PlainText(_tidy(blocks, author), 0, source_chars)
+
+
+# --- what is not the writer's own prose ---------------------------------------------------------------------------
+
+_ATTRIBUTION = re.compile(
+    r"(?:\b(?:wrote|writes|a écrit|schrieb|escribió|escreveu|skrev|scrisse|napisał)\b[^.!?]{0,60}|"
+    r"\bdid gyre and gimble):?\s*$",
+    re.IGNORECASE,
+)
+"""The line that introduces a quoted reply: `On Fri, 25 Jun 2010, X <x@y> wrote:`, `Le 14/02/2011, X a écrit :`,
+`X wrote on 06/25/2010 04:05 PM:`, `Twas brillig at ... when x did gyre and gimble:` (a known mail client's)."""
+_TRAILER = re.compile(
+    r"^(?:Signed-off-by|Acked-by|Reviewed-by|Tested-by|Reported-by|Suggested-by|Co-developed-by|Cc|CC|Bcc|"
+    r"From|To|Subject|Date|Sent|Reply-To)\s*:\s"
+)
+"""A commit trailer (`Signed-off-by: ...`) or a mail header line, at the start of a block."""
+_CLOSING = re.compile(
+    r"^\W*(?:thanks|thank you|thx|cheers|regards|best regards|kind regards|warm regards|best wishes|best|"
+    r"sincerely|yours|happy hacking|hth|ciao|greetings|take care|all the best)\b[\s,.!]*(?:[-\w.']+[\s,.!]*){0,3}$",
+    re.IGNORECASE,
+)
+"""A sign-off: `Thanks,`, `Cheers, Lars`, `Happy hacking, -Carl` (at most three words after it)."""
+_GREETING = re.compile(r"^(?:hi|hello|hey|dear|greetings|hallo|bonjour)(?:\s+[\w.'-]+){0,3}\s*[,!.:]?$", re.IGNORECASE)
+_BOILERPLATE = frozenset(["[deleted]", "[removed]", "[deleted by user]", "[ Removed by Reddit ]"])
+_LEAD_IN_WORDS = 30
+"""A paragraph ending with `:` right before a quotation, this many words or fewer, introduces it."""
+
+
+def _tidy(blocks: list[Block], author: str | None) -> tuple[Block, ...]:
+    """Leave out what is not the writer's own prose: attribution lines and lead-ins of quotations, mail
+    headers and commit trailers, greetings, sign-offs and the writer's name under them, `[deleted]`;
+    emoji shortcodes and stray hard-break backslashes go from the text that stays.
+
+    Each test starts with a look at a character or a substring, so plain prose costs a few comparisons.
+    """
+    kept: list[Block] = []
+    for i, block in enumerate(blocks):
+        text = block.text
+        if ":" in text:
+            if _SHORTCODE.search(text):
+                text = _collapse_spaces(_SHORTCODE.sub(" ", text))
+                if not text:
+                    continue
+            if text[-1] == ":" and (
+                _ATTRIBUTION.search(text)
+                or (i + 1 < len(blocks) and blocks[i + 1].quoted and not block.quoted
+                    and text.count(" ") < _LEAD_IN_WORDS)
+            ):
+                continue  # introduces a quotation, or is the header of a quoted reply
+            if ":" in text[:20] and _TRAILER.match(text):
+                continue
+        elif ("wrote" in text or "écrit" in text or "schrieb" in text) and _ATTRIBUTION.search(text):
+            continue
+        if text[0] == "[" and text in _BOILERPLATE:
+            continue
+        if len(text) < 50 and (_GREETING.match(text) or _CLOSING.match(text)):
+            continue
+        if "\\" in text:
+            text = _collapse_spaces(_HARD_BREAK.sub("\n", text))
+            if not text:
+                continue
+        kept.append(block if text is block.text else Block(text, block.quoted, block.item))
+    while kept and _is_signature(kept[-1].text, author):
+        kept.pop()
+    return tuple(kept)
+
+
+_HARD_BREAK = re.compile(r"\\(?=\s|$)")
+"""A backslash left at a line end or before a space: a Markdown hard break, not text."""
+
+
+def _is_signature(text: str, author: str | None) -> bool:
+    """Whether a comment's last block is its writer's name or initials (`David`, `-keith`, `-- Lars`)."""
+    if len(text) > 40 or text.count(" ") > 2:
+        return False
+    if text[0] == "-":
+        return True
+    if author:
+        names = {w.strip(".,").casefold() for w in author.replace("\"", " ").split()}
+        return all(w.strip(".,-").casefold() in names for w in text.split())
+    return False
 
 
 def _raw_paragraphs(markdown: str) -> list[str]:
@@ -649,6 +766,10 @@ class PreparedUnit:
     """Its text as plain blocks."""
     terms: list[str] = field(default_factory=list)
     """Its content terms, in order (`content_terms` of each block)."""
+    answer: bool = False
+    """The thread's author answering someone else (an AMA's answers, a patch author answering review)."""
+    accepted: bool = False
+    """Marked as the accepted answer by the source (Stack Exchange, Discourse)."""
 
 
 @dataclass(slots=True)
@@ -682,8 +803,25 @@ def prepare(thread: Thread) -> PreparedThread:
     words = prepared.words
     tokens = _tokens
     if thread.body.strip():
-        units.append(PreparedUnit("post", thread.author, None, len(thread.comments), markdown_to_plain(thread.body)))
-    units += [PreparedUnit(c.id, c.author, c.score, len(c.replies), markdown_to_plain(c.body)) for c, _ in walked]
+        post = markdown_to_plain(thread.body, thread.author)
+        units.append(PreparedUnit("post", thread.author, None, len(thread.comments), post))
+    op = thread.author
+    parents: list[str | None] = [op]  # author of the last comment seen at each depth (depth 0: the post)
+    for c, depth in walked:
+        del parents[depth:]
+        parent = parents[-1] if parents else None
+        parents.append(c.author)
+        units.append(
+            PreparedUnit(
+                c.id,
+                c.author,
+                c.score,
+                len(c.replies),
+                markdown_to_plain(c.body, c.author),
+                answer=op is not None and c.author == op and depth > 1 and parent != op,
+                accepted=c.extra.get("accepted") is True,
+            )
+        )
     for unit in units:
         # the folded words of every block, each block closed by a None (`_BLOCK_END`)
         folded: list[str | None] = []

@@ -18,6 +18,7 @@ from site_src.enrich.text import (
     _IMAGE,
     _LINK,
     _REF_LINK,
+    _STRUCK,
     _URL,
     _inline_plain,
     content_terms,
@@ -147,11 +148,12 @@ def _every_rewrite(text: str) -> tuple[str, int]:
         return keep or match.group(1)
 
     text = _CODE_SPAN.sub(lambda m: m.group(2), text)
-    text = _IMAGE.sub(lambda m: m.group(1), text)
+    text = _IMAGE.sub(" ", text)
     text = _LINK.sub(lambda m: count(m, 2, ""), text)
     text = _REF_LINK.sub(lambda m: m.group(1), text)
     text = _URL.sub(lambda m: count(m, 0, " "), text)
     text = _HTML_TAG.sub(" ", text)
+    text = _STRUCK.sub(" ", text)
     text = _ESCAPE.sub(lambda m: "\x00" + m.group(1), text)
     text = html.unescape(_EMPHASIS.sub("", text).replace("\x00", ""))
     text = spaces.sub(lambda m: "\n" if "\n" in m.group(0) else " ", text)
