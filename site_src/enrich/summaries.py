@@ -181,9 +181,10 @@ def _quality(text: str, n_terms: int, quoted: bool, item: bool) -> float:
     if last == "?":
         quality *= 0.5
     if first in _LEANS_BACK:
-        second = text.split(None, 2)[1].strip(_EDGE_PUNCT).casefold() if words > 1 else ""
-        if first not in _DEMONSTRATIVES or second in _VERBISH:
-            quality *= 0.4  # "That is why...", "He said...", "But it...": needs the sentence before it
+        leaning = _leaning(text, first)
+        if leaning >= 1:
+            return 0.0  # "That is why...", "He said...": says nothing without the sentence before it
+        quality *= leaning
     elif last not in _ENDS:
         quality *= 0.7  # no closing punctuation: a title, a caption or a run-on line
     if "this question" in text or "that question" in text or "this comment" in text or "this post" in text:
@@ -191,6 +192,23 @@ def _quality(text: str, n_terms: int, quoted: bool, item: bool) -> float:
     return quality
 
 
+def _leaning(text: str, first: str) -> float:
+    """1 for a sentence that cannot stand alone (a demonstrative for its subject: `That is why`), else the factor
+    its opener costs: a personal pronoun (`He said`) much, `But`, `So`, `Yes` less; `first` is its first word,
+    one of `_LEANS_BACK`."""
+    if first in _DEMONSTRATIVES:
+        second = text.split(None, 2)[1].strip(_EDGE_PUNCT).casefold() if " " in text else ""
+        return 1.0 if second in _VERBISH else 0.9
+    return 0.4 if first in _PRONOUNS else 0.5
+
+
+def leans_back(text: str) -> bool:
+    """Whether a sentence cannot open a quote: it leans on the one before it (`That is why ...`)."""
+    first = text.split(None, 1)[0].strip(_EDGE_PUNCT).casefold() if text else ""
+    return first in _PRONOUNS or (first in _LEANS_BACK and _leaning(text, first) >= 1)
+
+
+_PRONOUNS = frozenset(["it", "it's", "he", "she", "they", "him", "her", "them", "his", "their", "its"])
 _ENDS = frozenset(".!?…")
 _CLOSERS = "\"\u201d\u2019')]\u00bb"
 """What may follow a sentence's closing punctuation (`... end.")`)."""
@@ -678,7 +696,7 @@ def _quote(texts: list[str], scores: list[float], usable: list[bool]) -> str:
     """Whole usable sentences around the best one, at most `QUOTE_CHARS` (one sentence up to `_LONGEST_SENTENCE`);
     `…` marks what was left out. Empty when no usable sentence fits."""
     order = sorted((i for i in range(len(texts)) if usable[i]), key=lambda i: (-scores[i], i))
-    best = next((i for i in order if len(texts[i]) <= _LONGEST_SENTENCE), None)
+    best = next((i for i in order if len(texts[i]) <= _LONGEST_SENTENCE and not leans_back(texts[i])), None)
     if best is None:
         return ""
     start = end = best
@@ -689,6 +707,8 @@ def _quote(texts: list[str], scores: list[float], usable: list[bool]) -> str:
     while start > 0 and usable[start - 1] and length + 1 + len(texts[start - 1]) <= QUOTE_CHARS:
         start -= 1
         length += 1 + len(texts[start])
+    while start < best and leans_back(texts[start]):
+        start += 1  # a quote never opens on a sentence that leans on one it leaves out
     body = " ".join(balanced(t) if start == end else t for t in texts[start : end + 1])
     return ("… " if start > 0 else "") + body + (" …" if end + 1 < len(texts) else "")
 

@@ -318,9 +318,7 @@ def markdown_to_plain(markdown: str, author: str | None = None) -> PlainText:
         return _plain_prose(markdown, author)
     text = markdown.replace("\r\n", "\n").replace("\r", "\n") if "\r" in markdown else markdown
     # without a line that starts like a block pattern, the blocks are the paragraphs (inline syntax only)
-    raw_blocks = (
-        _raw_blocks(text) if _has_line_syntax(text) else [(raw, False, False) for raw in _raw_paragraphs(text)]
-    )
+    raw_blocks = _raw_blocks(text) if _has_line_syntax(text) else [(raw, False, False) for raw in _raw_paragraphs(text)]
     blocks: list[Block] = []
     url_chars = 0
     open_quote = False
@@ -422,13 +420,17 @@ def _tidy(blocks: list[Block], author: str | None) -> tuple[Block, ...]:
         text = block.text
         if ":" in text:
             if _SHORTCODE.search(text):
-                text = _collapse_spaces(_SHORTCODE.sub(" ", text))
+                text = _tidy_spaces(_SHORTCODE.sub(" ", text))
                 if not text:
                     continue
             if text[-1] == ":" and (
                 _ATTRIBUTION.search(text)
-                or (i + 1 < len(blocks) and blocks[i + 1].quoted and not block.quoted
-                    and text.count(" ") < _LEAD_IN_WORDS)
+                or (
+                    i + 1 < len(blocks)
+                    and blocks[i + 1].quoted
+                    and not block.quoted
+                    and text.count(" ") < _LEAD_IN_WORDS
+                )
             ):
                 continue  # introduces a quotation, or is the header of a quoted reply
             if ":" in text[:20] and _TRAILER.match(text):
@@ -440,13 +442,18 @@ def _tidy(blocks: list[Block], author: str | None) -> tuple[Block, ...]:
         if len(text) < 50 and (_GREETING.match(text) or _CLOSING.match(text)):
             continue
         if "\\" in text:
-            text = _collapse_spaces(_HARD_BREAK.sub("\n", text))
+            text = _tidy_spaces(_HARD_BREAK.sub("\n", text))
             if not text:
                 continue
         kept.append(block if text is block.text else Block(text, block.quoted, block.item))
     while kept and _is_signature(kept[-1].text, author):
         kept.pop()
     return tuple(kept)
+
+
+def _tidy_spaces(text: str) -> str:
+    """Single spaces within lines, no blank or space-edged lines (after a rewrite left gaps)."""
+    return "\n".join(filter(None, (" ".join(line.split()) for line in text.split("\n"))))
 
 
 _HARD_BREAK = re.compile(r"\\(?=\s|$)")
@@ -460,7 +467,7 @@ def _is_signature(text: str, author: str | None) -> bool:
     if text[0] == "-":
         return True
     if author:
-        names = {w.strip(".,").casefold() for w in author.replace("\"", " ").split()}
+        names = {w.strip(".,").casefold() for w in author.replace('"', " ").split()}
         return all(w.strip(".,-").casefold() in names for w in text.split())
     return False
 
