@@ -485,9 +485,8 @@ def report(rows: Sequence[Row], verbose: bool, out: Callable[[str], None] = prin
     unclean_total = {name: sum(len(r.unclean[name]) for r in rows) for name in rows[0].unclean} if rows else {}
     out("unclean picked sentences: " + ", ".join(f"{k} {v}" for k, v in unclean_total.items()))
     out(f"both sides shown by summary + key points: {sides_ok}/{sides_needed} threads whose reference names two")
-    out(
-        f"summarize CPU time: total {sum(r.seconds for r in rows) * 1000:.0f} ms, max {max(r.seconds for r in rows) * 1000:.0f} ms"
-    )
+    total, most = sum(r.seconds for r in rows) * 1000, max(r.seconds for r in rows) * 1000
+    out(f"summarize CPU time: total {total:.0f} ms, max {most:.0f} ms")
     if verbose:
         for row in rows:
             out(f"\n## {row.name}")

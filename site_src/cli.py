@@ -25,7 +25,7 @@ from .config import ConfigError, SiteConfig, load_config
 from .diagnostics import Problem, Report, SourceError, shown_path
 from .importers import cli as import_cli
 from .importers import refresh as refresh_cli
-from .load import decode_source
+from .load import decode_source, display_path
 from .pipeline import build
 from .readers import parse_source
 from .thread_files import format_moment, thread_to_dict
@@ -324,8 +324,8 @@ def run_tags(options: argparse.Namespace) -> int:
 
 
 def run_show(options: argparse.Namespace) -> int:
-    from .enrich import KEYWORD_COUNT, enrich_thread
-    from .enrich.keywords import DocumentFrequencies, keywords, suggest_tags
+    from .enrich import enrich_thread
+    from .enrich.keywords import DocumentFrequencies, thread_terms
     from .guard import crash_problem
     from .pipeline import parse_and_enrich
 
@@ -349,10 +349,13 @@ def run_show(options: argparse.Namespace) -> int:
         print(problem.format(), file=sys.stderr)
     item = enrich_thread(thread, config)
     site_items = parse_and_enrich(config, Report()) if config.content_path().is_dir() else []
-    frequencies = DocumentFrequencies.from_counts(
-        [i.term_counts() for i in site_items if i.thread.path != item.thread.path]
-    )
-    frequencies = frequencies.merge([DocumentFrequencies.from_counts([item.term_counts()])])
+    # the site's threads without this one (by its path inside the site: the file may be named from elsewhere)
+    inside = display_path(path.resolve(), config.site_dir.resolve()) if config.content_path().is_dir() else ""
+    # (`merge` is a class method: `frequencies.merge([this])` counted this thread alone, and show disagreed with
+    # the page)
+    others = [i.term_counts() for i in site_items if i.thread.path not in (item.thread.path, inside)]
+    frequencies = DocumentFrequencies.from_counts([*others, item.term_counts()])
+    terms = thread_terms(item.term_counts(), frequencies, thread.tags, config.auto_tags or 3)  # as the page does
     stats = item.stats
     data = thread_to_dict(thread)
     data["enrichment"] = {
@@ -363,8 +366,8 @@ def run_show(options: argparse.Namespace) -> int:
         "key_points": [
             {"id": k.comment_id, "author": k.author, "quote": k.quote, "score": k.score} for k in item.key_points
         ],
-        "keywords": keywords(item.term_counts(), frequencies, KEYWORD_COUNT),
-        "suggested_tags": suggest_tags(item.term_counts(), frequencies, item.tag_names, 3),
+        "keywords": terms.keywords,
+        "suggested_tags": terms.suggested_tags,
         "stats": {
             "comments": stats.comments,
             "participants": stats.participants,

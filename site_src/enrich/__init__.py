@@ -17,14 +17,14 @@ from ..config import SiteConfig
 from ..model import Thread
 from ..pickling import dump
 from ..text import slugify
-from .keywords import DocumentFrequencies, analyse_terms
+from .keywords import KEYWORD_COUNT as KEYWORD_COUNT  # re-exported: the CLI and the warm enrichment use it
+from .keywords import DocumentFrequencies, thread_terms
 from .packed import INTS, Terms, pack, unpack
 from .related import RelatedItem, related_threads
 from .stats import ThreadStats
 from .summaries import KeyPoint, analyse
 
 RELATED_COUNT = 5
-KEYWORD_COUNT = 8
 
 
 @dataclass(slots=True)
@@ -168,13 +168,7 @@ def enrich_site(items: list[EnrichedThread], config: SiteConfig) -> None:
     frequencies = DocumentFrequencies.from_counts(counts)
     vectors: list[RelatedItem[str]] = []
     for item, item_counts in zip(items, counts, strict=True):
-        terms = analyse_terms(
-            item_counts,
-            frequencies,
-            keyword_count=KEYWORD_COUNT,
-            existing_tags=item.tag_names,
-            suggestions=config.auto_tags,
-        )
+        terms = thread_terms(item_counts, frequencies, item.tag_names, config.auto_tags)
         item.keywords = terms.keywords
         if config.auto_tags:
             fresh = [tag for tag in terms.suggested_tags if slugify(tag) not in item.tag_slugs]
@@ -192,8 +186,6 @@ def suggested_tags(items: list[EnrichedThread], count: int) -> dict[str, list[st
     counts = [item.term_counts() for item in items]
     frequencies = DocumentFrequencies.from_counts(counts)
     return {
-        item.thread.path: analyse_terms(
-            item_counts, frequencies, vector_size=0, existing_tags=item.tag_names, suggestions=count
-        ).suggested_tags
+        item.thread.path: thread_terms(item_counts, frequencies, item.thread.tags, count).suggested_tags
         for item, item_counts in zip(items, counts, strict=True)
     }

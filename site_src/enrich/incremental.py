@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from ..config import SiteConfig
 from ..text import slugify
 from . import KEYWORD_COUNT, RELATED_COUNT, EnrichedThread, enrich_site, terms_digest
-from .keywords import FrequencyTracker, analyse_terms
+from .keywords import FrequencyTracker, thread_terms
 from .packed import FLOATS, SEPARATOR, Packed, pack, split_names
 from .packed import names as term_names
 from .related import RelatedIndex, RelatedItem
@@ -155,13 +155,7 @@ class SiteEnrichment:
         for slug in stale:
             entry = threads[slug]
             own_names, slugs = entry.own
-            analysis = analyse_terms(
-                current[slug].term_counts(),
-                frequencies,
-                keyword_count=KEYWORD_COUNT,
-                existing_tags=own_names,
-                suggestions=suggestions,
-            )
+            analysis = thread_terms(current[slug].term_counts(), frequencies, own_names, suggestions)
             entry.keywords, entry.vector = analysis.keywords, pack(analysis.vector, FLOATS)
             if suggestions:
                 fresh = [tag for tag in analysis.suggested_tags if slugify(tag) not in slugs]

@@ -18,13 +18,15 @@ from collections import Counter
 from collections.abc import Collection, Iterable, Iterator, Mapping
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
+from functools import lru_cache
 from itertools import chain, islice
 from operator import itemgetter
 
 from ..model import Thread
-from .text import PreparedThread, prepare
+from .text import PreparedThread, content_terms, fold_term, is_cjk, prepare
 
 __all__ = [
+    "KEYWORD_COUNT",
     "TERM_LIMIT",
     "DocumentFrequencies",
     "FrequencyTracker",
@@ -33,6 +35,7 @@ __all__ = [
     "suggest_tags",
     "term_counts",
     "term_counts_prepared",
+    "thread_terms",
 ]
 
 TERM_LIMIT = 200
@@ -54,23 +57,78 @@ def term_counts(thread: Thread, *, limit: int = TERM_LIMIT) -> dict[str, int]:
 
 
 def term_counts_prepared(prepared: PreparedThread, *, limit: int = TERM_LIMIT) -> dict[str, int]:
-    """`term_counts` for a thread already prepared by `text.prepare` (as `summaries.analyse` does)."""
+    """`term_counts` for a thread already prepared by `text.prepare` (as `summaries.analyse` does).
+
+    Never a term: a word of a participant's name, Chinese or Japanese text (written without spaces, it has no
+    words to count here), or a stop word of the language the thread is written in when that is not English.
+    """
     counts = Counter(chain.from_iterable(unit.terms for unit in prepared.units))
     for term in prepared.title_terms:
         counts[term] += _TITLE_WEIGHT
+    dropped = _not_terms(counts, prepared)
+    for term in dropped:
+        del counts[term]
     words = prepared.words
     # adjacent content words, no stop word, number, sentence or paragraph end between (`words` has None there)
     # pairs where both are words (filtered in C: most `words` are None)
     both: Iterator[tuple[str, str]] = filter(all, zip(words, islice(words, 1, None), strict=False))  # type: ignore[arg-type]
     pairs = Counter(both)
     for (a, b), n in pairs.items():
-        if n >= _PHRASE_MIN and a != b and len(a) > 2 and len(b) > 2:
+        if n >= _PHRASE_MIN and a != b and len(a) > 2 and len(b) > 2 and a not in dropped and b not in dropped:
             counts[f"{a} {b}"] = n
     items = sorted(counts.items())
     if len(items) > limit:
         items.sort(key=itemgetter(1), reverse=True)  # stable: equal counts stay in term order
         items = sorted(items[:limit])
     return dict(items)
+
+
+def _not_terms(counts: Mapping[str, int], prepared: PreparedThread) -> set[str]:
+    """The terms of `counts` that may not be keywords: names of the thread's participants, CJK, foreign stop words."""
+    thread = prepared.thread
+    names = {thread.author} | {unit.author for unit in prepared.units}
+    dropped = {t for name in names if name for t in content_terms(_NAME_SPLIT.sub(" ", name)) + content_terms(name)}
+    dropped.intersection_update(counts)
+    foreign = _foreign_stop_words()
+    tally: Counter[str] = Counter()
+    total = 0
+    for term, n in counts.items():
+        total += n
+        if is_cjk(term):
+            dropped.add(term)
+        languages = foreign.get(term)
+        if languages:
+            for language in languages:
+                tally[language] += n
+    for language, n in tally.items():
+        if n >= _FOREIGN_MIN and n >= _FOREIGN_SHARE * total:
+            dropped.update(t for t, langs in foreign.items() if language in langs and t in counts)
+    return dropped
+
+
+_NAME_SPLIT = re.compile(r"[\W_]+|(?<=[a-z])(?=[A-Z])")
+"""Where a user name splits into words: `Natural_Karma_Police`, `GoldenThumbs`, `de Castro`."""
+_LANGUAGES = ("es", "fr", "de", "it", "pt", "nl", "sv", "da", "no", "fi", "pl", "ru", "uk", "tr", "id", "ca", "ro")
+"""Languages whose stop words a thread written in them loses from its keywords (English has its own list in
+`text.STOP_WORDS`: stopwords-iso's English list holds content words such as `computer` and `research`)."""
+_FOREIGN_SHARE = 0.12
+"""A thread is taken to be written in a language when that language's stop words are this share of its terms..."""
+_FOREIGN_MIN = 5
+"""...and at least this many occurrences."""
+
+
+@lru_cache(maxsize=1)
+def _foreign_stop_words() -> dict[str, frozenset[str]]:
+    """Folded term -> the languages of `_LANGUAGES` that list it as a stop word (stopwords-iso, MIT)."""
+    import stopwordsiso
+
+    found: dict[str, set[str]] = {}
+    for language in _LANGUAGES:
+        for word in sorted(stopwordsiso.stopwords(language)):
+            term = fold_term(word) if word.isalpha() else None  # a phrase or an elision (`l'`) is no term
+            if term:
+                found.setdefault(term, set()).add(language)
+    return {term: frozenset(languages) for term, languages in found.items()}
 
 
 @dataclass(frozen=True, slots=True)
@@ -322,6 +380,18 @@ def analyse_terms(
         if suggestions > 0
         else [],
     )
+
+
+KEYWORD_COUNT = 8
+"""Keywords shown per thread."""
+
+
+def thread_terms(
+    counts: Mapping[str, int], df: DocumentFrequencies, own_tags: Collection[str], suggestions: int
+) -> TermAnalysis:
+    """The one answer for a thread's keywords and suggested tags: the page, `digest show` and `digest tags
+    --suggest` all call this, with the tags the thread's file gives (`own_tags`, never the automatic ones)."""
+    return analyse_terms(counts, df, keyword_count=KEYWORD_COUNT, existing_tags=own_tags, suggestions=suggestions)
 
 
 def keywords(counts: Mapping[str, int], df: DocumentFrequencies, n: int = 8) -> list[str]:

@@ -625,12 +625,12 @@ def _key_points(scored: _Scored, wanted: int, shown: frozenset[int]) -> tuple[Ke
         unit = units[u]
         if unit.id == "post" or count == 0:
             continue
-        own = [i for i in scored.own(u) if quality[i] > 0 and i not in shown]
-        if sum(len(terms[i]) for i in own) < 4:
+        usable = [i for i in scored.own(u) if quality[i] > 0 and i not in shown]
+        if sum(len(terms[i]) for i in usable) < 4:
             continue  # not enough words of its own to quote
         if unit.plain.url_share() > 0.5:
             continue  # mostly a link
-        best = max(pre[i] for i in own)
+        best = max(pre[i] for i in usable)
         candidates.append((round(best * (1 + 0.1 * min(unit.replies, 10)), 9), u))
     if not candidates or wanted <= 0:
         return ()

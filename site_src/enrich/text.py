@@ -34,6 +34,7 @@ __all__ = [
     "content_terms",
     "fold_term",
     "folded_words",
+    "is_cjk",
     "markdown_to_plain",
     "prepare",
     "split_sentences",
@@ -51,6 +52,8 @@ class Block:
     """A blockquote (`>`) or a paragraph wrapped in quotation marks: someone else's words."""
     item: bool = False
     """A list item: a sentence of its own only when it is written as one."""
+    code: frozenset[str] = frozenset()
+    """The words of its inline code spans (`rm -rf`): shown in sentences, never made into terms."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -338,11 +341,13 @@ def markdown_to_plain(markdown: str, author: str | None = None) -> PlainText:
         else:
             open_quote = False
         card = False
-        blocks.append(Block(plain, quoted, item))
+        code = frozenset(w for m in _CODE_SPAN.finditer(raw) for w in m.group(2).split()) if "`" in raw else _NO_CODE
+        blocks.append(Block(plain, quoted, item, code))
     source_chars = len("".join(markdown.split()))
     return PlainText(_tidy(blocks, author), url_chars, source_chars)
 
 
+_NO_CODE: frozenset[str] = frozenset()
 _LINK_ONLY = re.compile(r"^\s*(?:!\[[^\]]*\]\([^)]*\)\s*)?\[[^\]]*\]\([^)]*\)\s*$")
 """A paragraph or heading that is one link (a Discourse onebox title, `### [owner/repo](url)`), maybe after an icon."""
 
@@ -445,7 +450,7 @@ def _tidy(blocks: list[Block], author: str | None) -> tuple[Block, ...]:
             text = _tidy_spaces(_HARD_BREAK.sub("\n", text))
             if not text:
                 continue
-        kept.append(block if text is block.text else Block(text, block.quoted, block.item))
+        kept.append(block if text is block.text else Block(text, block.quoted, block.item, block.code))
     while kept and _is_signature(kept[-1].text, author):
         kept.pop()
     return tuple(kept)
@@ -652,9 +657,26 @@ STOP_WORDS = _words(
 )
 """English function words and forum filler, lowercase, with straight apostrophes."""
 
-_TERM = re.compile(r"[^\W\d_]+(?:['\u2019][^\W\d_]+)*|\d+(?:[.,]\d+)*")
+_TERM = re.compile(r"[^\W_]+(?:['\u2019][^\W_]+)*|\d+(?:[.,]\d+)*")
+"""A word, letters and digits together (`4chan`, `x86`, `1vanK` stay whole: no term is a name with its digits cut
+off), or a number."""
+_ADDRESS = re.compile(r"@|\w\.(?:com|org|net|edu|gov|io|de|uk|fr|jp|ru|info|co|us|ch|nl|hu|it|es)\b", re.IGNORECASE)
+"""A token that is, or holds, an e-mail address or a host name (`x@y.org`, `igalia.com`): no term comes of it."""
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af]")
+
+
+def is_cjk(term: str) -> bool:
+    """Whether a term holds Chinese, Japanese or Korean script (a character pair `_fold_token` made, say)."""
+    return not term.isascii() and _CJK.search(term) is not None
+
+
 _US = re.compile(r"\bU\.S\.(?:A\.)?(?!\w)|\bUSA?\b")
+_IE_NOUNS = _words(
+    "calorie cookie movie zombie rookie hippie pie tie lie die genie prairie goalie selfie freebie newbie smoothie "
+    "brownie hoodie techie foodie sortie auntie birdie bookie collie lingerie menagerie eerie boogie veggie indie "
+    "aussie barbie budgie cabbie groupie junkie yuppie specie"
+)
+"""Nouns ending in -ie: their plural folds to -ie (`calories` -> `calorie`), not -y (`policies` -> `policy`)."""
 _PLURAL_KEEP = ("ss", "us", "is", "ous", "ics", "news", "series", "species", "always", "perhaps", "whereas")
 
 
@@ -671,11 +693,13 @@ def fold_term(word: str) -> str | None:
         return None
     if word.endswith("'s"):
         word = word[:-2]
-    if "'" in word or word in STOP_WORDS or word[0].isdigit() or len(word) < 2:
+    if "'" in word or word in STOP_WORDS or len(word) < 2 or (word[0].isdigit() and not word.isalnum()):
         return None
-    if len(word) > 4 and word.isascii() and not word.endswith(_PLURAL_KEEP):
+    if word.isdigit() or (word[0].isdigit() and word[-1].isdigit()):
+        return None  # a number, not a name
+    if len(word) > 4 and word.isascii() and not word.endswith(_PLURAL_KEEP) and not word[-2].isdigit():
         if word.endswith("ies") and len(word) > 5:
-            word = word[:-3] + "y"
+            word = word[:-1] if word[:-1] in _IE_NOUNS else word[:-3] + "y"
         elif word.endswith("sses"):
             word = word[:-2]
         elif word.endswith("s"):
@@ -689,6 +713,8 @@ def _fold_token(token: str) -> tuple[str | None, ...]:
     Runs of Chinese or Japanese characters (written without spaces) become overlapping
     character pairs, so other scripts give usable terms rather than one giant token.
     """
+    if ("@" in token or "." in token) and _ADDRESS.search(token):
+        return (None,)
     folded: list[str | None] = []
     for word in _TERM.findall(token):
         if len(word) > 1 and _CJK.search(word):
@@ -833,7 +859,11 @@ def prepare(thread: Thread) -> PreparedThread:
         # the folded words of every block, each block closed by a None (`_BLOCK_END`)
         folded: list[str | None] = []
         for block in unit.plain.blocks:
-            folded += chain.from_iterable(map(tokens, block.text.split()))
+            pieces = block.text.split()
+            if block.code:  # inline code is shown, but `rm -rf` is no keyword: its tokens break a phrase instead
+                folded += chain.from_iterable((None,) if w in block.code else tokens(w) for w in pieces)
+            else:
+                folded += chain.from_iterable(map(tokens, pieces))
             folded.append(None)
         unit.terms = list(filter(None, folded))
         words += folded
