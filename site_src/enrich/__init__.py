@@ -20,7 +20,7 @@ from ..text import slugify
 from .keywords import KEYWORD_COUNT as KEYWORD_COUNT  # re-exported: the CLI and the warm enrichment use it
 from .keywords import DocumentFrequencies, thread_terms
 from .packed import INTS, Terms, pack, unpack
-from .related import RelatedItem, related_threads
+from .related import RelatedItem, related_threads, series_tag
 from .stats import ThreadStats
 from .summaries import KeyPoint, analyse
 
@@ -175,10 +175,16 @@ def enrich_site(items: list[EnrichedThread], config: SiteConfig) -> None:
             item.auto_tags = fresh
             item.tag_names = item.tag_names + fresh
             item.tag_slugs = item.tag_slugs + [slugify(tag) for tag in fresh]
-        vectors.append(RelatedItem(item.slug, item.tag_slugs, terms.vector))
+        vectors.append(RelatedItem(item.slug, related_tags(item), terms.vector))
     related = related_threads(vectors, k=RELATED_COUNT)
     for item in items:
         item.related = related.get(item.slug, [])
+
+
+def related_tags(item: EnrichedThread) -> list[str]:
+    """The features related threads are found by besides text: the tag slugs, and the mail series if any."""
+    series = series_tag(item.thread.title, item.thread.author)
+    return [*item.tag_slugs, series] if series else item.tag_slugs
 
 
 def suggested_tags(items: list[EnrichedThread], count: int) -> dict[str, list[str]]:

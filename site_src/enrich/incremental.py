@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 from ..config import SiteConfig
 from ..text import slugify
-from . import KEYWORD_COUNT, RELATED_COUNT, EnrichedThread, enrich_site, terms_digest
+from . import KEYWORD_COUNT, RELATED_COUNT, EnrichedThread, enrich_site, related_tags, terms_digest
 from .keywords import FrequencyTracker, thread_terms
 from .packed import FLOATS, SEPARATOR, Packed, pack, split_names
 from .packed import names as term_names
@@ -173,7 +173,7 @@ class SiteEnrichment:
                 item.auto_tags = list(fresh)
                 item.tag_names = item.tag_names + fresh
                 item.tag_slugs = item.tag_slugs + fresh_slugs
-            vectors.append(RelatedItem(item.slug, item.tag_slugs, entry.vector))
+            vectors.append(RelatedItem(item.slug, related_tags(item), entry.vector))
         related = self._related.update(vectors)
         for item in items:
             item.related = related.get(item.slug, [])

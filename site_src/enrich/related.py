@@ -4,9 +4,11 @@ What goes in: one `RelatedItem` per published thread (a key, its tags, and its k
 vector from `keywords.keyword_vector`). What comes out: for each key, up to `k` other
 keys, most related first.
 
-Score: half the cosine of the tag vectors (each tag weighted by its rarity on the site),
+Score: half the cosine of the tag vectors (each tag weighted by its rarity on the site, and the
+whole tag half shrunk by the tags' mean rarity, so a tag most threads carry links next to nothing),
 half the cosine of the keyword vectors, over the features (tags, terms) shared by at most
-`POSTING_CAP` threads: one carried by more is too common to say much.
+`POSTING_CAP` threads: one carried by more is too common to say much. The parts of one mail
+series share a `series_tag`, which links them.
 
 Candidates come from a pruned inverted index, so the work per thread is bounded and the
 whole site takes time linear in its size: each feature lists only the `POSTING_KEEP`
@@ -23,6 +25,7 @@ the same lists on every machine and under every hash seed.
 from __future__ import annotations
 
 import math
+import re
 from collections import Counter
 from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -33,7 +36,15 @@ from typing import Generic, TypeVar
 from .keywords import grid
 from .packed import INTS, SEPARATOR, Packed, pack, unpack
 
-__all__ = ["POSTING_CAP", "POSTING_KEEP", "QUERY_FEATURES", "RelatedIndex", "RelatedItem", "related_threads"]
+__all__ = [
+    "POSTING_CAP",
+    "POSTING_KEEP",
+    "QUERY_FEATURES",
+    "RelatedIndex",
+    "RelatedItem",
+    "related_threads",
+    "series_tag",
+]
 
 K = TypeVar("K", bound=Hashable)
 
@@ -73,6 +84,33 @@ def _scaled(vec: list[tuple[str, float]]) -> list[tuple[str, int]]:
     return [(f, int(w * factor + 0.5)) for f, w in vec]
 
 
+def _tag_vector(weights: list[tuple[str, float]], threads: int) -> list[tuple[str, int]]:
+    """A thread's tags (tag, `tag_weight`) as a scaled vector whose length is sqrt(1/2) times their mean
+    specificity (weight over the weight of a tag only one thread carries): a tag most of the site carries says
+    little, so two threads sharing only it score far below two sharing their text."""
+    if not weights:
+        return []
+    specificity = sum(w for _, w in weights) / (len(weights) * tag_weight(threads, 1))
+    return [(f, int(w * specificity + 0.5)) for f, w in _scaled(weights)]
+
+
+_SERIES = re.compile(r"^\s*(?:(?:re|fwd?|aw)\s*:\s*)*((?:\[[^\]]*\]\s*)+)(.*)$", re.IGNORECASE)
+_PART = re.compile(r"\b\d+\s*/\s*(\d+)\b")
+
+
+def series_tag(title: str, author: str | None) -> str | None:
+    """A feature shared by the patches of one mail series, or None: `[RFC][PATCH 06/10] cifs: ...` by its author
+    gives `series:[rfc][patch /10] cifs|author`, as every other part of that series does (the part number, the
+    subject after the subsystem, and a `Re:` go)."""
+    match = _SERIES.match(title)
+    if match is None or not _PART.search(match.group(1)):
+        return None
+    prefix = _PART.sub(r"/\1", match.group(1).casefold())
+    prefix = "".join(prefix.split())
+    subsystem = match.group(2).split(":", 1)[0].strip().casefold() if ":" in match.group(2) else ""
+    return f"series:{prefix} {subsystem}|{(author or '').casefold()}"
+
+
 def tag_weight(threads: int, carriers: int) -> float:
     """IDF of a tag carried by `carriers` of `threads` threads, both counts on the keyword `grid`: one thread
     more or less then rarely changes any tag's weight, so a warm rebuild need not weigh every thread again."""
@@ -88,7 +126,7 @@ def related_threads(items: Iterable[RelatedItem[K]], k: int = 5) -> dict[K, list
     tag_idf = {tag: tag_weight(n, df) for tag, df in tag_df.items()}
 
     # features: tags as ("#", tag), terms as ("=", term) would cost a tuple each; two indexes instead
-    tag_vectors = [_scaled([(tag, tag_idf[tag]) for tag in tags]) for tags in tag_sets]
+    tag_vectors = [_tag_vector([(tag, tag_idf[tag]) for tag in tags], n) for tags in tag_sets]
     term_vectors = [_term_vector(item.terms) for item in items]
     tag_index = _index(tag_vectors, tag_df)
     term_df = Counter(term for vec in term_vectors for term, _ in vec)
@@ -375,7 +413,7 @@ class RelatedIndex(Generic[K]):
             reach.update(tags.carriers.get(tag, ()))
         for key in reach:
             tag_set = old[key][0]
-            vector = _scaled([(tag, tag_weight(n, len(tags.carriers[tag]))) for tag in tag_set])
+            vector = _tag_vector([(tag, tag_weight(n, len(tags.carriers[tag]))) for tag in tag_set], n)
             if tags.assign(key, vector, tags_touched):
                 dirty.add(key)
                 recorded.add(key)

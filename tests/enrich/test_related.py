@@ -50,6 +50,10 @@ def _brute_force(items: list[RelatedItem[str]], k: int = 5) -> dict[str, list[st
         for vec in ({t: related_module.tag_weight(n, tag_df[t]) for t in set(item.tags)}, dict(item.terms)):
             norm = math.sqrt(sum(w * w for w in vec.values() if w > 0))
             parts.append({f: w / norm * math.sqrt(0.5) for f, w in vec.items() if w > 0} if norm else {})
+        tag_weights = [related_module.tag_weight(n, tag_df[t]) for t in set(item.tags)]
+        if tag_weights:  # the tag half shrinks by the tags' mean specificity
+            specificity = sum(tag_weights) / (len(tag_weights) * related_module.tag_weight(n, 1))
+            parts[0] = {f: w * specificity for f, w in parts[0].items()}
         vectors[item.key] = {("#", f): w for f, w in parts[0].items()} | {("=", f): w for f, w in parts[1].items()}
     df = Counter(f for vec in vectors.values() for f in vec)
     result = {}
@@ -121,3 +125,36 @@ def test_one_more_thread_does_not_rank_every_thread_again(monkeypatch: pytest.Mo
     more[-1] = related_module.RelatedItem("t99999", more[-1].tags, more[-1].terms)
     assert index.update(more) == related_threads(more)
     assert queries < len(more) / 2, queries
+
+
+def test_issue_16_text_outweighs_a_tag_most_of_the_site_carries() -> None:
+    """A Stack Exchange site: nearly every question is tagged `brewing`; the one on cholesterol shares the text."""
+    items = [
+        RelatedItem("bulletproof", ("brewing",), {"butter": 0.7, "cholesterol": 0.5, "fat": 0.5}),
+        RelatedItem("cholesterol", ("health",), {"cholesterol": 0.8, "caffeine": 0.4, "fat": 0.4}),
+        *[
+            RelatedItem(f"brew{i:02d}", ("brewing",), {f"grind{i}": 0.9, f"kettle{i}": 0.4, "water": 0.1})
+            for i in range(30)
+        ],
+    ]
+    assert related_threads(items)["bulletproof"] == ["cholesterol"]
+
+
+def test_issue_16_the_parts_of_one_mail_series_are_related() -> None:
+    titles = [
+        "[RFC][PATCH 03/10] cifs: register cifs for caching",
+        "[RFC][PATCH 06/10] cifs: define inode-level cache object and register them",
+        "Re: [RFC][PATCH 09/10] cifs: read pages from FS-Cache",
+        "[PATCH 2/6] x86: ifdef enable_IR_x2apic() out",
+    ]
+    tags = [related_module.series_tag(title, "Suresh Jayaraman") for title in titles]
+    assert tags[0] == tags[1] == tags[2] is not None
+    assert tags[3] != tags[0]
+    assert related_module.series_tag("Speed is the killer feature", "bdickason") is None
+    assert related_module.series_tag("[RFC][PATCH 04/10] cifs: x", "Someone Else") != tags[0]
+    items = [RelatedItem(f"p{i}", (tag,) if tag else (), {f"only{i}": 1.0}) for i, tag in enumerate(tags[:3])] + [
+        RelatedItem(f"other{i}", (), {f"only{i}": 0.5, "noise": 0.5}) for i in range(3)
+    ]
+    related = related_threads(items)
+    assert {"p1", "p2"} <= set(related["p0"])
+    assert {"p0", "p2"} <= set(related["p1"])
