@@ -402,7 +402,11 @@ class _Scored:
             for block in units[u].plain.blocks:
                 sentences = split_sentences(block.text)
                 texts += sentences
-                terms += map(content_terms, sentences)
+                if block.code:  # as `prepare` does: inline code gives no terms
+                    code = block.code
+                    terms += [content_terms(" ".join(w for w in s.split() if w not in code)) for s in sentences]
+                else:
+                    terms += map(content_terms, sentences)
                 quoted += [block.quoted and not post] * len(sentences)
                 items += [block.item] * len(sentences)
             count[u] = len(texts) - start
@@ -620,6 +624,9 @@ def _key_points(scored: _Scored, wanted: int, shown: frozenset[int]) -> tuple[Ke
     units = scored.prepared.units
     terms = scored.terms
     pre, quality = scored.pre, scored.quality
+    if shown:  # a sentence with the same words elsewhere (a comment repeating the post) is shown too
+        texts = {scored.texts[i] for i in shown}
+        shown = frozenset(i for i, text in enumerate(scored.texts) if text in texts)
     candidates: list[tuple[float, int]] = []
     for u, count in scored.count.items():
         unit = units[u]

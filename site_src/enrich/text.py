@@ -421,6 +421,7 @@ def _tidy(blocks: list[Block], author: str | None) -> tuple[Block, ...]:
     Each test starts with a look at a character or a substring, so plain prose costs a few comparisons.
     """
     kept: list[Block] = []
+    polite: list[Block] = []  # greetings and sign-offs: kept after all when they are all the text has ("Thanks!")
     for i, block in enumerate(blocks):
         text = block.text
         if ":" in text:
@@ -445,15 +446,16 @@ def _tidy(blocks: list[Block], author: str | None) -> tuple[Block, ...]:
         if text[0] == "[" and text in _BOILERPLATE:
             continue
         if len(text) < 50 and (_GREETING.match(text) or _CLOSING.match(text)):
+            polite.append(block)
             continue
         if "\\" in text:
             text = _tidy_spaces(_HARD_BREAK.sub("\n", text))
             if not text:
                 continue
         kept.append(block if text is block.text else Block(text, block.quoted, block.item, block.code))
-    while kept and _is_signature(kept[-1].text, author):
+    while len(kept) > 1 and _is_signature(kept[-1].text, author):
         kept.pop()
-    return tuple(kept)
+    return tuple(kept) if kept or not polite else tuple(polite)
 
 
 def _tidy_spaces(text: str) -> str:

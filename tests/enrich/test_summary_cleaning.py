@@ -7,6 +7,9 @@ summary sentence and no key point carries the text it must leave out.
 
 from __future__ import annotations
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from site_src.enrich.summaries import Summary, summarize
 from site_src.enrich.text import markdown_to_plain
 from site_src.model import Comment, Thread
@@ -219,3 +222,19 @@ def test_issue_16_the_post_opens_the_summary_and_the_authors_answers_count() -> 
     summary = summarize(thread)
     assert summary.sentences[0].source == "post"
     assert "a1" in {ref.source for ref in summary.sentences} | {k.comment_id for k in summary.key_points}
+
+
+_PIECES = [
+    "word", "Code", " ", "\n", "\n\n", "`", "``", "rm -rf", "> ", "- ", "1. ", "~~", ":smile:", "\\", "wrote:", "Edit:",
+    "Thanks,", "--\n", "[deleted]", "That is", ".", "?", "!", ":", "digest", "@x.org", "木漏れ日", "4chan", "**",
+]  # fmt: skip
+
+
+@given(st.lists(st.lists(st.sampled_from(_PIECES), max_size=25).map("".join), min_size=1, max_size=6))
+@settings(max_examples=200)
+def test_issue_16_summaries_of_any_text_never_raise(bodies: list[str]) -> None:
+    summary = summarize(_thread(bodies[0], *bodies[1:]))
+    shown = {ref.text for ref in summary.sentences}
+    for point in summary.key_points:
+        assert point.quote
+        assert not any(sentence in point.quote for sentence in shown if len(sentence) > 30)
