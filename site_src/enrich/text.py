@@ -551,10 +551,14 @@ def _is_boundary(text: str, start: int, mark_start: int, mark: str, after: int) 
         return True
     first = text[after]
     if mark in "!?‽" or mark[0] in "!?":
-        return True
+        end = mark_start + len(mark)
+        # `"... we created!" your choice`, `(amazed!) that`: a quotation or aside closed, the sentence goes on
+        return not (first.islower() and end < after and text[end] in _CLOSING_MARKS)
     if mark != ".":  # an ellipsis: a sentence ends only if the next word starts like a sentence
         return first.isupper() or not first.isalpha()
     prev = _word_before(text, start, mark_start)
+    if prev.isdigit() and len(prev) < 4 and not text[start : mark_start - len(prev)].strip():
+        return False  # `1. Open Settings`: a list number written inline opens the sentence, it is not one
     if prev[:1] in _LEADING_QUOTES:
         prev = _LEADING_PUNCT.sub("", prev)
     key = prev.lower()
@@ -569,6 +573,7 @@ def _is_boundary(text: str, start: int, mark_start: int, mark: str, after: int) 
     return not (first.islower() and len(prev) <= 3 and prev.isalpha())
 
 
+_CLOSING_MARKS = frozenset("\"\u201d\u2019')]\u00bb")
 _LEADING_QUOTES = frozenset("\"“\u2018'([«„")
 
 
