@@ -247,7 +247,7 @@ def _unit_weight(unit: PreparedUnit, top: int) -> float:
     if unit.id == "post":
         weight = 1.2
     elif unit.score is not None and unit.score < 0:
-        weight = 0.5
+        weight = 1.0 if unit.replies >= _CONTESTED else 0.5  # voted down but answered by many: a side of the debate
     elif unit.score is not None and top > 0:
         weight = 1.0 + math.log1p(unit.score) / math.log1p(top)
     else:
@@ -261,6 +261,8 @@ def _unit_weight(unit: PreparedUnit, top: int) -> float:
     return weight
 
 
+_CONTESTED = 3
+"""A comment voted below zero that this many reply to is a side of a disagreement, not noise."""
 _ACCEPTED = 1.5
 """Weight of the accepted answer, against an ordinary comment of the same score."""
 _ANSWER = 1.4
@@ -642,7 +644,9 @@ def _key_points(scored: _Scored, wanted: int, shown: frozenset[int]) -> tuple[Ke
     if not candidates or wanted <= 0:
         return ()
     candidates.sort(key=itemgetter(0), reverse=True)  # stable: ties keep reading order
-    cand = sorted(u for _, u in candidates[:COMMENT_CAP])
+    # a comment voted down that many answer is a side of the debate: it competes whatever its score
+    contested = [u for _, u in candidates if _contested(units[u])]
+    cand = sorted({u for _, u in candidates[:COMMENT_CAP]} | set(contested[:2]))
     unit_terms = [[t for i in scored.own(u) if quality[i] > 0 for t in terms[i]] for u in cand]
     df = Counter(chain.from_iterable(map(set, unit_terms)))
     log_n = math.log(len(unit_terms) + 1)
@@ -683,8 +687,25 @@ def _key_points(scored: _Scored, wanted: int, shown: frozenset[int]) -> tuple[Ke
         points.append(point)
         if units[cand[best_k]].author is not None:
             voices.add(units[cand[best_k]].author)
+    if contested and not any(_contested(units[cand[k]]) for k in picked):
+        # the main opponent is not left out: the most answered contested comment takes the last place
+        for u in sorted(contested, key=lambda u: -units[u].replies):
+            k = cand.index(u) if u in cand else -1
+            point = _key_point(scored, u, shown) if k >= 0 and units[u].author not in voices else None
+            if point is not None:
+                if len(picked) >= wanted:
+                    picked.pop()
+                    points.pop()
+                picked.append(k)
+                points.append(point)
+                break
     order = sorted(range(len(picked)), key=lambda n: final[picked[n]], reverse=True)  # stable
     return tuple(points[n] for n in order)
+
+
+def _contested(unit: PreparedUnit) -> bool:
+    """Voted below zero, yet answered by `_CONTESTED` replies or more: one side of a disagreement."""
+    return unit.score is not None and unit.score < 0 and unit.replies >= _CONTESTED
 
 
 def _key_point(scored: _Scored, u: int, shown: frozenset[int]) -> KeyPoint | None:

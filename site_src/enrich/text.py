@@ -234,9 +234,9 @@ def _raw_blocks(markdown: str) -> list[tuple[str, bool, bool]]:
             flush()  # a blank line
             continue
         if first not in _LINE_SYNTAX and not first.isdigit():  # no line pattern can match: a line of a paragraph
-            if current_quoted:
-                flush()
-            current_quoted = False
+            if current_quoted and not current:
+                current_quoted = False
+            # else: a lazy continuation line goes on with the quoted paragraph, as the page shows it (CommonMark)
             current.append(line)
             continue
         fence_match = _FENCE.match(line)
@@ -445,6 +445,11 @@ def _tidy(blocks: list[Block], author: str | None) -> tuple[Block, ...]:
             continue
         if text[0] == "[" and text in _BOILERPLATE:
             continue
+        if text[0] == ">" and not block.quoted:  # `\> quoted words`: a quotation in the plain-text way (HN, mail)
+            text = text.lstrip("> ")
+            if not text:
+                continue
+            block = Block(text, True, block.item, block.code)
         if len(text) < 50 and (_GREETING.match(text) or _CLOSING.match(text)):
             polite.append(block)
             continue
