@@ -602,7 +602,8 @@ def _choose_sentences(scored: _Scored, wanted: int) -> list[int]:
             # nothing covered yet: the same sum over all of the vector's weights, in the same order
             uncovered = [w for t, w in vec.items() if t not in covered] if covered else vec.values()
             novelty = sum(uncovered) / masses[k]
-            same = 0.5 if unit_of[i] in used else 0.7 if units[unit_of[i]].author in voices else 1.0
+            speaker = units[unit_of[i]]
+            same = 0.5 if unit_of[i] in used else 0.7 if speaker.author in voices and not speaker.answer else 1.0
             gain = round(final[k] * novelty * same, 12)
             if gain > best_gain:
                 best_k, best_gain = k, gain
@@ -656,21 +657,26 @@ def _key_points(scored: _Scored, wanted: int, shown: frozenset[int]) -> tuple[Ke
     for u in cand:
         own = scored.own(u)
         mean_quality = round(sum(quality[own.start : own.stop]) / len(own), 9)
-        teleport.append(scored.weights[u] * (1 + 0.2 * math.log1p(units[u].replies)) * mean_quality)
+        role = _ROLE if u in scored.roles else 1.0
+        teleport.append(scored.weights[u] * (1 + 0.2 * math.log1p(units[u].replies)) * mean_quality * role)
     rank = _lexrank(sims, teleport)
     top = max(rank) or 1.0
-    final = [round(r / top * teleport[k], 9) for k, r in enumerate(rank)]
+    # structure first (the teleport: score, replies, role), centrality second
+    final = [round((0.5 + 0.5 * r / top) * teleport[k], 9) for k, r in enumerate(rank)]
     norm = max(final) or 1.0
     one_voice = len({units[u].author for u in cand}) <= 1
     picked: list[int] = []
     points: list[KeyPoint] = []
-    voices: set[str | None] = set()
+    voices: set[object] = set()
     remaining = sorted(range(len(cand)), key=lambda k: (-final[k], cand[k]))
     while remaining and len(picked) < wanted:
         best_k, best_value = -1, -math.inf
+        answers = sum(units[cand[q]].answer for q in picked)
         for k in remaining:
-            if not one_voice and units[cand[k]].author in voices:
+            if not one_voice and _voice(units[cand[k]]) in voices:
                 continue
+            if units[cand[k]].answer and answers * 2 >= wanted:
+                continue  # the author's answers take at most half the places: the others' reactions keep theirs
             overlap = max([sims[k].get(q, 0.0) for q in picked]) if picked else 0.0
             if overlap > _SAME_COMMENT:
                 continue
@@ -686,12 +692,12 @@ def _key_points(scored: _Scored, wanted: int, shown: frozenset[int]) -> tuple[Ke
         picked.append(best_k)
         points.append(point)
         if units[cand[best_k]].author is not None:
-            voices.add(units[cand[best_k]].author)
+            voices.add(_voice(units[cand[best_k]]))
     if contested and not any(_contested(units[cand[k]]) for k in picked):
         # the main opponent is not left out: the most answered contested comment takes the last place
         for u in sorted(contested, key=lambda u: -units[u].replies):
             k = cand.index(u) if u in cand else -1
-            point = _key_point(scored, u, shown) if k >= 0 and units[u].author not in voices else None
+            point = _key_point(scored, u, shown) if k >= 0 and _voice(units[u]) not in voices else None
             if point is not None:
                 if len(picked) >= wanted:
                     picked.pop()
@@ -701,6 +707,12 @@ def _key_points(scored: _Scored, wanted: int, shown: frozenset[int]) -> tuple[Ke
                 break
     order = sorted(range(len(picked)), key=lambda n: final[picked[n]], reverse=True)  # stable
     return tuple(points[n] for n in order)
+
+
+def _voice(unit: PreparedUnit) -> object:
+    """Who a key point speaks for: its author, but each of the thread author's answers on its own (an AMA's
+    answers are the thread's substance, one per question)."""
+    return (unit.author, unit.id) if unit.answer else unit.author
 
 
 def _contested(unit: PreparedUnit) -> bool:
