@@ -147,10 +147,16 @@ def _inline_plain(text: str) -> tuple[str, int]:
         text = _HTML_TAG.sub(" ", text)
     if "~~" in text:
         text = _STRUCK.sub(" ", text)
+    escaped = False
     if "\\" in text:
-        text = _ESCAPE.sub("\x00\\1", text)  # an escaped character is kept from the emphasis pass, then unmarked
+        # an escaped emphasis mark (`apic\_noop`, as mail importers write one) is kept from the emphasis pass
+        # under a stand-in, then put back; any other escaped character just loses its backslash
+        text = _ESCAPE.sub(_protect, text)
+        escaped = "\ue000" in text or "\ue001" in text or "\ue002" in text
     if "*" in text or "_" in text or "~" in text:
         text = _EMPHASIS.sub("", text)
+    if escaped:
+        text = text.translate(_UNESCAPE)
     if "\x00" in text:
         text = text.replace("\x00", "")
     if "&" in text:
@@ -158,6 +164,14 @@ def _inline_plain(text: str) -> tuple[str, int]:
     return _collapse_spaces(text), sum(removed)
 
 
+def _protect(match: re.Match[str]) -> str:
+    char = match.group(1)
+    return _STAND_IN.get(char, char)
+
+
+_STAND_IN = {"*": "\ue000", "_": "\ue001", "~": "\ue002"}
+_UNESCAPE = str.maketrans({"\ue000": "*", "\ue001": "_", "\ue002": "~"})
+"""The stand-ins of escaped emphasis marks, back to the marks."""
 _GROUP_1 = methodcaller("group", 1)
 """As the replacement `r"\\1"` (its groups always take part), without Python 3.11's template call per match."""
 _GROUP_2 = methodcaller("group", 2)
@@ -183,13 +197,16 @@ def _join_lines(lines: list[str]) -> str:
     out = lines[0]
     for line in lines[1:]:
         prev = out.rstrip()
-        if prev.endswith("\\"):  # a backslash hard break: the writer broke the line (Discourse writes one per line)
-            out = prev[:-1].rstrip() + "\n" + line
-            continue
         words = line.split(None, 1)
-        starts = bool(words) and words[0][:1].isupper() and words[0].lower() in _STARTERS
-        hard = out.endswith("  ")
-        ends_sentence = bool(prev) and prev[-1].isalnum() and (hard or starts)
+        first = words[0][:1] if words else ""
+        if prev.endswith("\\") or out.endswith("  "):
+            # a hard break (Discourse writes one per line, mail importers one per wrapped line): a new line where
+            # the next one starts like a sentence, or is no word at all; a lowercase start goes on with the sentence
+            prev = prev.rstrip("\\").rstrip()
+            out = prev + ("\n" if first.isupper() or not first.isalpha() else " ") + line
+            continue
+        starts = first.isupper() and words[0].lower() in _STARTERS
+        ends_sentence = bool(prev) and prev[-1].isalnum() and starts
         out = prev + "\n" + line if ends_sentence else out + " " + line
     return out
 
@@ -223,8 +240,7 @@ def _raw_blocks(markdown: str) -> list[tuple[str, bool, bool]]:
             current.clear()
         current_item = False
 
-    lines = markdown.replace("\r\n", "\n").replace("\r", "\n").split("\n")
-    for number, line in enumerate(lines):
+    for line in markdown.replace("\r\n", "\n").replace("\r", "\n").split("\n"):
         if fence is not None:
             if line.strip().startswith(fence):
                 fence = None
@@ -244,8 +260,6 @@ def _raw_blocks(markdown: str) -> list[tuple[str, bool, bool]]:
             flush()
             fence = fence_match.group(1)[0] * 3
             continue
-        if line.rstrip() == "--" and len(lines) - number <= _SIGNATURE_LINES:
-            break  # a mail signature follows ("-- " on a line of its own): a name, a list footer, not prose
         quoted = False
         while (prefix := _QUOTE_PREFIX.match(line)) is not None:
             quoted = True
@@ -280,6 +294,18 @@ def _raw_blocks(markdown: str) -> list[tuple[str, bool, bool]]:
     return blocks
 
 
+def _without_signature(text: str) -> str:
+    """The text above a mail signature: a `-- ` line (or `\\--`, as a Markdown writer escapes it) with at most
+    `_SIGNATURE_LINES` lines under it (a name, a list footer: not prose)."""
+    lines = text.split("\n")
+    for number in range(len(lines) - 1, max(len(lines) - 1 - _SIGNATURE_LINES, 0), -1):
+        if lines[number].strip() in _SIGNATURE_MARKS:
+            return "\n".join(lines[:number])
+    return text
+
+
+_SIGNATURE_MARKS = frozenset(["--", "\\--"])
+"""A signature delimiter line, as written or as a Markdown writer escaped it."""
 _SIGNATURE_LINES = 12
 """A `--` line this close to the end of a text starts a signature (longer runs are prose with a dash line)."""
 
@@ -320,6 +346,8 @@ def markdown_to_plain(markdown: str, author: str | None = None) -> PlainText:
     if _is_prose(markdown):
         return _plain_prose(markdown, author)
     text = markdown.replace("\r\n", "\n").replace("\r", "\n") if "\r" in markdown else markdown
+    if "\n--" in text or "\n\\--" in text:
+        text = _without_signature(text)
     # without a line that starts like a block pattern, the blocks are the paragraphs (inline syntax only)
     raw_blocks = _raw_blocks(text) if _has_line_syntax(text) else [(raw, False, False) for raw in _raw_paragraphs(text)]
     blocks: list[Block] = []

@@ -238,3 +238,18 @@ def test_issue_16_summaries_of_any_text_never_raise(bodies: list[str]) -> None:
     for point in summary.key_points:
         assert point.quote
         assert not any(sentence in point.quote for sentence in shown if len(sentence) > 30)
+
+
+def test_issue_16_mail_lines_wrapped_with_hard_breaks_stay_one_sentence() -> None:
+    body = (
+        "I'd've thought mtime changes more frequently since that's altered when data is  \nwritten.  ctime is changed."
+    )
+    assert _blocks(body) == [
+        "I'd've thought mtime changes more frequently since that's altered when data is written. ctime is changed."
+    ]
+
+
+def test_issue_16_escaped_underscores_and_stars_are_kept() -> None:
+    assert _blocks(
+        "This enum is used by non-ioapic code, e.g apic\\_noop, and \\*not\\* by enable\\_IR\\_x2apic()."
+    ) == ["This enum is used by non-ioapic code, e.g apic_noop, and *not* by enable_IR_x2apic()."]

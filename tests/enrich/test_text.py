@@ -154,8 +154,11 @@ def _every_rewrite(text: str) -> tuple[str, int]:
     text = _URL.sub(lambda m: count(m, 0, " "), text)
     text = _HTML_TAG.sub(" ", text)
     text = _STRUCK.sub(" ", text)
-    text = _ESCAPE.sub(lambda m: "\x00" + m.group(1), text)
-    text = html.unescape(_EMPHASIS.sub("", text).replace("\x00", ""))
+    marks = {"*": "\ue000", "_": "\ue001", "~": "\ue002"}
+    text = _ESCAPE.sub(lambda m: marks.get(m.group(1), m.group(1)), text)
+    back = {v: k for k, v in marks.items()}
+    text = "".join(back.get(c, c) for c in _EMPHASIS.sub("", text))
+    text = html.unescape(text.replace("\x00", ""))
     text = spaces.sub(lambda m: "\n" if "\n" in m.group(0) else " ", text)
     return text.strip(), url_chars
 
