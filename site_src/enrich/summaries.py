@@ -550,7 +550,9 @@ def _choose_sentences(scored: _Scored, wanted: int) -> list[int]:
     pool = sorted((i for i, v in enumerate(pre) if v > 0), key=pre.__getitem__, reverse=True)  # ties: first first
     units = scored.prepared.units
     # what the thread is about: the post's best sentence, if it can stand alone
-    post = [i for i in pool if units[unit_of[i]].id == "post" and quality[i] >= _POST_QUALITY][:1]
+    # (its opening states the topic: the earliest of those scored at least half the best)
+    post_pool = [i for i in pool if units[unit_of[i]].id == "post" and quality[i] >= _POST_QUALITY]
+    post = [min(i for i in post_pool if pre[i] >= 0.5 * pre[post_pool[0]])] if post_pool else []
     cand = sorted(set(pool[:SENTENCE_CAP]) | set(post))
     if not cand or wanted <= 0:
         return []
