@@ -6,12 +6,17 @@ What comes out: a `Summary`: two or three whole sentences drawn from the post an
 comments, plus three to five key-point comments quoted briefly. All text is plain
 text (the caller escapes it); nothing here makes HTML, so there is no markup to break.
 
-How: every sentence gets a cheap centroid score (the IDF mass of its terms that other
-comments share); at most `SENTENCE_CAP` of the best become a TF-IDF cosine graph
-ranked by LexRank (PageRank with a teleport that favours well-scored comments and the
-post). Picks skip sentences too similar to one already chosen. Key points do the same
-over comments (at most `COMMENT_CAP`), with a diversity penalty (MMR) so different
-viewpoints beat near-duplicates. Work per thread is linear in its text: one pass to
+How: structure first, centrality second. Only sentences fit to stand alone compete (`_quality`:
+never a quotation from a comment, a lead-in, a list fragment, code or an "Edit:" note; held back
+when they lean on the sentence before). Every sentence gets a cheap centroid score (the IDF mass
+of its terms that other comments share); at most `SENTENCE_CAP` of the best become a TF-IDF
+cosine graph ranked by LexRank (PageRank with a teleport that favours well-scored comments and
+the post), and sentences of comments that hold a role (`_roles`: the accepted answer, the thread
+author's answers, the top-scored and most-replied comments) rank higher. The summary opens with
+the post's opening sentence; picks skip sentences too similar to one already chosen. Key points
+do the same over comments (at most `COMMENT_CAP`), with a diversity penalty (MMR) so different
+viewpoints beat near-duplicates, one per author, the main opponent (a contested comment) kept,
+and never a sentence the summary shows. Work per thread is linear in its text: one pass to
 prepare and score, and graphs of capped size, so a 100,000-comment thread does not
 stall a build. `analyse` does summary, term counts and stats from one preparation.
 

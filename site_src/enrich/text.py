@@ -7,7 +7,10 @@ comes from the renderer, never from here.
 
 What goes in: untrusted Markdown as the thread file gave it.
 What comes out: `PlainText` (paragraph-sized blocks, each flagged when it is a
-quotation, plus how much of the source was URLs), sentences, and content terms;
+quotation or a list item, plus how much of the source was URLs), without what is not
+the writer's own prose (`_tidy`: attribution lines, mail headers, trailers, greetings,
+sign-offs, signatures, `[deleted]`, struck-out text, image alt text), sentences, and
+content terms;
 `prepare(thread)` does all of it once per thread, for summaries and keywords alike.
 What can go wrong: nothing raises; odd input (unclosed fences, broken links,
 other scripts) gives a sensible, possibly empty, result.
