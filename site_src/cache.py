@@ -58,7 +58,16 @@ FORMAT = 3
 SHARDS = 64
 """Shard files: each holds the thread files' entries whose path, and the enrichment records whose slug, hash to
 it."""
-LIBRARIES = ("jinja2", "markupsafe", "markdown-it-py", "markdown-it-pyrs", "mdit-py-plugins", "pagefind", "pyyaml")
+LIBRARIES = (
+    "jinja2",
+    "markupsafe",
+    "markdown-it-py",
+    "markdown-it-pyrs",
+    "mdit-py-plugins",
+    "pagefind",
+    "pyyaml",
+    "stopwordsiso",  # its lists decide which words are keywords
+)
 """Libraries whose version can change the output."""
 
 Stamp = tuple[int, int, int]
