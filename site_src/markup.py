@@ -1,34 +1,37 @@
 """Untrusted Markdown -> safe HTML, the one door through which content becomes markup.
 
-Two backends sit behind `render_markdown`, and both give the same bytes:
+The renderer of record is markdown-it-pyrs (Rust): its HTML is the output for every body.  It runs with
+the rules of markdown-it's `js-default` preset minus raw HTML (so every `<` in its output is a tag it
+made), and one pass over the tags it made enforces our rules:
 
-- the reference, markdown-it-py: raw HTML is shown as text (`js-default`),
-  links with schemes other than http(s), mailto and relative ones are dropped,
-  external links get `rel="nofollow ugc noopener"`, images become links (a
-  stranger's comment must not make the reader's browser fetch from other
-  hosts), headings are moved down two levels so a comment can never add an
-  `<h1>`, and bare URLs become links;
-- the native one, markdown-it-pyrs (Rust, ~15x faster), configured with the
-  same rules and no raw HTML.  It cannot run Python render rules, so our rules
-  are applied by a pass over the tags of its HTML (with raw HTML off, every
-  `<` in its output is a tag it made).  Inputs where it is known to differ
-  from the reference (fuzzy links, images, unsafe links, deep nesting, an
-  unclosed fence at the end, Unicode whitespace, ...) are detected before or
-  after rendering and rendered by the reference instead: correctness first.
+- only http(s), mailto and relative (scheme-less) links stay links; any other link keeps its text and
+  loses the tag;
+- external links get `rel="nofollow ugc noopener"`;
+- images become links (`[image: alt]`): a stranger's comment must not make the reader's browser fetch
+  from other hosts; an image with an unsafe source keeps only its text;
+- headings move down two levels, so a comment can never add an `<h1>`.
 
-`THREAD_DIGEST_MARKDOWN=py|native|auto` picks the backend (auto, the default:
-native when markdown-it-pyrs is importable).
+Bare URLs (`http://…`, `https://…`, `www.…`) become links in a second pass over the text between tags
+(never inside a link or code), run only on HTML that contains `://` or `www.` (`_linkify_html`).
+
+markdown-it-py is the fallback where the native wheel cannot be installed (`render_reference`, the same
+rules as render rules plus the same bare-URL pass), and the renderer of a body the native one cannot take:
+one that panics it, or one long and deep enough to exhaust its stack (`_could_overflow`).  Where the two
+differ (a few CommonMark corner cases; an unsafe link shows as text in the reference and as its label
+natively; an image inside a link) is listed in tests/unit/test_markup_backends.py.
+
+`THREAD_DIGEST_MARKDOWN=py|native|auto` picks the backend (auto, the default: native when
+markdown-it-pyrs is importable).
 """
 
 from __future__ import annotations
 
 import os
 import re
-import unicodedata
 from collections.abc import Callable, Sequence
 from functools import cache
-from typing import TYPE_CHECKING, Any
-from urllib.parse import urlsplit
+from typing import TYPE_CHECKING
+from urllib.parse import quote, urlsplit
 
 from markupsafe import Markup, escape
 
@@ -75,6 +78,55 @@ def is_external(url: str) -> bool:
     return bool(parts.scheme or parts.netloc)
 
 
+# --------------------------------------------------------------------------- bare URLs -> links (both backends)
+
+_URL = re.compile(
+    r"(?<![\w@/.:-])"  # a URL starts a word: not `xhttp://`, `a@www.`, `/www.`, `.www.`
+    r"(?:((?i:https?)://)[\w-]+(?:\.[\w-]+)*|(?:www|WWW)\.[\w-]+(?:\.[\w-]+)+)"  # scheme and host, or `www.` host
+    r"(?::[0-9]{1,5})?"  # port
+    r"(?:[/?#](?:[^\s<>&\"'`\[\]{}|\\^]|&amp;)*)?"  # path, query, fragment: escaped text, so `&` only as `&amp;`
+)
+"""A bare URL in escaped HTML text (what both renderers give: `&`, `<`, `>` and `"` are entities)."""
+_TRAILING_PUNCT = re.compile(r"(?:[.,;:!?]|&amp;)+\Z")
+_SKIP_OR_URL = re.compile(
+    r"(<a\b.*?</a>|<code\b.*?</code>|<[^>]*>)|" + _URL.pattern,
+    re.DOTALL,
+)
+"""One pass over the HTML: a link, a code span or block, or any other tag is kept as it is (group 1);
+anything else that matches is a bare URL in text."""
+_URL_SAFE_CHARS = "!#$%&'()*+,-./:;=?@[]~_"
+
+
+def _url_link(match: re.Match[str]) -> str:
+    kept = match.group(1)
+    if kept is not None:
+        return kept
+    url = match.group(0)
+    trailing = ""
+    punct = _TRAILING_PUNCT.search(url)
+    if punct is not None:
+        url, trailing = url[: punct.start()], punct.group()
+    # a `)` closing a parenthesis opened before the URL is not part of it: `(see http://x.org/a)`
+    while url.endswith(")") and url.count(")") > url.count("("):
+        url, trailing = url[:-1], ")" + trailing
+    if url.lower().startswith("www."):
+        href = "http://" + url
+    elif match.group(2) is not None and len(url) == len(match.group(2)):
+        return match.group(0)  # `http://` and nothing after it
+    else:
+        href = url
+    if not href.isascii():
+        href = quote(href.replace("&amp;", "&"), safe=_URL_SAFE_CHARS).replace("&", "&amp;")
+    return f'<a href="{href}" rel="{EXTERNAL_REL}">{url}</a>{trailing}'
+
+
+def _linkify_html(html: str) -> str:
+    """Bare URLs in the text of `html` (outside links and code) become external links; quick when there are none."""
+    if "://" not in html and "www." not in html and "WWW." not in html:
+        return html
+    return _SKIP_OR_URL.sub(_url_link, html)
+
+
 # --------------------------------------------------------------------------- reference backend (markdown-it-py)
 
 
@@ -83,6 +135,12 @@ def _link_open(self: RendererHTML, tokens: Sequence[Token], idx: int, options: O
     href = str(token.attrGet("href") or "")
     if is_external(href):
         token.attrSet("rel", EXTERNAL_REL)
+    env["in_link"] = True
+    return self.renderToken(tokens, idx, options, env)
+
+
+def _link_close(self: RendererHTML, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType) -> str:
+    env["in_link"] = False
     return self.renderToken(tokens, idx, options, env)
 
 
@@ -90,8 +148,15 @@ def _image(self: RendererHTML, tokens: Sequence[Token], idx: int, options: Optio
     token = tokens[idx]
     src = str(token.attrGet("src") or "")
     alt = self.renderInlineAsText(token.children or [], options, env) or "image"
+    if env.get("in_link"):  # links do not nest: the image's text only, inside the link
+        return f"[image: {_escape_attr(alt)}]"
     rel = f' rel="{EXTERNAL_REL}"' if is_external(src) else ""
-    return f'<a class="image-link" href="{escape(src)}"{rel}>[image: {escape(alt)}]</a>'
+    return f'<a class="image-link" href="{_escape_attr(src)}"{rel}>[image: {_escape_attr(alt)}]</a>'
+
+
+def _escape_attr(value: str) -> str:
+    """Escape as both renderers escape attributes: exactly & < > \"."""
+    return value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
 
 
 def _heading_open(self: RendererHTML, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType) -> str:
@@ -104,12 +169,13 @@ def _heading_open(self: RendererHTML, tokens: Sequence[Token], idx: int, options
 
 
 def make_markdown() -> MarkdownIt:
-    """The configured reference parser; `render_markdown` uses one shared instance (`_reference`)."""
+    """The configured reference parser (bare URLs are linked after it, by `_linkify_html`)."""
     from markdown_it import MarkdownIt
 
-    md = MarkdownIt("js-default", {"linkify": True})
+    md = MarkdownIt("js-default")
     md.validateLink = is_safe_url  # type: ignore[method-assign]
     md.add_render_rule("link_open", _link_open)
+    md.add_render_rule("link_close", _link_close)
     md.add_render_rule("image", _image)
     md.add_render_rule("heading_open", _heading_open)
     return md
@@ -117,14 +183,19 @@ def make_markdown() -> MarkdownIt:
 
 @cache
 def _reference() -> MarkdownIt:
-    """The shared reference parser, made on first use: most comments never need it, and a rebuild that renders
-    a few pages natively then does not import markdown-it-py at all."""
+    """The shared reference parser, made on first use (the native backend seldom needs it)."""
     return make_markdown()
 
 
 def render_reference(text: str) -> str:
-    """HTML from the reference backend (markdown-it-py with our render rules)."""
-    return _reference().render(text) if text else ""
+    """HTML from the reference backend (markdown-it-py with our render rules, then bare URLs linked)."""
+    if not text:
+        return ""
+    try:
+        html = _reference().render(text)
+    except Exception:  # a parser bug must not lose the body: show it as text
+        html = f"<p>{escape(text)}</p>\n"
+    return _linkify_html(html)
 
 
 # --------------------------------------------------------------------------- native backend (markdown-it-pyrs)
@@ -151,82 +222,25 @@ NATIVE_RULES: tuple[NativeRule, ...] = (
     "link",
     "newline",
     "strikethrough",
-    # core
-    "linkify",
 )
-"""markdown-it-pyrs rules giving what `MarkdownIt("js-default", {"linkify": True})` gives (typographer is off there)."""
+"""markdown-it-pyrs rules giving what `MarkdownIt("js-default")` gives (bare URLs: `_linkify_html`)."""
+
+_SHORT_ENOUGH = 20_000
+"""Characters: the Rust parser recurses once per nesting level, and nests at most one level per character;
+20,000 levels run in the 8 MB stack of a main thread (about 50,000 overflow it: the process dies)."""
+_NESTERS = str.maketrans("", "", ">-+*_~[.)")
+"""Deleted from a long text to count what can open a nesting level: quotes, list markers, delimiters, brackets."""
+
+_NATIVE_TAG = re.compile(r"<(a|img|/a|h[1-6]|/h[1-6])(?=[\s>])([^>]*)>")
+"""Tags our rules change or check: links, images, headings."""
+_ATTR = re.compile(r'\s([a-z]+)="([^"]*)"')
+_FIXED_HINTS = ("<a ", "<img ", "<h")
+"""HTML containing none of these goes out without the tag pass (most comments: paragraphs, emphasis, code)."""
 
 
-def _linkify() -> Any:
-    """The reference's `linkify_it.LinkifyIt` (linkify-it-py ships no types)."""
-    linkify = _reference().linkify
-    assert linkify is not None
-    return linkify
-
-
-# Bare URLs are linked by linkify-it-py in the reference and by the Rust linkifier natively; they agree on plain
-# `http(s)://host/path` runs between spaces or ordinary punctuation, and differ on the edges (odd characters after
-# the host, `(`, `[`, backquotes in the path, runs of trailing punctuation, percent escapes, non-ASCII): any URL not
-# of the plain kind sends the text to the reference.  Fuzzy links (`example.org`, `user@example.org`) and
-# protocol-relative ones (`//example.org`) are linked by the reference only: once the plain URLs are masked out,
-# what is left is checked cheaply, then exactly.
-_URL_START = re.compile(r"(?:https?|ftp|mailto):", re.IGNORECASE)
-_URL_START_LOWER = re.compile(r"(?:https?|ftp|mailto):")
-"""`_URL_START` for lower-cased ASCII text."""
-_URL_BEFORE_OK = frozenset(" \t\n(<[*_\"'>|~")
-"""Characters after which both linkifiers agree that a URL starts (the Rust one is odd after letters and digits)."""
-_PLAIN_URL = re.compile(
-    r"https?://(?:localhost|[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,})(?::[0-9]+)?"
-    r"(?:[/?][A-Za-z0-9/._~%?=&#+,;:!-]*)?(?:\)[.,;:!?]?)?",
-    re.IGNORECASE,
-)
-_URL_BAD_PUNCT = re.compile(r"[!',.:;?](?=[^A-Za-z0-9/=&#~+-])|:\Z|%[0-9A-Fa-f]{2}")
-_RUN = re.compile(r"\S*")
-_MARKUP_TO_SPACE = str.maketrans(dict.fromkeys("*_~`[]()<>\\!", " "))
-_FUZZY_HINT = re.compile(r"\.[^\W\d_]{2}|\.[0-9]|@|//|localhost|www\.", re.IGNORECASE)
-"""Matches wherever linkify-it's `host_fuzzy_test` does (and more): a cheap first look (`_fuzzy_hint` is quicker)."""
-_DOT_HINT = re.compile(r"\.[^\W\d_]{2}|\.[0-9]", re.IGNORECASE)
-_NAME_HINT = re.compile(r"localhost|www\.", re.IGNORECASE)
-
-
-def _fuzzy_hint(text: str) -> bool:
-    """`_FUZZY_HINT.search(text)`, one alternative at a time, the quick ones first (literals and a pattern
-    starting with one); for ASCII text, `lower()` finds exactly what case-insensitive matching finds."""
-    if "@" in text or "//" in text or _DOT_HINT.search(text):
-        return True
-    if text.isascii():
-        lowered = text.lower()
-        return "localhost" in lowered or "www." in lowered
-    return _NAME_HINT.search(text) is not None
-
-
-# Whitespace beyond space, tab and newline: Python's str.strip() removes it where the Rust core keeps it; and NUL.
-_UNICODE_SPACE = re.compile("[\x00\x0b\x0c\x1c-\x1f\x85\xa0\u1680\u180e\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]")
-# A list marker alone on a line (an empty item) after a lazy blockquote line: the two disagree on interruption.
-_BARE_LIST_MARKER = re.compile(r"^[ \t>]*(?:[*+-]|[0-9]{1,9}[.)])[ \t]*$", re.MULTILINE)
-# Emphasis delimiters next to non-ASCII punctuation or symbols (CommonMark 0.31 counts symbols as punctuation,
-# the Rust core does not) and runs of three or more tildes are parsed differently.
-_DELIMITER_NEAR_NON_ASCII = re.compile(r"(?<=[*_~])[^\x00-\x7f]|[^\x00-\x7f](?=[*_~])")
-_TILDE_RUN = "~~~"
-# A one-column table: the reference wants a pipe in the header line, the Rust core does not.
-_ONE_COLUMN_TABLE = re.compile(r"<thead>\n<tr>\n<th[^\n]*</th>\n</tr>")
-# A code span of spaces only: the two strip a line ending inside it differently.
-_BLANK_CODE = re.compile(r"<code> +</code>")
-# An unclosed code fence running to the last line (no final newline): the reference drops the last "\n".
-# When the last line is itself a fence line, the block is closed (or empty) and both agree.
-_ENDS_IN_CODE = re.compile(r"</code></pre>\n(?:</(?:li|ul|ol|blockquote)>\n)*\Z")
-_LAST_LINE_FENCE = re.compile(r"(?:\A|\n)[ >]*(?:`{3,}|~{3,})[ \t]*\Z")
-_TAG = re.compile(r"<(a|img|/?h[1-6])\b([^>]*)>")
-_HREF = re.compile(r' href="([^"]*)"')
-_TO_CHECK = re.compile(r"<(?:/code></pre>\n|thead>|code> |blockquote>\n</blockquote>|a\b|img\b|/?h[1-6]\b)")
-"""Where any check or fix of the native HTML below could apply (`_ENDS_IN_CODE`, `_ONE_COLUMN_TABLE`,
-`_BLANK_CODE`, the empty blockquote, `_TAG`): HTML without a match goes out as it is."""
-_NESTING_LIMIT = 90
-"""Below markdown-it-py's maxNesting (100), counted generously: more container or inline tags than this -> reference."""
-
-
-class _Fallback(Exception):
-    """The native output may differ from the reference for this text."""
+def _could_overflow(text: str) -> bool:
+    """True when `text` might nest deeper than the Rust parser's stack allows (long and full of openers)."""
+    return len(text) > _SHORT_ENOUGH and len(text) - len(text.translate(_NESTERS)) > _SHORT_ENOUGH
 
 
 def _unescape_attr(value: str) -> str:
@@ -236,98 +250,46 @@ def _unescape_attr(value: str) -> str:
     return value.replace("&quot;", '"').replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
 
 
-def _fix_tag(match: re.Match[str]) -> str:
-    name, attrs = match.group(1), match.group(2)
-    if name == "a":
-        found = _HREF.match(attrs)
-        if found is None:
-            raise _Fallback
-        href = _unescape_attr(found.group(1))
-        if href.startswith(("https://", "http://")) and "[" not in href and "]" not in href:
-            return f'<a{attrs} rel="{EXTERNAL_REL}">'  # what is_safe_url and is_external say, without urlsplit
-        if not is_safe_url(href):
-            raise _Fallback
-        if is_external(href):
-            return f'<a{attrs} rel="{EXTERNAL_REL}">'
-        return match.group(0)
-    if name == "img":
-        # alt text is built differently (code spans, entities, escapes, breaks): leave images to the reference
-        raise _Fallback
-    if attrs:
-        raise _Fallback
-    closing = name[0] == "/"
-    level = min(6, int(name[-1]) + HEADING_SHIFT)
-    return f"</h{level}>" if closing else f"<h{level}>"
+def _link_attrs(href: str) -> str | None:
+    """` rel=...` (or "") for a link to `href` (as escaped in the HTML), None when it must not be a link."""
+    url = _unescape_attr(href)
+    if url.startswith(("https://", "http://")):
+        return f' rel="{EXTERNAL_REL}"'  # what is_safe_url and is_external say, without urlsplit
+    if not is_safe_url(url):
+        return None
+    return f' rel="{EXTERNAL_REL}"' if is_external(url) else ""
 
 
-_GLUED_BRACKET = re.compile(r"\S\[")
+def _apply_rules(html: str) -> str:
+    """Our rules on the tags markdown-it-pyrs made: links checked and marked, images made links, headings moved."""
+    dropped = False  # the last <a> was unsafe: its </a> goes too
+    in_link = False
 
+    def fix(match: re.Match[str]) -> str:
+        nonlocal dropped, in_link
+        name, attrs = match.group(1), match.group(2)
+        if name == "a":
+            found = dict(_ATTR.findall(attrs))
+            rel = _link_attrs(found.get("href", ""))
+            in_link = True
+            dropped = rel is None
+            return "" if rel is None else f"<a{attrs}{rel}>"
+        if name == "/a":
+            in_link = False
+            return "" if dropped else "</a>"
+        if name == "img":
+            found = dict(_ATTR.findall(attrs))
+            label = f"[image: {found.get('alt') or 'image'}]"  # alt is escaped already, as text must be
+            src = found.get("src", "")
+            rel = _link_attrs(src)
+            if rel is None or in_link:  # an unsafe source, or inside a link (links do not nest): text only
+                return label
+            return f'<a class="image-link" href="{src}"{rel}>{label}</a>'
+        closing = name[0] == "/"
+        level = min(6, int(name[-1]) + HEADING_SHIFT)
+        return f"</h{level}>" if closing else f"<h{level}>"
 
-def _glued_bracket(text: str) -> bool:
-    """`_GLUED_BRACKET.search(text)`, looking only at each `[` (`\\S` is what `str.isspace` is not)."""
-    at = text.find("[", 1)
-    while at != -1:
-        if not text[at - 1].isspace():
-            return True
-        at = text.find("[", at + 1)
-    return False
-
-
-def _needs_reference(text: str) -> bool:
-    """Cheap checks on the source for input classes where the native backend is known to differ."""
-    if _UNICODE_SPACE.search(text) or _TILDE_RUN in text:
-        return True
-    ascii_only = text.isascii()
-    lowered = text.lower()
-    if ("://" in text or "www." in lowered) and _glued_bracket(text):
-        return True  # markdown-it-pyrs's linkify drops the text before a `[` glued to a word: `he x[ http://…`
-    if ">" in text and _BARE_LIST_MARKER.search(text):
-        return True
-    if not ascii_only:
-        for near in _DELIMITER_NEAR_NON_ASCII.finditer(text):
-            if unicodedata.category(near.group())[0] not in "LNM":
-                return True
-    rest = text
-    if ":" in text:
-        # ASCII text: the case-sensitive pattern on the lower-cased text finds the same (at the same offsets),
-        # and finds it quicker (the engine can skip to the possible first letters)
-        scanned, url_start = (lowered, _URL_START_LOWER) if ascii_only else (text, _URL_START)
-        pieces: list[str] = []
-        done = 0
-        for start in url_start.finditer(scanned):
-            at = start.start()
-            if at < done:
-                continue
-            if at and text[at - 1] not in _URL_BEFORE_OK:
-                return True
-            run = _RUN.match(text, at)
-            assert run is not None
-            url = _PLAIN_URL.match(run.group())
-            if url is None or url.end() != run.end() - at or _URL_BAD_PUNCT.search(url.group()):
-                return True
-            if url_start.search(scanned, at + 1, at + url.end()):
-                return True
-            pieces.append(text[done:at])
-            done = run.end()
-        if pieces:
-            pieces.append(text[done:])
-            rest = " ".join(pieces)
-    if _fuzzy_hint(rest):
-        # markup characters become spaces: the reference linkifies text between delimiters (`_www.example.com_`)
-        for link in _linkify().match(text.translate(_MARKUP_TO_SPACE)) or ():
-            if link.schema in ("", "//") or (link.schema == "mailto:" and not link.raw.lower().startswith("mailto:")):
-                return True
-    return False
-
-
-def _too_deep(html: str) -> bool:
-    if html.count("<") < _NESTING_LIMIT:  # every tag counted below starts with its own `<`
-        return False
-    blocks = html.count("<blockquote>") + html.count("<li>") + html.count("<ul>") + html.count("<ol")
-    if blocks >= _NESTING_LIMIT:
-        return True
-    inline = html.count("<em>") + html.count("<strong>") + html.count("<s>") + html.count("<a ")
-    return inline >= _NESTING_LIMIT
+    return _NATIVE_TAG.sub(fix, html)
 
 
 def _make_native() -> Callable[[str], str] | None:
@@ -341,33 +303,20 @@ def _make_native() -> Callable[[str], str] | None:
     rust_render = md.render
 
     def render_native(text: str) -> str:
-        """HTML from markdown-it-pyrs plus our rules; falls back to the reference where they would differ."""
+        """HTML from markdown-it-pyrs with our rules applied to it."""
         if not text:
             return ""
-        if _needs_reference(text):
-            return render_reference(text)
+        if _could_overflow(text):
+            return render_reference(text)  # markdown-it-py stops nesting at 100 levels
         try:
             html: str = rust_render(text, xhtml=False)
         except BaseException as error:  # a Rust panic arrives as pyo3's PanicException, a BaseException
             if isinstance(error, (KeyboardInterrupt, SystemExit, GeneratorExit)):
                 raise
             return render_reference(text)
-        if _too_deep(html):
-            return render_reference(text)
-        if _TO_CHECK.search(html) is None:  # most comments: plain paragraphs, nothing below would change
-            return html
-        if not text.endswith("\n") and _ENDS_IN_CODE.search(html) and not _LAST_LINE_FENCE.search(text):
-            return render_reference(text)
-        if "<thead>" in html and _ONE_COLUMN_TABLE.search(html):
-            return render_reference(text)
-        if "<code> " in html and _BLANK_CODE.search(html):
-            return render_reference(text)
-        if "<blockquote>\n</blockquote>" in html:
-            html = html.replace("<blockquote>\n</blockquote>", "<blockquote></blockquote>")
-        try:
-            return _TAG.sub(_fix_tag, html)
-        except _Fallback:
-            return render_reference(text)
+        if any(hint in html for hint in _FIXED_HINTS):
+            html = _apply_rules(html)
+        return _linkify_html(html)
 
     return render_native
 
@@ -377,7 +326,7 @@ NATIVE_AVAILABLE = _NATIVE is not None
 
 
 def render_native(text: str) -> str:
-    """HTML from the native backend (byte-identical to `render_reference`); raises when it is not installed."""
+    """HTML from the native backend; raises when it is not installed."""
     if _NATIVE is None:
         raise RuntimeError("markdown-it-pyrs is not installed")
     return _NATIVE(text)

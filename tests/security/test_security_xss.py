@@ -30,6 +30,7 @@ from security_support import (
 )
 from support import build_and_read
 
+from site_src import markup
 from site_src.config import load_config
 from site_src.pipeline import BuildResult
 from site_src.readers import parse_text
@@ -95,8 +96,13 @@ def test_hostile_markdown_files_keep_marker_lines_as_text() -> None:
     assert thread.body.startswith("--- comment id=x\n--- comment id=x")
 
 
-def test_small_hostile_site_is_inert(tmp_path: Path) -> None:
-    """Fast check on the first 30 payloads, ten to a thread: builds, nothing executable."""
+@pytest.mark.parametrize("backend", ["native", "py"])
+def test_small_hostile_site_is_inert(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, backend: str) -> None:
+    """Fast check on the first 30 payloads, ten to a thread: builds, nothing executable, with either Markdown
+    backend (markdown-it-pyrs, the renderer of record, or markdown-it-py where its wheel cannot be installed)."""
+    if backend == "native" and not markup.NATIVE_AVAILABLE:
+        pytest.skip("markdown-it-pyrs is not installed")
+    monkeypatch.setattr(markup, "_RENDER", markup.choose_backend(backend))
     run = _build(tmp_path, load_payloads()[:30], group=10)
     assert _unexpected_errors(run.result) == []
     assert run.result.threads == run.files
