@@ -44,6 +44,8 @@ class ImportOptions:
     """reddit-dump: write only threads with at least this many comments."""
     warn: Callable[[ImportWarning_], None] = lambda _w: None
     """Called for every skipped record."""
+    jobs: int | None = None
+    """Processes converting threads where an importer can spread them (discourse); None: its own choice."""
 
 
 def import_paths(source: str, paths: list[str], options: ImportOptions | None = None) -> Iterator[Thread]:
@@ -78,9 +80,10 @@ def _threads(source: str, paths: list[str], options: ImportOptions | None) -> It
 
         yield from parse_hn([(p, read_text(p)) for p in paths], opts.warn)
     elif source == "discourse":
-        from .discourse import parse_discourse
+        from .common import read_bytes
+        from .discourse import parse_discourse_paths
 
-        yield from parse_discourse([(p, read_text(p)) for p in paths], opts.base_url, opts.warn)
+        yield from parse_discourse_paths(paths, read_bytes, opts.base_url, opts.warn, opts.jobs)
     elif source == "mbox":
         from .mbox import parse_mbox
 

@@ -302,6 +302,11 @@ def zstd_claimed_size(path: str | Path) -> int | None:
     return size if 0 <= size < 2**63 - 1 else None
 
 
+def read_bytes(path: str | Path) -> bytes:
+    """`read_text` as UTF-8 bytes (for JSON parsers that take bytes): the same checks, caps and errors."""
+    return read_text(path).encode("utf-8")
+
+
 def read_text(path: str | Path) -> str:
     """The whole (decompressed) file as text: UTF-8, a BOM dropped; bad UTF-8 is an error naming the line; a
     file larger than `MAX_WHOLE` (or a .zst that says it is) is refused before it is read on."""
