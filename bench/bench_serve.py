@@ -58,10 +58,13 @@ def corpus(n: int, root: Path) -> Path:
     return site
 
 
-def measure(n: int, saves: int, root: Path, breakdown: bool = False) -> dict[str, float]:
+def measure(n: int, saves: int, root: Path, breakdown: bool = False, site: Path | None = None) -> dict[str, float]:
     from playwright.sync_api import sync_playwright
 
-    site = corpus(n, root)
+    if site is None:
+        site = corpus(n, root)
+    else:  # a site of one's own (the real archive: bench_archive.py imports it into WORK/site)
+        n = len(list((site / "content").glob("*.md")))
     target = sorted((site / "content").glob("*.md"))[n // 2]
     original = target.read_bytes()
     log = root / f"serve-{n}.log"
@@ -144,11 +147,14 @@ def main() -> int:
     parser.add_argument("--saves", type=int, default=7)
     parser.add_argument("--corpus-dir", type=Path, default=HERE / "out")
     parser.add_argument("--breakdown", action="store_true", help="print where the time of each save went")
+    parser.add_argument("--site", type=Path, help="measure this site (its content/*.md) instead of generated ones")
     args = parser.parse_args()
+    if args.site is not None:
+        args.sizes = [0]
     args.corpus_dir.mkdir(parents=True, exist_ok=True)
     print(f"{'threads':>8} {'median ms':>10} {'min':>7} {'max':>7} {'rebuild ms':>11} {'cold start s':>13}  load")
     for n in args.sizes:
-        r = measure(n, args.saves, args.corpus_dir, args.breakdown)
+        r = measure(n, args.saves, args.corpus_dir, args.breakdown, args.site)
         load = " ".join(f"{x:.2f}" for x in os.getloadavg())  # the machine may be shared: figures are noisy
         print(
             f"{r['threads']:>8.0f} {r['median_ms']:>10.0f} {r['min_ms']:>7.0f} {r['max_ms']:>7.0f} "

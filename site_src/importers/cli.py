@@ -34,6 +34,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--redact-authors", action="store_true", help="replace user names by stable pseudonyms (key in OUT/.redact-key)"
     )
+    parser.add_argument(
+        "-j", "--jobs", type=int, help="processes converting topics (discourse; default: one per core for 200+ topics)"
+    )
     parser.add_argument("--base-url", help="site root for relative links (discourse, stackexchange)")
     parser.add_argument(
         "--subreddit", action="append", default=[], help="reddit-dump: keep this subreddit (repeatable)"
@@ -90,6 +93,7 @@ def run(args: argparse.Namespace) -> int:
         since=since,
         min_comments=args.min_comments,
         warn=warn,
+        jobs=args.jobs,
     )
     started = time.perf_counter()
     threads, failures = import_each(args.source, list(args.files), options)

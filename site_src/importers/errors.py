@@ -38,6 +38,10 @@ class ImportFailure(Exception):
         self.message = message
         """What was found and what was expected."""
 
+    def __reduce__(self) -> tuple[type[ImportFailure], tuple[str, int, str]]:
+        """Pickled by its three fields: a failure in an import worker process reaches the command as it was."""
+        return (ImportFailure, (self.path, self.line, self.message))
+
 
 ImportError_ = ImportFailure
 """The name the issue uses; the same class."""
