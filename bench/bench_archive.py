@@ -171,7 +171,9 @@ def main() -> int:
     site, hugo = prepare(args.archive, work, python)
     env = digest_env()
     jobs = ["-j", args.jobs] if args.jobs else []
-    out, hugo_out = work / "out-digest", work / "out-hugo"
+    # cold builds get their own folder: a --no-cache build replacing the cached builds' output would make
+    # the next "no-op" redo every page it no longer finds as it left them
+    out, cold_out, hugo_out = work / "out-digest", work / "out-digest-cold", work / "out-hugo"
     runs: dict[str, list[Run]] = {}
 
     def timed(key: str, cmd: list[str], cwd: Path = REPO, tool_env: dict[str, str] | None = env) -> None:
@@ -198,8 +200,8 @@ def main() -> int:
                     shutil.rmtree(hugo / "resources", ignore_errors=True)
                     timed("Hugo cold", ["hugo", "--quiet", "-s", str(hugo), "-d", str(hugo_out)], hugo, None)
                 elif tool == "digest":
-                    shutil.rmtree(out, ignore_errors=True)
-                    timed("digest cold", _digest_build(python, site, out, "--no-cache", *jobs))
+                    shutil.rmtree(cold_out, ignore_errors=True)
+                    timed("digest cold", _digest_build(python, site, cold_out, "--no-cache", *jobs))
         if "noop" in scenarios or "edit" in scenarios:
             if not (site / ".digest-cache").is_dir() or not out.is_dir():
                 subprocess.run(_digest_build(python, site, out, *jobs), cwd=REPO, env=env, check=True)
