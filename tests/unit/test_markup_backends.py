@@ -301,7 +301,9 @@ DEEP = [
     "- " * 120 + "deep",
     "*a " * 120,
     ">" * 60_000 + " deeper than the Rust parser's stack",
+    ">" * 100_000 + " deep",  # rendered by the Rust core alone, this killed the process (stack overflow)
     "- " * 30_000 + "deep",
+    "- " * 60_000 + "deep",  # so did this
     "[" * 30_000 + "x" + "](y)" * 30_000,
 ]
 """Nested past what a page can show: both parsers stop nesting (markdown-it-py at 100 levels; the Rust one
