@@ -170,6 +170,12 @@ def _finish(topic_id: str, topic: _Topic, base_url: str | None) -> tuple[Thread,
     return _thread(topic_id, topic, root), warnings
 
 
+def _pass_on(warnings: list[ImportWarning_], warn: Callable[[ImportWarning_], None] | None) -> None:
+    if warn is not None:
+        for warning in warnings:
+            warn(warning)
+
+
 def parse_discourse(
     texts: list[tuple[str, str]],
     base_url: str | None = None,
@@ -182,8 +188,7 @@ def parse_discourse(
         _add_page(topics.setdefault(_topic_id(data), _Topic(path=path)), data, text, base_url)
     for topic_id, topic in topics.items():
         thread, warnings = _finish(topic_id, topic, base_url)
-        for warning in warnings if warn is not None else ():
-            warn(warning)
+        _pass_on(warnings, warn)
         yield thread
 
 
@@ -209,16 +214,14 @@ def parse_discourse_paths(
     if workers <= 1:
         done: Iterator[tuple[Thread, list[ImportWarning_]]] = map(work, pages.items())
         for thread, warnings in done:
-            for warning in warnings if warn is not None else ():
-                warn(warning)
+            _pass_on(warnings, warn)
             yield thread
         return
     from ..work import run_map
 
     with ProcessPoolExecutor(max_workers=workers) as pool:
         for thread, warnings in run_map(work, pages.items(), pool, len(pages)):
-            for warning in warnings if warn is not None else ():
-                warn(warning)
+            _pass_on(warnings, warn)
             yield thread
 
 

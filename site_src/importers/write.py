@@ -53,11 +53,32 @@ def _prefix(thread: Thread) -> str:
     return f"{parts[0]}-{parts[1]}-" if len(parts) >= 2 else stem
 
 
-def _existing(out_dir: Path, thread: Thread) -> Path | None:
+def _existing(out_dir: Path, thread: Thread, listed: _Listing | None = None) -> Path | None:
     prefix = _prefix(thread)
-    found = sorted(p for p in out_dir.glob(prefix + "*") if p.suffix in (".md", ".json") and p.is_file())
+    if listed is None:
+        candidates = list(out_dir.glob(prefix + "*"))
+    else:  # the folder listed once (an import of thousands of threads globbed it once per thread)
+        candidates = [out_dir / name for name in listed.get(prefix, ()) if name.startswith(prefix)]
+    found = sorted(p for p in candidates if p.suffix in (".md", ".json") and p.is_file())
     found = [p for p in found if not (p.is_symlink() and escapes(p, out_dir))]  # never read through such a link
     return found[0] if found else None
+
+
+_Listing = dict[str, set[str]]
+"""Names of the files in an output folder by their `_prefix`, kept up to date as threads are written."""
+
+
+def _list_folder(out_dir: Path) -> _Listing:
+    listed: _Listing = {}
+    with os.scandir(out_dir) as entries:
+        for entry in entries:
+            listed.setdefault(_prefix_of_name(entry.name), set()).add(entry.name)
+    return listed
+
+
+def _prefix_of_name(name: str) -> str:
+    parts = Path(name).stem.split("-", 2)
+    return f"{parts[0]}-{parts[1]}-" if len(parts) >= 2 else Path(name).stem
 
 
 def read_human_fields(path: Path) -> dict[str, Any]:
@@ -156,9 +177,10 @@ def write_threads(
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     results: list[Written] = []
+    listed = _list_folder(out)
     for thread, _pages in merge_all(join_stand_ins(threads)):
         target = out / (Path(thread.path).stem + "." + fmt)
-        old = _existing(out, thread)
+        old = _existing(out, thread, listed)
         report: MergeReport | None = None
         if old is not None:
             known = read_thread_file(old)
@@ -173,8 +195,10 @@ def write_threads(
             results.append(Written(target, "unchanged", thread, report))
             continue
         _atomic_write(target, text)
+        listed.setdefault(_prefix_of_name(target.name), set()).add(target.name)
         if old is not None and old != target:
             old.unlink()
+            listed.get(_prefix_of_name(old.name), set()).discard(old.name)
         results.append(Written(target, "updated" if old is not None else "created", thread, report))
     return results
 
