@@ -13,7 +13,7 @@ from support import SHARED, build_and_read, require_shared
 
 from site_src.config import load_config
 from site_src.importers import ImportOptions, import_paths
-from site_src.importers.write import write_thread_stream
+from site_src.importers.write import write_threads
 from site_src.pipeline import build
 
 ARCHIVE = SHARED / "corpus-large" / "urho3d-discourse" / "urho-json.tar.xz"
@@ -33,7 +33,7 @@ def _import_topics(root: Path) -> Path:
                     break
     files = sorted(str(p) for p in posts.rglob("*.json"))
     site = root / "site"
-    written = list(write_thread_stream(import_paths("discourse", files, ImportOptions(jobs=1)), site / "content"))
+    written = write_threads(list(import_paths("discourse", files, ImportOptions(jobs=2))), site / "content")
     assert len(written) == TOPICS
     return site
 
