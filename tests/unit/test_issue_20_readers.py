@@ -113,3 +113,14 @@ def test_issue_20_broken_utf16_names_its_line() -> None:
     with pytest.raises(SourceError) as info:
         decode_source("content/a.txt", data)
     assert info.value.problem.line == 4 and "not valid UTF-16" in info.value.problem.message
+
+
+def test_issue_20_a_yaml_library_bug_is_the_files_error() -> None:
+    """PyYAML raises AttributeError (not a YAMLError) on an explicit `!!timestamp` that is no date: found by
+    the front-matter fuzzer; it is the file's error at the value's line, like any bad value."""
+    from site_src.diagnostics import SourceError
+
+    text = "---\ntitle: t\ndate: !!timestamp 2025-13-45\n 0\n---\nbody\n"  # the value: "2025-13-45 0"
+    with pytest.raises(SourceError) as caught:
+        parse_file(decode_source("content/x.md", text.encode()), [])
+    assert caught.value.problem.path == "content/x.md" and caught.value.problem.line == 3
