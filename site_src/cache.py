@@ -63,7 +63,6 @@ LIBRARIES = (
     "markupsafe",
     "markdown-it-py",
     "markdown-it-pyrs",
-    "mdit-py-plugins",
     "pagefind",
     "pyyaml",
     "stopwordsiso",  # its lists decide which words are keywords
