@@ -282,6 +282,9 @@ class ThreadView:
     """Its host name."""
     author_is_deleted: bool = False
     """The poster's account was deleted (`extra.author_deleted`)."""
+    summary_on_page: str = ""
+    """The summary as the thread page shows it, under the post: an automatic one without the sentences the post
+    above it already shows (never the same sentence twice on a page). Cards, feeds and metadata keep `summary`."""
 
 
 def tag_links(item: EnrichedThread) -> list[TagLink]:
@@ -347,6 +350,7 @@ def thread_view(
     link = safe_link(thread.extra.get("link") if isinstance(thread.extra.get("link"), str) else None)
     if link and link == safe_link(thread.source):
         link = ""
+    body_html = render_markdown(thread.body)
 
     return ThreadView(
         title=thread.title,
@@ -360,7 +364,7 @@ def thread_view(
         tags=tag_links(item),
         summary=item.summary,
         summary_is_auto=item.summary_is_auto,
-        body_html=render_markdown(thread.body),
+        body_html=body_html,
         locked=thread.locked,
         comment_count=item.comment_count,
         declared_comments=thread.declared_comments,
@@ -376,7 +380,21 @@ def thread_view(
         link=link,
         link_host=host_of(link),
         author_is_deleted=bool(thread.extra.get("author_deleted")) and not thread.author,
+        summary_on_page=summary_beside_post(item.summary, body_html) if item.summary_is_auto else item.summary,
     )
+
+
+_SENTENCE_BREAK = re.compile(r"(?<=[.!?…])\s+")
+_HTML_TAG = re.compile(r"<[^>]*>")
+
+
+def summary_beside_post(summary: str, post_html: str) -> str:
+    """`summary` without the sentences that `post_html` (the post as shown) holds word for word."""
+    if not summary or not post_html:
+        return summary
+    post = " ".join(html_unescape(_HTML_TAG.sub("", post_html)).split())
+    kept = [s for s in _SENTENCE_BREAK.split(summary) if " ".join(s.split()) not in post]
+    return " ".join(kept)
 
 
 def _glance(item: EnrichedThread, point: Any, authors: Mapping[str, str | None]) -> GlanceView:

@@ -255,7 +255,8 @@ THREADS_WITH_SUMMARIES = sorted(p.stem for p in (REPO / "content").iterdir() if 
 
 @pytest.mark.parametrize("theme", ["default"])  # markup, the same in both themes
 def test_no_summary_sentence_repeated_in_the_key_points(sites: dict[str, Path], theme: str, tab: Any) -> None:
-    """Issue 15 item 5: never the same sentence twice on a page."""
+    """Issue 15 item 5: never the same sentence twice on a page (the summary repeats neither the key points
+    below it nor the post above it)."""
     repeated = []
     for slug in THREADS_WITH_SUMMARIES:
         page = sites[theme] / "t" / slug / "index.html"
@@ -265,7 +266,12 @@ def test_no_summary_sentence_repeated_in_the_key_points(sites: dict[str, Path], 
         if summary.count() == 0:
             continue
         quotes = " ".join(tab.locator(".key-points q").all_text_contents())
-        repeated += [f"{slug}: {s!r}" for s in _sentences(summary.inner_text()) if s in quotes]
+        post = " ".join(" ".join(tab.locator(".post-body").all_inner_texts()).split())
+        for sentence in _sentences(summary.inner_text()):
+            if sentence in quotes:
+                repeated.append(f"{slug}: in the key points: {sentence!r}")
+            if " ".join(sentence.split()) in post:
+                repeated.append(f"{slug}: in the post above: {sentence!r}")
     assert repeated == []
 
 
