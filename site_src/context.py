@@ -22,6 +22,7 @@ from markupsafe import Markup
 
 from .enrich import EnrichedThread
 from .enrich.charts import activity_svg
+from .enrich.text import split_sentences
 from .markup import is_safe_url, render_markdown
 from .model import Comment, Moment, MonthDate
 from .site import Month, Site, Tag
@@ -384,16 +385,12 @@ def thread_view(
     )
 
 
-_SENTENCE_BREAK = re.compile(r"(?<=[.!?…])\s+")
-_HTML_TAG = re.compile(r"<[^>]*>")
-
-
 def summary_beside_post(summary: str, post_html: str) -> str:
     """`summary` without the sentences that `post_html` (the post as shown) holds word for word."""
     if not summary or not post_html:
         return summary
-    post = " ".join(html_unescape(_HTML_TAG.sub("", post_html)).split())
-    kept = [s for s in _SENTENCE_BREAK.split(summary) if " ".join(s.split()) not in post]
+    post = " ".join(html_unescape(_TAG.sub("", post_html)).split())
+    kept = [s for s in split_sentences(summary) if " ".join(s.split()) not in post]
     return " ".join(kept)
 
 
