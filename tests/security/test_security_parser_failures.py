@@ -124,18 +124,23 @@ def test_issue_20_any_other_reader_exception_is_that_files_error(
     assert "t/good/index.html" in result.files and "t/bad/index.html" in result.files
 
 
-def test_issue_20_any_render_exception_is_that_threads_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """An exception while rendering that no body explains is the thread's error; the others are published."""
+def _break_rendering(monkeypatch: pytest.MonkeyPatch, title: str) -> None:
+    """Rendering the pages of the thread called `title` raises, as a renderer bug would."""
     from site_src import work
 
     real = work.thread_pages
 
     def broken(full: object, config: object, related: object) -> object:
-        if getattr(getattr(full, "thread", None), "title", "") == "Good":
+        if getattr(getattr(full, "thread", None), "title", "") == title:
             raise TypeError("renderer bug")
         return real(full, config, related)  # type: ignore[arg-type]
 
     monkeypatch.setattr(work, "thread_pages", broken)
+
+
+def test_issue_20_any_render_exception_is_that_threads_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An exception while rendering that no body explains is the thread's error; the others are published."""
+    _break_rendering(monkeypatch, "Good")
     site = _site(tmp_path / "site")
     result = build_site(site, keep_going=True)
     assert [p.format().splitlines()[0] for p in result.report.errors] == [
@@ -184,16 +189,7 @@ def test_issue_20_a_failed_rebuild_shows_in_the_overlay() -> None:
 def test_issue_20_serve_shows_a_threads_error_in_the_overlay(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A thread that cannot be rendered at all is an error in the browser's overlay; the other threads are
     served, and an edit of another file still appears."""
-    from site_src import work
-
-    real = work.thread_pages
-
-    def broken(full: object, config: object, related: object) -> object:
-        if getattr(getattr(full, "thread", None), "title", "") == "Bad":
-            raise TypeError("renderer bug")
-        return real(full, config, related)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(work, "thread_pages", broken)
+    _break_rendering(monkeypatch, "Bad")
     site = _site(tmp_path / "site")
     warm = WarmSite(lambda: load_config(site))
     live = LiveSite(base_path="/")
