@@ -4,6 +4,7 @@ folder's conftest.py is a module called `conftest`, so importing from one is amb
 from __future__ import annotations
 
 import os
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -67,3 +68,16 @@ def build_and_read(config: SiteConfig, **options: Any) -> BuildResult:
     if result.written is not None:
         result.files = read_output(config.output_path())
     return result
+
+
+def build_example_site(root: Path, site_toml: str, extra: dict[str, str] | None = None) -> Path:
+    """The bundled example site (`content/`, plus `extra` thread files by name) with `site_toml`, built into
+    ROOT/out with relative URLs (so pages open from file://); returns the output folder."""
+    shutil.copytree(REPO / "content", root / "content")
+    for name, text in (extra or {}).items():
+        (root / "content" / name).write_text(text, encoding="utf-8")
+    (root / "site.toml").write_text(site_toml, encoding="utf-8")
+    config = load_config(root, {"relative_urls": True, "output_dir": str(root / "out")})
+    result = build(config, write=True)
+    assert not result.report.errors, result.report
+    return root / "out"

@@ -17,9 +17,7 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 import pytest
-
-from site_src.config import load_config
-from site_src.pipeline import build
+from support import build_example_site
 
 pytestmark = pytest.mark.slow
 
@@ -64,17 +62,11 @@ def sites(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     """The example site built with each bundled theme (relative URLs, opened from file://)."""
     built: dict[str, Path] = {}
     for theme in THEMES:
-        root = tmp_path_factory.mktemp(f"valid-{theme}")
-        shutil.copytree(REPO / "content", root / "content")
-        (root / "site.toml").write_text(
+        built[theme] = build_example_site(
+            tmp_path_factory.mktemp(f"valid-{theme}"),
             f'title = "Example <digest> & co"\ndescription = "Threads, kept."\nbase_url = "https://example.org/"\n'
             f'theme = "{theme}"\nfold_depth = {FOLD_DEPTH}\nper_page = 5\nauthor = "Tester"\n',
-            encoding="utf-8",
         )
-        config = load_config(root, {"relative_urls": True, "output_dir": str(root / "out")})
-        result = build(config, write=True)
-        assert not result.report.errors, result.report
-        built[theme] = root / "out"
     return built
 
 

@@ -18,15 +18,12 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-
-from site_src.config import load_config
-from site_src.pipeline import build
+from support import build_example_site
 
 pytestmark = pytest.mark.browser
 
@@ -118,20 +115,12 @@ def sites(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     """The example site plus the threads above, built with each bundled theme; theme -> output folder."""
     built: dict[str, Path] = {}
     for theme in THEMES:
-        root = tmp_path_factory.mktemp(f"reader-{theme}")
-        shutil.copytree(REPO / "content", root / "content")
-        (root / "content" / "pasted.txt").write_text(PASTED, encoding="utf-8")
-        (root / "content" / "reddit.json").write_text(json.dumps(REDDIT), encoding="utf-8")
-        (root / "content" / "ama.md").write_text(AMA, encoding="utf-8")
-        (root / "site.toml").write_text(
+        built[theme] = build_example_site(
+            tmp_path_factory.mktemp(f"reader-{theme}"),
             f'title = "Example digest"\ndescription = "Threads, kept."\nbase_url = "https://example.org/"\n'
             f'theme = "{theme}"\nfold_depth = {FOLD_DEPTH}\nper_page = 5\nsearch = false\n',
-            encoding="utf-8",
+            {"pasted.txt": PASTED, "reddit.json": json.dumps(REDDIT), "ama.md": AMA},
         )
-        config = load_config(root, {"relative_urls": True, "output_dir": str(root / "out")})
-        result = build(config, write=True)
-        assert not result.report.errors, result.report
-        built[theme] = root / "out"
     return built
 
 
