@@ -1,8 +1,8 @@
 """A third-party parser that fails on one thread's text fails that thread, never the build.
 
-The libraries the build calls (markdown-it-py and linkify-it-py, markdown-it-pyrs, PyYAML, the JSON and
-TOML parsers, the archive readers) can raise on input that breaks no rule of ours: with markdown-it-py
-4.x and linkify, a 22-byte comment `ample.co[http://p://` raised `RuntimeError: inline rule didn't
+The libraries the build calls (markdown-it-pyrs, markdown-it-py, PyYAML, the JSON and TOML parsers, the
+archive readers) can raise on input that breaks no rule of ours: with markdown-it-py 4.x and linkify-it-py
+(no longer used), a 22-byte comment `ample.co[http://p://` raised `RuntimeError: inline rule didn't
 increment state.pos`. The guard is per thread file, in `work.py`:
 
 - reading (`process_source`): any exception becomes that file's `path: error:` (`crash_problem`);
