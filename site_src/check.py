@@ -29,7 +29,7 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 from xml.etree import ElementTree
 
-from .diagnostics import Problem
+from .diagnostics import Problem, counted
 
 log = logging.getLogger(__name__)
 
@@ -92,8 +92,8 @@ class CheckResult:
     def summary(self) -> str:
         count = len(self.problems)
         return (
-            f"checked {self.pages} pages, {self.links} internal links and assets in {self.files} files "
-            f"({self.external} external skipped): {count} problem{'s' * (count != 1)}"
+            f"checked {counted(self.pages, 'page')}, {self.links} internal links and assets in "
+            f"{counted(self.files, 'file')} ({self.external} external skipped): {counted(count, 'problem')}"
         )
 
 

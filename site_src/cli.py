@@ -22,7 +22,7 @@ from typing import Any, NoReturn
 
 from . import version
 from .config import ConfigError, SiteConfig, load_config
-from .diagnostics import Problem, Report, SourceError, shown_path
+from .diagnostics import Problem, Report, SourceError, counted, shown_path
 from .importers import cli as import_cli
 from .importers import refresh as refresh_cli
 from .load import decode_source, display_path
@@ -226,11 +226,13 @@ def _run_build(options: argparse.Namespace) -> int:
     if result.written is not None and not options.quiet:
         w = result.written
         if result.cached == "unchanged":
-            what = f"nothing changed since the last build ({result.threads} threads, {result.pages} files)"
+            counts = f"{counted(result.threads, 'thread')}, {counted(result.pages, 'file')}"
+            what = f"nothing changed since the last build ({counts})"
         else:
             what = (
-                f"built {result.threads} threads, {result.pages} files ({w.written} written, {w.unchanged} unchanged, "
-                f"{w.removed} removed; {result.parsed} threads read, {result.rendered} pages rendered)"
+                f"built {counted(result.threads, 'thread')}, {counted(result.pages, 'file')} ({w.written} written, "
+                f"{w.unchanged} unchanged, {w.removed} removed; {counted(result.parsed, 'thread')} read, "
+                f"{counted(result.rendered, 'page')} rendered)"
             )
         print(f"{what} in {elapsed:.2f} s -> {out}", file=sys.stderr)
     code = EXIT_OK
@@ -299,7 +301,7 @@ def print_problems(report: Report, site_dir: Path) -> None:
 
 def _count(report: Report) -> str:
     errors, warnings = len(report.errors), len(report.warnings)
-    return f"{errors} error{'s' * (errors != 1)}, {warnings} warning{'s' * (warnings != 1)}"
+    return f"{counted(errors, 'error')}, {counted(warnings, 'warning')}"
 
 
 def run_tags(options: argparse.Namespace) -> int:

@@ -93,6 +93,11 @@ class Report:
         return sorted(self.problems, key=lambda p: (p.path, p.line, p.level, p.message))
 
 
+def counted(count: int, noun: str) -> str:
+    """`1 thread`, `2 threads`, `0 threads`: a count with its noun in the right number (regular plurals only)."""
+    return f"{count} {noun}{'s' * (count != 1)}"
+
+
 def shown_path(path: str | Path, base: Path) -> str:
     """`path` (relative to `base`, or absolute) as a person at the terminal names it: relative to the current
     folder when inside it, absolute otherwise. `digest build sites/a` shows `sites/a/site.toml`."""

@@ -13,6 +13,7 @@ import sys
 import time
 from datetime import UTC, date, datetime
 
+from ..diagnostics import counted
 from . import SOURCES, ImportOptions, ImportWarning_, import_each
 from .common import utc_from_iso
 from .url_args import add_fetch_arguments, looks_like_url
@@ -114,7 +115,8 @@ def run(args: argparse.Namespace) -> int:
     comments = sum(w.thread.comment_count() for w in written)
     elapsed = time.perf_counter() - started
     print(
-        f"{args.source}: {len(written)} threads, {comments} comments from {len(args.files)} file(s) in {elapsed:.2f}s"
+        f"{args.source}: {counted(len(written), 'thread')}, {counted(comments, 'comment')} from "
+        f"{counted(len(args.files), 'file')} in {elapsed:.2f}s"
         f" -> {args.out} ({counts['created']} created, {counts['updated']} updated, {counts['unchanged']} unchanged)"
         + (f"; {len(warnings)} warning(s)" if warnings else "")
         + (f"; {failed} input(s) failed" if failed else ""),

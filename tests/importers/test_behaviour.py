@@ -171,7 +171,7 @@ def test_cli_reports_failures_and_goes_on(tmp_path: Path, capsys: pytest.Capture
     bad.write_text("[")
     code = run(parser.parse_args(["reddit", good, str(bad), "--out", str(tmp_path / "out"), "--redact-authors"]))
     err = capsys.readouterr().err
-    assert code == 1 and f"{bad}:1: error:" in err and "1 threads" in err
+    assert code == 1 and f"{bad}:1: error:" in err and "1 thread, " in err
     assert (tmp_path / "out" / ".redact-key").exists() and len(list((tmp_path / "out").glob("*.md"))) == 1
 
 
