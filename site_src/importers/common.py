@@ -13,7 +13,7 @@ import lzma
 import os
 import re
 import unicodedata
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any
@@ -86,8 +86,10 @@ def title_from_text(text: str, limit: int = 80) -> str:
 def build_tree(items: Iterable[tuple[Comment, str | None]]) -> list[Comment]:
     """Flat (comment, parent id) pairs -> top-level comments, each reply under its parent, source order kept.
 
-    A parent id of None means "answers the opening message". A parent that is not among the comments
-    makes the comment top-level with `extra["missing_parent"]` naming it; a cycle is broken the same way.
+    A parent id of None means "answers the opening message". A parent that is not among the comments is
+    named by `extra["missing_parent"]`, and the comment goes under the nearest of its recorded ancestors
+    that is present (`extra["references"]`, see `present_ancestor`), else to the top level; a cycle is
+    broken the same way.
     """
     pairs = list(items)
     by_id = {comment.id: comment for comment, _ in pairs}
@@ -100,7 +102,11 @@ def build_tree(items: Iterable[tuple[Comment, str | None]]) -> list[Comment]:
             parent_of[comment.id] = parent
         else:
             comment.extra["missing_parent"] = parent
-            roots.append(comment)
+            ancestor = present_ancestor(comment, by_id)
+            if ancestor is None:
+                roots.append(comment)
+            else:
+                parent_of[comment.id] = ancestor
     # Break cycles: follow each chain upwards; a chain that comes back to itself is cut at the first comment seen.
     state: dict[str, int] = {}  # 1 = on the current chain, 2 = known to reach a root
     for comment, _ in pairs:
@@ -124,6 +130,22 @@ def build_tree(items: Iterable[tuple[Comment, str | None]]) -> list[Comment]:
     order = {comment.id: index for index, (comment, _) in enumerate(pairs)}
     roots.sort(key=lambda c: order[c.id])
     return roots
+
+
+REFERENCES = "references"
+"""The `extra` key of a comment whose parent is absent: the ids of its ancestors as the source lists them
+(mail: the hashed `References` chain), oldest first, space-separated, so a later import can place it."""
+
+
+def ancestors(comment: Comment) -> list[str]:
+    """The comment's recorded ancestor ids, nearest first (empty when none are recorded)."""
+    recorded = comment.extra.get(REFERENCES)
+    return list(reversed(recorded.split())) if isinstance(recorded, str) else []
+
+
+def present_ancestor(comment: Comment, present: Collection[str]) -> str | None:
+    """The nearest recorded ancestor of `comment` that is in `present` (never the comment itself)."""
+    return next((a for a in ancestors(comment) if a in present and a != comment.id), None)
 
 
 def depth_of(comments: list[Comment]) -> int:

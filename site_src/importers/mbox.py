@@ -33,7 +33,7 @@ from email.message import EmailMessage
 from email.utils import getaddresses, parsedate_to_datetime
 
 from ..model import Comment, Thread
-from .common import build_tree, iter_lines, thread_file_name
+from .common import REFERENCES, build_tree, iter_lines, thread_file_name
 from .errors import ImportFailure
 from .html_to_markdown import html_to_markdown
 from .mail_text import decode_bytes, fold_plain_text
@@ -232,6 +232,14 @@ def thread_mails(mails: list[Mail]) -> list[tuple[_Container, list[Mail]]]:
     return ordered
 
 
+_MAX_REFS = 32
+"""Ancestors recorded per mail whose parent is absent: the first (the thread's root) and the nearest others."""
+
+
+def _kept_refs(refs: list[str]) -> list[str]:
+    return refs if len(refs) <= _MAX_REFS else [refs[0], *refs[-(_MAX_REFS - 1) :]]
+
+
 def _nearest_mail(container: _Container) -> _Container | None:
     current = container.parent
     while current is not None and current.mail is None:
@@ -285,6 +293,8 @@ def _thread(members: list[Mail], containers: dict[str, _Container]) -> Thread:
         absent_parent = container.parent is not None and container.parent.mail is None and bool(mail.refs)
         if absent_parent and (post is not None or mail.refs[-1] != key):  # an answer to a stand-in answers the post
             comment.extra["missing_parent"] = short_id(mail.refs[-1])
+        if absent_parent:  # what a later import (another month's mailbox) needs to place it
+            comment.extra[REFERENCES] = " ".join(short_id(r) for r in _kept_refs(mail.refs))
         if mail.subject and mail.subject != subject and not re.match(r"(?i)\s*re\s*:", mail.subject):
             comment.extra["subject"] = mail.subject
         parent_id = None if parent is None or parent.mail is post else short_id(parent.mail.msgid)  # type: ignore[union-attr]

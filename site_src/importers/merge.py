@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..model import Comment, Thread
-from .common import build_tree
+from .common import ancestors, build_tree, present_ancestor
 
 GONE_BODIES = frozenset({"[deleted]", "[removed]", ""})
 """Bodies a source shows in place of a comment that was taken down."""
@@ -85,14 +85,16 @@ def _taken_down(comment: Comment) -> bool:
 
 
 def _flat(thread: Thread) -> list[tuple[Comment, str | None]]:
-    """(comment, parent id) in reading order; a top-level comment answering an absent one names it."""
+    """(comment, parent id) in reading order; a comment answering an absent one names it (when it sits under
+    an ancestor, only if that ancestor is recorded in its `references`, which `build_tree` falls back on)."""
     pairs: list[tuple[Comment, str | None]] = []
     stack: list[tuple[Comment, str | None]] = [(c, None) for c in reversed(thread.comments)]
     while stack:
         comment, parent = stack.pop()
-        if parent is None:
-            missing = comment.extra.get("missing_parent")
-            parent = str(missing) if isinstance(missing, str | int) and not isinstance(missing, bool) else None
+        missing = comment.extra.get("missing_parent")
+        orphan = isinstance(missing, str | int) and not isinstance(missing, bool)
+        if orphan and (parent is None or parent in ancestors(comment)):
+            parent = str(missing)
         pairs.append((comment, parent))
         stack.extend((reply, comment.id) for reply in reversed(comment.replies))
     return pairs
@@ -166,8 +168,19 @@ def _hidden_replies(extra: dict[str, Any], known: Comment | Thread, new: Comment
 
 
 def _copy(comment: Comment) -> Comment:
+    """The comment without replies and without `missing_parent` (`build_tree` names the parent again while it is
+    absent; `_still_orphan` keeps it where nothing would)."""
     copy = Comment(comment.body, comment.id, comment.author, comment.date, comment.score, [], comment.line)
     copy.extra = {k: v for k, v in comment.extra.items() if k != "missing_parent"}
+    return copy
+
+
+def _still_orphan(copy: Comment, source: Comment, parent: str | None) -> Comment:
+    """`copy` marked `missing_parent` again when `source` was and is placed under another comment than the one it
+    answers (an ancestor, in a file without `references`): `build_tree` will not see an absent parent there."""
+    missing = source.extra.get("missing_parent")
+    if missing is not None and parent is not None and str(missing) != parent:
+        copy.extra["missing_parent"] = missing
     return copy
 
 
@@ -183,24 +196,25 @@ def merge_thread(known: Thread, new: Thread, *, complete: bool = False) -> tuple
         if comment.id in seen:
             continue
         seen.add(comment.id)
+        placed = comment
         if comment.id in incoming:
             other, other_parent = incoming[comment.id]
             copy = _merge_comment(comment, other, report)
             # a known placement beats an incoming "parent not here"; a real incoming parent beats a guess
             if other_parent is not None and (parent is None or other.extra.get("missing_parent") is None):
-                parent = other_parent
+                parent, placed = other_parent, other
         else:
             copy = _copy(comment)
             if complete and not _taken_down(comment) and comment.extra.get("deleted_upstream") is not True:
                 copy.extra["deleted_upstream"] = True
                 report.deleted.append(comment.id)
-        pairs.append((copy, parent))
+        pairs.append((_still_orphan(copy, placed, parent), parent))
     fresh: list[tuple[Comment, str | None]] = []
     for comment, parent in new_pairs:
         if comment.id not in seen:
             seen.add(comment.id)
             report.added.append(comment.id)
-            fresh.append((_copy(comment), parent))
+            fresh.append((_still_orphan(_copy(comment), comment, parent), parent))
     merged.comments = build_tree(_in_order(pairs, fresh, [c.id for c, _ in new_pairs]))
     return merged, report
 
@@ -213,7 +227,7 @@ def _in_order(
     one run with two pages of a thread and two runs with one page each give the same file."""
     pairs = known + fresh
     ids = {c.id for c, _ in pairs}
-    group = {c.id: (p if p in ids and p != c.id else None) for c, p in pairs}
+    group = {c.id: (p if p in ids and p != c.id else _placed(c, p, ids)) for c, p in pairs}
     siblings: dict[str | None, list[str]] = {}
     for comment, _parent in known:
         siblings.setdefault(group[comment.id], []).append(comment.id)
@@ -250,6 +264,11 @@ def _in_order(
         walk.extend(reversed(children.get(current, [])))
     out.extend(pair for pair in pairs if pair[0].id not in emitted)  # a cycle: build_tree breaks it
     return out
+
+
+def _placed(comment: Comment, parent: str | None, ids: set[str]) -> str | None:
+    """Where `build_tree` puts a comment whose parent is not among `ids`: its nearest present ancestor, or the top."""
+    return None if parent is None else present_ancestor(comment, ids)
 
 
 def _merge_post(known: Thread, new: Thread, report: MergeReport) -> Thread:
