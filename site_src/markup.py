@@ -35,6 +35,8 @@ from urllib.parse import quote, urlsplit
 
 from markupsafe import Markup
 
+from .spoilers import with_spoilers
+
 if TYPE_CHECKING:
     from markdown_it import MarkdownIt
     from markdown_it.renderer import RendererHTML
@@ -188,11 +190,16 @@ def _reference() -> MarkdownIt:
 
 
 def render_reference(text: str) -> str:
-    """HTML from the reference backend (markdown-it-py with our render rules, then bare URLs linked)."""
+    """HTML from the reference backend (markdown-it-py with our render rules, then bare URLs linked), spoilers
+    hidden (`spoilers.py`)."""
     if not text:
         return ""
+    return with_spoilers(text, _reference_html)
+
+
+def _reference_html(text: str) -> str:
     # A parser bug raises here: the build's guard (guard.py) shows that body as plain text, with a warning.
-    return _linkify_html(_reference().render(text))
+    return _linkify_html(_reference().render(text)) if text else ""
 
 
 # --------------------------------------------------------------------------- native backend (markdown-it-pyrs)
@@ -300,17 +307,20 @@ def _make_native() -> Callable[[str], str] | None:
     rust_render = md.render
 
     def render_native(text: str) -> str:
-        """HTML from markdown-it-pyrs with our rules applied to it."""
+        """HTML from markdown-it-pyrs with our rules applied to it, spoilers hidden (`spoilers.py`)."""
+        return with_spoilers(text, native_html) if text else ""
+
+    def native_html(text: str) -> str:
         if not text:
             return ""
         if _could_overflow(text):
-            return render_reference(text)  # markdown-it-py stops nesting at 100 levels
+            return _reference_html(text)  # markdown-it-py stops nesting at 100 levels
         try:
             html: str = rust_render(text, xhtml=False)
         except BaseException as error:  # a Rust panic arrives as pyo3's PanicException, a BaseException
             if isinstance(error, (KeyboardInterrupt, SystemExit, GeneratorExit)):
                 raise
-            return render_reference(text)
+            return _reference_html(text)
         if any(hint in html for hint in _FIXED_HINTS):
             html = _apply_rules(html)
         return _linkify_html(html)

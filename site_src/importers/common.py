@@ -375,8 +375,6 @@ def resolve_site_links(markdown: str, root: str) -> str:
     it is not an empty, invisible link."""
     if "](/" not in markdown and "]( /" not in markdown:
         return markdown
-    from ..thread_files import FENCE
-
     base = root.rstrip("/")
 
     def absolute(match: re.Match[str]) -> str:
@@ -384,6 +382,36 @@ def resolve_site_links(markdown: str, root: str) -> str:
         if not text.strip():
             text = title.strip()[1:-1] if title.strip() else path
         return f"[{text}]({base}{path}{title})"
+
+    def line_links(line: str) -> str:
+        if "](" not in line:
+            return line
+        pieces, position = [], 0
+        for span in _CODE_SPAN.finditer(line):
+            pieces.append(_SITE_LINK.sub(absolute, line[position : span.start()]))
+            pieces.append(span.group(0))
+            position = span.end()
+        pieces.append(_SITE_LINK.sub(absolute, line[position:]))
+        return "".join(pieces)
+
+    return map_text_lines(markdown, line_links)
+
+
+_SPOILER_QUOTE = re.compile(r"^((?: {0,3}>)* {0,3})>!(?=.*!<)")
+"""Reddit's inline spoiler `>!text!<` at the start of a line (or of a quote's line), where Markdown reads a quote."""
+
+
+def spoilers_at_line_start(markdown: str) -> str:
+    """Reddit's `>!text!<` at the start of a line written `\\>!text!<`, outside code, so it stays the inline
+    spoiler the renderer hides (`site_src/spoilers.py`) instead of becoming a quote."""
+    if ">!" not in markdown:
+        return markdown
+    return map_text_lines(markdown, lambda line: _SPOILER_QUOTE.sub(r"\1\\>!", line))
+
+
+def map_text_lines(markdown: str, change: Callable[[str], str]) -> str:
+    """`change` applied to each line of `markdown` outside fenced code blocks."""
+    from ..thread_files import FENCE
 
     out: list[str] = []
     fence: str | None = None
@@ -397,14 +425,5 @@ def resolve_site_links(markdown: str, root: str) -> str:
                 fence = None
             out.append(line)
             continue
-        if fence is not None or "](" not in line:
-            out.append(line)
-            continue
-        pieces, position = [], 0
-        for span in _CODE_SPAN.finditer(line):
-            pieces.append(_SITE_LINK.sub(absolute, line[position : span.start()]))
-            pieces.append(span.group(0))
-            position = span.end()
-        pieces.append(_SITE_LINK.sub(absolute, line[position:]))
-        out.append("".join(pieces))
+        out.append(line if fence is not None else change(line))
     return "\n".join(out)

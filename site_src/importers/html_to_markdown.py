@@ -131,7 +131,7 @@ class _TreeBuilder(HTMLParser):
 _ESCAPE = re.compile(r"([\\`*\[\]<])")
 _UNDERSCORE = re.compile(r"(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])")
 _ENTITY_LIKE = re.compile(r"&(?=#?[A-Za-z0-9]+;)")
-_LINE_START = re.compile(r"^(\s*)([#>+=\-|]|\d+(?=[.)]))", re.MULTILINE)
+_LINE_START = re.compile(r"^(\s*)([#>+=\-|]|:{3,}|\d+(?=[.)]))", re.MULTILINE)
 _HARD_BREAK = "  \n"
 """A hard line break as two trailing spaces: markdown-it makes it `<br>`, and plain-text readers (summaries,
 key points) see a line end, where the backslash form would leave them a backslash."""
@@ -181,6 +181,15 @@ def _wrap(inner: str, mark: str) -> str:
     lead = inner[: len(inner) - len(inner.lstrip())]
     trail = inner[len(inner.rstrip()) :]
     return f"{lead}{mark}{stripped}{mark}{trail}"
+
+
+def _spoiler_block(inner: str, title: str = "") -> str:
+    """A block hidden until clicked, in the thread files' `::: spoiler` container (`site_src/spoilers.py`); its
+    fence is longer than any colon fence inside it."""
+    longest = max((len(run) for run in re.findall(r"(?m)^ {0,3}(:{3,})", inner)), default=2)
+    fence = ":" * max(3, longest + 1)
+    head = f"{fence} spoiler {_escape(title)}".rstrip()
+    return f"{head}\n{inner.strip(chr(10))}\n{fence}" if inner.strip() else ""
 
 
 def _link_target(href: str) -> str:
@@ -351,15 +360,18 @@ class _Renderer:
             return self.onebox(node)
         if tag == "div" and "poll" in classes:
             return self.poll(node)
-        if "spoiler" in classes or "spoiled" in classes:
-            inner = (
-                self.blocks(node)
-                if tag in _BLOCK
-                else "".join(self.inline_or_flat(c) if isinstance(c, _Node) else _escape(c) for c in node.children)
+        if tag == "details":
+            summary = next((c for c in node.children if isinstance(c, _Node) and c.tag == "summary"), None)
+            title = " ".join(_text_of(summary).split()) if summary is not None else ""
+            return _spoiler_block(
+                self.blocks(_Node("div", children=[c for c in node.children if c is not summary])), title
             )
+        if "spoiler" in classes or "spoiled" in classes:
             if tag in _BLOCK:
-                return "\n".join(f"> {line}" if line else ">" for line in ("**Spoiler:**\n\n" + inner).split("\n"))
-            return f"**Spoiler:** {inner.strip()}"
+                return _spoiler_block(self.blocks(node))
+            inner = "".join(self.inline_or_flat(c) if isinstance(c, _Node) else _escape(c) for c in node.children)
+            inner = " ".join(inner.replace(_HARD_BREAK, " ").split())
+            return f"\\>!{inner}!<" if inner else ""
         return None
 
     def onebox(self, node: _Node) -> str:

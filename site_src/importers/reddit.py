@@ -19,7 +19,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from ..model import Comment, Thread
-from .common import resolve_site_links, thread_file_name, utc_from_epoch
+from .common import resolve_site_links, spoilers_at_line_start, thread_file_name, utc_from_epoch
 from .errors import ImportFailure
 
 REDDIT = "https://www.reddit.com"
@@ -37,7 +37,7 @@ def comment_from_data(data: dict[str, Any], escaped: bool) -> Comment:
     body = body if isinstance(body, str) else ""
     if escaped:
         body = unescape_legacy(body)
-    body = resolve_site_links(body, REDDIT)
+    body = spoilers_at_line_start(resolve_site_links(body, REDDIT))
     author = data.get("author")
     comment = Comment(
         body=body,
@@ -87,7 +87,7 @@ def thread_from_submission(data: dict[str, Any], escaped: bool) -> Thread:
         author=author if isinstance(author, str) and author not in GONE else None,
         date=utc_from_epoch(data.get("created_utc")),
         locked=data.get("locked") is True,
-        body=resolve_site_links(str(body or ""), REDDIT),
+        body=spoilers_at_line_start(resolve_site_links(str(body or ""), REDDIT)),
     )
     extra = thread.extra
     extra["origin"] = "reddit"

@@ -134,9 +134,65 @@ def test_issue_17_poll_counts_come_from_the_polls_field(tmp_path: Path) -> None:
     assert "12 voters" in thread.body and "0 voters" not in thread.body
 
 
-def test_issue_17_spoiler_is_marked(tmp_path: Path) -> None:
+def _outside(page: str, tag: str) -> str:
+    return re.sub(rf'<{tag} class="spoiler".*?</{tag}>', "", page, flags=re.DOTALL)
+
+
+def test_issue_17_spoiler_is_hidden_until_clicked(tmp_path: Path) -> None:
+    """A Discourse spoiler around a stack trace (archive) and a block spoiler of paragraphs (corpus): the text is
+    inside the hidden element, nowhere else on the page."""
     thread = _topic("asserts-on-scene-clear.1353.json", tmp_path)
-    assert "**Spoiler:**" in thread.body
+    assert "**Spoiler:**" not in "".join(_texts(thread))
+    [body] = [t for t in _texts(thread) if "btFreeDefault" in t]
+    page = str(render_markdown(body))
+    assert '<span class="spoiler" tabindex="0"><code>btFreeDefault' in page
+    assert "btFreeDefault" not in _outside(page, "span")
+    [topic] = import_paths("discourse", [str(corpus_dir() / "discourse/criticalfallibilism_t2144_posts_pn41.json")])
+    [block] = [t for t in _texts(topic) if "futility of achieving physical values" in t]
+    assert "\n::: spoiler\nA part of the theme" in block
+    page = str(render_markdown(block))
+    assert '<details class="spoiler"><summary>Spoiler</summary>\n<p>A part of the theme' in page
+    assert "futility" not in _outside(page, "details")
+
+
+def test_issue_17_inline_spoiler_of_a_real_discourse_topic_is_hidden() -> None:
+    path = corpus_dir() / "discourse/criticalfallibilism_t2144_posts_page1.json"
+    [thread] = import_paths("discourse", [str(path)])
+    [body] = [t for t in _texts(thread) if "audiences are OK with Jinu dying" in t]
+    assert "\\>! audiences are OK with Jinu dying" not in body  # spaces inside the markers are trimmed
+    page = str(render_markdown(body))
+    assert '<span class="spoiler" tabindex="0">audiences are OK with Jinu dying' in page
+    assert "&gt;!" not in page and "!&lt;" not in page
+
+
+@pytest.mark.parametrize(
+    ("html", "markdown"),
+    [
+        ('<p>It is <span class="spoiler">the <b>butler</b></span>.</p>', "It is \\>!the **butler**!<."),
+        ('<div class="spoiler"><p>one</p><p>two</p></div>', "::: spoiler\none\n\ntwo\n:::"),
+        (
+            "<details><summary>Logs</summary><pre>:::\n</pre><p>end</p></details>",
+            ":::: spoiler Logs\n```\n:::\n```\n\nend\n::::",
+        ),
+        ("<p>::: spoiler typed</p>", "\\::: spoiler typed"),
+    ],
+)
+def test_issue_17_spoiler_and_details_html_become_the_thread_file_syntax(html: str, markdown: str) -> None:
+    assert html_to_markdown(html) == markdown
+
+
+def test_issue_17_reddit_spoiler_at_the_start_of_a_line_is_not_a_quote(tmp_path: Path) -> None:
+    page = json.loads((corpus_dir() / "reddit-json/praw_54hhwl_redditdev_deep_chain.json").read_text())
+    first = page[1]["data"]["children"][0]["data"]
+    first["body"] = ">!Snape kills Dumbledore!< and\n\n> >!quoted!<\n\n```\n>!code!<\n```"
+    path = tmp_path / "page.json"
+    path.write_text(json.dumps(page))
+    [thread] = import_paths("reddit", [str(path)])
+    body = next(c.body for c, _ in thread.walk() if "Snape" in c.body)
+    page_html = str(render_markdown(body))
+    assert '<p><span class="spoiler" tabindex="0">Snape kills Dumbledore</span> and</p>' in page_html
+    assert '<blockquote>\n<p><span class="spoiler" tabindex="0">quoted</span></p>' in page_html
+    assert "<code>&gt;!code!&lt;\n</code>" in page_html
 
 
 def test_issue_17_hn_italics_across_paragraphs_keep_the_paragraphs() -> None:
