@@ -10,9 +10,11 @@ Texts (bodies, titles, mail subjects, content warnings):
   text is a mention becomes the bare pseudonymised mention, as its target is the person's profile), and the
   thread's names in attribution lines (`On ..., Andy Grunwald wrote:`) and in quoted mail headers
   (`From: Jane Roe [mailto:...]`, whose name is replaced even when Jane is not among the authors);
-- a thread author's bare name is replaced only when it is distinctive: it has a digit, `_`, `-`, a space
-  or an inner capital (`civilization_phaze_3`, `JohnDoe`, `Andy Grunwald`), not a plain word (`debt`,
-  `brave`, `Politician`) that other people write without meaning the person;
+- a thread author's bare name is replaced only when it is distinctive: it has a digit, `_`, `-`, a space or
+  an inner capital (`distinctive`: `civilization_phaze_3`, `JohnDoe`), or it is a plain word-shaped name that
+  is no word of the thread (`Vocabulary.ordinary`: `alienth`, but not `debt` when the thread says "debts", nor
+  a stop word); the capitalised parts of a display name too (`Jane` of `Jane Smith`; a part that is also a word
+  of the thread not at the start of a sentence);
 - never inside code (fenced or inline) or URLs, whose text must stay exact (`github.com/<user>/repo`);
 - e-mail addresses become `[email]`; the per-comment `url` and the mail `signature` (which carry names)
   are dropped; a Mastodon status address (`https://host/@name/123`) becomes `https://host/web/statuses/123`.
@@ -27,6 +29,7 @@ import hmac
 import re
 import secrets
 from collections.abc import Callable
+from functools import cache
 from pathlib import Path
 
 from ..model import Comment, Thread
@@ -67,12 +70,56 @@ def pseudonym(name: str, key: bytes) -> str:
 
 
 def distinctive(name: str) -> bool:
-    """Whether a bare mention of `name` in someone's text surely means the person: not a plain word."""
+    """Whether a bare mention of `name` in someone's text surely means the person, whatever the thread: a digit,
+    `_`, `-`, `.`, a space or an inner capital (`civilization_phaze_3`, `JohnDoe`). A plain word-shaped name
+    (`alienth`, `debt`, `Politician`) is decided by `Vocabulary.ordinary` on the thread's own words."""
     if len(name) < 4:
         return False
     if any(not c.isalpha() for c in name):  # a digit, `_`, `-`, `.`, a space
         return True
-    return any(c.isupper() for c in name[1:])  # JohnDoe; not "debt", "Politician"
+    return any(c.isupper() for c in name[1:])
+
+
+_SUFFIXES = (
+    "s", "es", "ies", "d", "ed", "r", "st", "ing", "er", "ers", "est", "ly", "y", "al", "ally", "ity", "ities",
+    "ism", "ist", "ists", "ic", "ics", "ical", "ness", "ment", "ments", "ian", "ians", "ation", "ations", "ion",
+    "ions", "ive", "able", "ful", "less", "ship", "hood", "ize", "ise", "ized", "ised", "ous",
+)  # fmt: skip
+"""Endings by which a thread's words show that a name is one of them (`debt` / `debts`, `human` / `humanity`)."""
+_LANGUAGES = ("en", "es", "fr", "de", "it", "pt", "nl", "sv", "da", "no", "fi", "pl", "ru", "tr", "id", "ca", "ro")
+
+
+@cache
+def _stop_words() -> frozenset[str]:
+    """The stop words of stopwords-iso (MIT; its English list holds common content words too) and the site's."""
+    import stopwordsiso
+
+    from ..enrich.text import STOP_WORDS
+
+    words = {w.casefold() for language in _LANGUAGES for w in stopwordsiso.stopwords(language)}
+    return frozenset(words | {w.casefold() for w in STOP_WORDS})
+
+
+class Vocabulary:
+    """The words of one thread (casefolded), to tell a name that is also an ordinary word from one that is not."""
+
+    def __init__(self, texts: list[str]) -> None:
+        self.words = {w.casefold() for text in texts for w in _PLAIN_WORD.findall(text)}
+
+    def ordinary(self, word: str) -> bool:
+        """`word` is a word people write without meaning anyone: a stop word of any language the package knows,
+        or one whose other forms the thread holds (`debts` beside `debt`, `humanity` beside `human`). (Not the
+        other way round: `Christian`, `Jared` and `Andy` end like derived words.)"""
+        folded = word.casefold()
+        if folded in _stop_words() or any(folded + suffix in self.words for suffix in _SUFFIXES):
+            return True
+        stem = folded[:-1]  # brave -> braving, party -> parties
+        return folded[-1] in "ey" and any(stem + suffix in self.words for suffix in _SUFFIXES if suffix[0] in "aeio")
+
+
+_PLAIN_WORD = re.compile(r"[^\W\d_]{3,}")
+_CAPITALISED = re.compile(r"[A-Z][a-z]{2,}")
+"""A display name's part that is a name by its shape: `Jane` of `Jane Smith` (not `de`, `M.`, `III`)."""
 
 
 _WORD = re.compile(r"(?<![\w-])[\w-]+(?![\w-])")
@@ -84,10 +131,12 @@ _PROTECTED = re.compile(
     r"|(?P<tick>`+)[^`]+?(?P=tick)"
     r"|\]\([^()\s]*\)"
     r"|<[a-z][a-z0-9+.-]*:[^<>\s]*>"
-    r"|(?:https?|ftp)://[^\s<>()\[\]]+|www\.[^\s<>()\[\]]+)",
+    r"|(?:https?|ftp)://[^\s<>()\[\]]+|www\.[^\s<>()\[\]]+"
+    r"|(?<![\w@.-])(?:[a-z0-9-]+\.)+[a-z]{2,}/[^\s<>()\[\]]*)",
     re.MULTILINE,
 )
-"""What is never rewritten: fenced and inline code, link targets, autolinks and bare URLs."""
+"""What is never rewritten: fenced and inline code, link targets, autolinks and bare URLs (also without a scheme:
+`github.com/<user>/repo`)."""
 _ATTRIBUTION_LINE = re.compile(r"^.*\b(?:wrote|writes|schrieb|a écrit|escribió|said)\s*:?\s*$", re.MULTILINE | re.I)
 _HEADER_LINE = re.compile(r"^((?:>\s?)*\**(?:from|to|cc|von|an|de)\s*:\**[ \t]*)(.+)$", re.MULTILINE | re.I)
 _ANY_HEADER = re.compile(
@@ -100,11 +149,29 @@ _MASTODON_STATUS = re.compile(r"^(https?://[^/\s]+)/@[^/\s]+/(\d+)$")
 class _Scrubber:
     """Replaces the names of one thread (see the module text) in a text."""
 
-    def __init__(self, mapping: dict[str, str], key: bytes) -> None:
+    def __init__(self, mapping: dict[str, str], key: bytes, vocabulary: Vocabulary) -> None:
         self.key = key
         self.mapping = mapping
         self.folded = {name.casefold(): alias for name, alias in mapping.items()}
         self.words = {name: alias for name, alias in mapping.items() if _WORDLIKE.fullmatch(name) and distinctive(name)}
+        self.plain: dict[str, str] = {}
+        """Casefolded word-shaped names that are no word of the thread (`alienth`), found in any case."""
+        self.parts: dict[str, tuple[str, bool]] = {}
+        """Capitalised parts of display names (`Jane` of `Jane Smith`) -> (pseudonym, also an ordinary word: then
+        not at the start of a sentence, where `Mark` or `Rose` may be the word)."""
+        owners: dict[str, set[str]] = {}
+        for name, alias in mapping.items():
+            if _PLAIN_WORD.fullmatch(name) and name not in self.words and not vocabulary.ordinary(name):
+                self.plain[name.casefold()] = alias
+            elif not _WORDLIKE.fullmatch(name):
+                for part in _WORDLIKE.findall(name):
+                    if distinctive(part):
+                        self.words.setdefault(part, alias)
+                    elif _CAPITALISED.fullmatch(part) and part.casefold() not in _stop_words():
+                        owners.setdefault(part, set()).add(alias)
+        for part, aliases in owners.items():  # a first name two people share stands for neither of them
+            alias = aliases.pop() if len(aliases) == 1 else pseudonym(part, key)
+            self.parts[part] = (alias, vocabulary.ordinary(part))
         others = sorted((n for n in mapping if not _WORDLIKE.fullmatch(n) and distinctive(n)), key=len, reverse=True)
         self.others = re.compile("|".join(rf"(?<![\w-]){re.escape(n)}(?![\w-])" for n in others)) if others else None
         every = sorted(mapping, key=len, reverse=True)
@@ -139,12 +206,21 @@ class _Scrubber:
             any_name = self.any_name
             text = _ATTRIBUTION_LINE.sub(lambda m: any_name.sub(lambda n: self.alias(n.group(0)), m.group(0)), text)
             text = self._headers(text)
-        if self.words:
-            words = self.words
-            text = _WORD.sub(lambda m: words.get(m.group(0), m.group(0)), text)
+        if self.words or self.plain or self.parts:
+            text = _WORD.sub(lambda m: self._word(m, text), text)
         if self.others is not None:
             text = self.others.sub(lambda m: self.mapping[m.group(0)], text)
         return text
+
+    def _word(self, match: re.Match[str], text: str) -> str:
+        word = match.group(0)
+        alias = self.words.get(word) or self.plain.get(word.casefold())
+        if alias is not None:
+            return alias
+        part = self.parts.get(word)
+        if part is None or (part[1] and _starts_sentence(text, match.start())):
+            return word
+        return part[0]
 
     def _headers(self, text: str) -> str:
         """Names in quoted mail headers: `From:`/`To:`/`Cc:` lines that are quoted (`>`) or stand in a block of
@@ -173,6 +249,14 @@ class _Scrubber:
 
 
 _ONLY_DATE = re.compile(r"[\d\s,:/.-]+")
+_OPENING = " \t\"'([*_>#-"
+"""What may stand between the end of a sentence (or a line) and its first word."""
+
+
+def _starts_sentence(text: str, start: int) -> bool:
+    """Whether the word at `start` begins the text, a sentence, a line or a quote (looking back a little only)."""
+    before = text[max(0, start - 40) : start].rstrip(_OPENING)
+    return not before or before[-1] in ".!?:\n"
 
 
 def redact_thread(thread: Thread, key: bytes) -> Thread:
@@ -180,7 +264,8 @@ def redact_thread(thread: Thread, key: bytes) -> Thread:
     names = {thread.author} if thread.author else set()
     names.update(c.author for c, _ in thread.walk() if c.author)
     mapping = {name: pseudonym(name, key) for name in names}
-    scrub = _Scrubber(mapping, key)
+    texts = [thread.title, thread.body, *(c.body for c, _ in thread.walk())]
+    scrub = _Scrubber(mapping, key, Vocabulary(texts))
     if thread.author:
         thread.author = mapping[thread.author]
     thread.body = scrub(thread.body)

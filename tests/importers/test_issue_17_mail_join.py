@@ -208,5 +208,5 @@ def test_issue_17_ids_a_later_run_needs_are_in_the_file(tmp_path: Path) -> None:
     out = tmp_path / "content"
     write_threads(list(import_paths("mbox", [str(_mbox(tmp_path / "a.mbox", _mail("d", ["r", "a", "b"])))])), out)
     text = next(out.glob("*.md")).read_text()
-    assert f"references=\"{_id('r')} {_id('a')} {_id('b')}\"" in text
+    assert f'references="{_id("r")} {_id("a")} {_id("b")}"' in text
     assert "@example.org" not in text  # hashed: the addresses in Message-IDs are not published

@@ -10,8 +10,8 @@ import pytest
 from support import corpus_dir
 
 from site_src.importers import import_paths
-from site_src.importers.redact import distinctive, redact_thread
-from site_src.model import Thread
+from site_src.importers.redact import Vocabulary, distinctive, pseudonym, redact_thread
+from site_src.model import Comment, Thread
 
 KEY = b"k" * 32
 _WORDLIKE = re.compile(r"[\w-]+")
@@ -46,6 +46,14 @@ def test_issue_17_distinctive_names() -> None:
     assert not distinctive("pg")
 
 
+def test_issue_17_ordinary_words_are_decided_by_the_threads_own_words() -> None:
+    words = Vocabulary(["Our debts grow. Humanity and politicians, braver than most; alienth said so."])
+    assert words.ordinary("debt") and words.ordinary("human") and words.ordinary("politician")
+    assert words.ordinary("brave") and words.ordinary("Will") and words.ordinary("because")  # stop words
+    assert words.ordinary("pero") and words.ordinary("nicht")  # stop words of other languages
+    assert not words.ordinary("alienth") and not words.ordinary("tptacek") and not words.ordinary("Jane")
+
+
 @pytest.mark.parametrize(
     ("source", "name", "has_plain_names"),
     [
@@ -59,10 +67,13 @@ def test_issue_17_redaction_keeps_ordinary_words_urls_and_code(source: str, name
     names = _names(thread)
     before = _texts(thread)
     counts_before = _words(before)
-    plain = sorted(n for n in names if not distinctive(n) and counts_before[n])
+    vocabulary = Vocabulary(before)
+    word_shaped = sorted(n for n in names if not distinctive(n) and counts_before[n])
+    plain = [n for n in word_shaped if vocabulary.ordinary(n) or len(n) < 3]
+    leaking = [n for n in word_shaped if n not in plain]  # `alienth` written bare by other people
     urls = sorted(u for text in before for u in re.findall(r"https?://[^\s<>()\[\]]+", text))
     code = sorted(c for text in before for c in re.findall(r"`[^`\n]+`", text))
-    assert urls and bool(plain) == has_plain_names
+    assert urls and bool(leaking) == has_plain_names
     redact_thread(thread, KEY)
     after = _texts(thread)
     assert _names(thread).isdisjoint(names)
@@ -70,8 +81,10 @@ def test_issue_17_redaction_keeps_ordinary_words_urls_and_code(source: str, name
     for name in plain:  # a user called "debt" does not make every "debt" a pseudonym
         assert counts_after[name] == counts_before[name], name
     for name in names:
-        if distinctive(name) and _WORDLIKE.fullmatch(name):
+        if (distinctive(name) and _WORDLIKE.fullmatch(name)) or name in leaking:
             assert counts_after[name] == 0, name
+        if name in leaking:
+            assert not any(w.casefold() == name.casefold() for w in counts_after), name
     assert sorted(u for text in after for u in re.findall(r"https?://[^\s<>()\[\]]+", text)) == urls
     assert sorted(c for text in after for c in re.findall(r"`[^`\n]+`", text)) == code
 
@@ -112,3 +125,43 @@ def test_issue_17_mail_attributions_and_quoted_headers_do_not_leak() -> None:
     thread = Thread(title="t", path="t.md", body=header, author="Bob")
     redact_thread(thread, KEY)
     assert "Jane" not in thread.body and "jane@" not in thread.body and "> Sent: Monday" in thread.body
+
+
+def _redacted(author_of_post: str, *comments: tuple[str, str]) -> Thread:
+    thread = Thread(title="t", path="t.md", author=author_of_post, body="Opening words.")
+    thread.comments = [Comment(body, id=f"c{i}", author=who) for i, (who, body) in enumerate(comments)]
+    return redact_thread(thread, KEY)
+
+
+def test_issue_17_first_names_and_bare_lowercase_names_do_not_leak() -> None:
+    thread = _redacted(
+        "Jane Smith",
+        ("kzhou", "Thanks Jane! As Smith says, it works. (jane, not Jane's code `Jane.run()`, https://x.org/Jane)"),
+        ("Bob Li", "I side with kzhou here. Kzhou is right; see github.com/kzhou/repo and `kzhou`."),
+    )
+    first, second = (c.body for c, _ in thread.walk())
+    assert "Jane!" not in first and "As Smith" not in first and "Jane's" not in first
+    assert "`Jane.run()`" in first and "https://x.org/Jane" in first
+    assert "kzhou here" not in second and "Kzhou is" not in second
+    assert "github.com/kzhou/repo" in second and "`kzhou`" in second
+    assert pseudonym("Jane Smith", KEY) + "!" in first and "with " + pseudonym("kzhou", KEY) in second
+
+
+def test_issue_17_name_parts_that_are_words_are_kept_where_the_word_is_meant() -> None:
+    """`Mark` is a word in this thread (it holds `marks`): at the start of a sentence it stays; inside one it is
+    the person. A first name two people share becomes a pseudonym of its own, never one of them."""
+    thread = _redacted(
+        "Mark Brown",
+        ("Mark Li", "Mark my words: the marks are off. I asked Mark about it."),
+        ("Ann", "Brown agrees."),
+    )
+    first, second = (c.body for c, _ in thread.walk())
+    assert first.startswith("Mark my words") and "asked Mark" not in first
+    assert "asked " + pseudonym("Mark", KEY) in first
+    assert pseudonym("Mark Brown", KEY) not in first and pseudonym("Mark Li", KEY) not in first
+    assert second == pseudonym("Mark Brown", KEY) + " agrees."
+
+
+def test_issue_17_word_shaped_names_that_are_words_stay_words() -> None:
+    thread = _redacted("debt", ("human", "The human baby? Humans and debts. Because debt."), ("because", "x"))
+    assert next(c.body for c, _ in thread.walk()) == "The human baby? Humans and debts. Because debt."
