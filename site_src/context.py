@@ -527,6 +527,7 @@ _STATES = (
     ("removed", "removed by a moderator"),
     ("dead", "dead"),
     ("hidden", "hidden by the community"),
+    ("deleted_upstream", "deleted at the source since it was imported"),
 )
 """`extra` flags the importers set, and how a comment carrying one is marked."""
 
