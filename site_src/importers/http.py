@@ -12,6 +12,8 @@ In: URLs to GET (JSON APIs). Out: response bytes, or a `FetchError` a person can
   asks `budget_left()` before optional work.
 - Conditional requests: with a `cache_dir`, each response's `ETag` / `Last-Modified` is kept beside its
   body, sent back as `If-None-Match` / `If-Modified-Since` next time, and a `304` reuses the kept body.
+  The folder is bounded (`prune_cache`, when the fetcher closes): entries unused for `cache_max_age`
+  seconds go, then the least recently used until it holds at most `cache_max_bytes`.
 - A progress line on a terminal (`progress`), cleared when done.
 """
 
@@ -20,6 +22,7 @@ from __future__ import annotations
 import email.utils
 import hashlib
 import json
+import os
 import sys
 import time
 from collections.abc import Callable
@@ -70,6 +73,10 @@ class FetchOptions:
     """Requests one run may make (retries count)."""
     cache_dir: Path | None = None
     """Where validators and bodies are kept for conditional requests (None: none are made)."""
+    cache_max_bytes: int = 64 << 20
+    """The most the cache folder may hold once a run ends (least recently used entries go first)."""
+    cache_max_age: float = 30 * 86400.0
+    """Seconds an entry may go unused before it goes."""
     progress: TextIO | None = None
     """A terminal to show a progress line on (None: quiet)."""
 
@@ -98,6 +105,9 @@ class Fetcher:
         self.done()
         if self._client is not None:
             self._client.close()
+            self._client = None
+            if self.options.cache_dir is not None:
+                prune_cache(self.options.cache_dir, self.options.cache_max_bytes, self.options.cache_max_age)
             self._client = None
 
     def client(self) -> httpx.Client:
@@ -204,6 +214,7 @@ class Fetcher:
                 self._last[request.url.host] = time.monotonic()
                 self._note_limits(request.url.host, response)
                 if response.status_code == 304 and cached is not None:
+                    self._touch(shown)
                     return bytes.fromhex(cached["body"])
                 if response.status_code < 300:
                     self._keep(shown, response)
@@ -277,6 +288,48 @@ class Fetcher:
             path.write_text(json.dumps(record), encoding="utf-8")
         except OSError:
             pass  # a cache that cannot be written only costs a full download next time
+
+    def _touch(self, url: str) -> None:
+        """Mark a kept entry as just used (`prune_cache` lets the least recently used go first)."""
+        path = self._cache_file(url)
+        try:
+            if path is not None:
+                path.touch()
+        except OSError:
+            pass
+
+
+_CACHE_ENTRY = ".json"
+
+
+def prune_cache(folder: Path, max_bytes: int, max_age: float, now: float | None = None) -> list[Path]:
+    """Remove the cache entries of `folder` unused (by modification time) for more than `max_age` seconds,
+    then the least recently used ones until the rest hold at most `max_bytes`; returns those removed. Only
+    entry files (`<hash>.json`) are touched; one that cannot be read or removed is left alone."""
+    moment = time.time() if now is None else now
+    entries: list[tuple[float, str, int, Path]] = []
+    try:
+        with os.scandir(folder) as listing:
+            for item in listing:
+                if not item.name.endswith(_CACHE_ENTRY) or not item.is_file(follow_symlinks=False):
+                    continue
+                stat = item.stat(follow_symlinks=False)
+                entries.append((stat.st_mtime, item.name, stat.st_size, Path(item.path)))
+    except OSError:
+        return []
+    entries.sort()  # oldest first; the name breaks ties, so the same folder is pruned the same way
+    total = sum(size for _, _, size, _ in entries)
+    removed: list[Path] = []
+    for used, _name, size, path in entries:
+        if moment - used <= max_age and total <= max_bytes:
+            break
+        try:
+            path.unlink()
+        except OSError:
+            continue
+        total -= size
+        removed.append(path)
+    return removed
 
 
 def _reason(exc: httpx.HTTPError) -> str:
