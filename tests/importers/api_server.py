@@ -25,6 +25,9 @@ class Answer:
     headers: dict[str, str] = field(default_factory=dict)
     delay: float = 0.0
     """Seconds to wait before answering (a slow server)."""
+    hold: threading.Event | None = None
+    """Answer only once this is set (a server that does not answer, however long the client waits: a timeout
+    that does not depend on how fast the machine is); the test sets it when done."""
 
     def encoded(self) -> bytes:
         if isinstance(self.body, bytes):
@@ -58,6 +61,14 @@ class API:
     def calls(self, path: str) -> list[Seen]:
         return [s for s in self.seen if s.path == path]
 
+    def wait_for_calls(self, path: str, count: int, timeout: float = 30.0) -> list[Seen]:
+        """The calls to `path` once there are `count` (a request the client sent may reach the server's handler
+        later than the client gave up on it, on a loaded machine); fewer if `timeout` seconds pass first."""
+        deadline = time.monotonic() + timeout
+        while len(self.calls(path)) < count and time.monotonic() < deadline:
+            time.sleep(0.01)
+        return self.calls(path)
+
     def answer(self, raw_path: str, headers: dict[str, str]) -> Answer:
         parts = urlsplit(raw_path)
         seen = Seen(parts.path, parse_qs(parts.query), headers)
@@ -83,6 +94,8 @@ class _Handler(BaseHTTPRequestHandler):
         answer = self.api.answer(self.path, {k: v for k, v in self.headers.items()})
         if answer.delay:
             time.sleep(answer.delay)
+        if answer.hold is not None:
+            answer.hold.wait(timeout=60)
         body = answer.encoded()
         try:
             self.send_response(answer.status)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 import json
+import threading
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from datetime import datetime
@@ -253,26 +254,33 @@ def test_redirect_is_followed(api: API, tmp_path: Path) -> None:
 
 
 def test_timeout_is_retried_then_reported(api: API, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    api.route("/items/17", Answer(load("hn-algolia/algolia_item_17.json"), delay=1.0))
-    code = main(
-        [
-            "import",
-            "https://news.ycombinator.com/item?id=17",
-            "--out",
-            str(tmp_path),
-            "--delay",
-            "0",
-            "--max-wait",
-            "0.01",
-            "--timeout",
-            "0.2",
-            "--retries",
-            "1",
-        ]
-    )
-    assert code == 1
-    assert "error: no answer within 0.2 s (after 2 attempts)" in capsys.readouterr().err
-    assert len(api.calls("/items/17")) == 2
+    """The server holds its answer until the test ends: the client times out however loaded the machine is
+    (a server that answers after a delay could be read by a client that was descheduled that long)."""
+    never = threading.Event()
+    api.route("/items/17", Answer(load("hn-algolia/algolia_item_17.json"), hold=never))
+    try:
+        code = main(
+            [
+                "import",
+                "https://news.ycombinator.com/item?id=17",
+                "--out",
+                str(tmp_path),
+                "--delay",
+                "0",
+                "--max-wait",
+                "0.01",
+                "--timeout",
+                "0.2",
+                "--retries",
+                "1",
+            ]
+        )
+        assert code == 1
+        assert "error: no answer within 0.2 s (after 2 attempts)" in capsys.readouterr().err
+        assert len(api.wait_for_calls("/items/17", 2)) == 2
+        assert not list(tmp_path.glob("*.md"))
+    finally:
+        never.set()
 
 
 def test_private_and_deleted_threads_say_so(api: API, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
