@@ -68,11 +68,10 @@ def _day(message: bytes) -> str:
     return parsedate_to_datetime(found.group(1).decode()).strftime("%Y-%m-%d")
 
 
-def _shape(threads: list[Thread]) -> list[int]:
-    """Comments per thread. (Depth is not compared: a reply whose parent and grandparent are both absent from
-    its month, the grandparent in the other month, stays at the top of the thread, `missing_parent` naming
-    the parent; the whole mailbox places it under the grandparent.)"""
-    return sorted(t.comment_count() for t in threads)
+def _shape(threads: list[Thread]) -> list[tuple[int, int]]:
+    """Comments and depth per thread (a reply whose parent and grandparent are absent from its month goes under
+    its nearest ancestor from the other month, as the whole mailbox places it)."""
+    return sorted((t.comment_count(), max((d for _, d in t.walk()), default=0)) for t in threads)
 
 
 @pytest.mark.parametrize("name", [LKML, NOTMUCH])
