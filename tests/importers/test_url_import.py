@@ -253,28 +253,19 @@ def test_redirect_is_followed(api: API, tmp_path: Path) -> None:
     assert [s.path for s in api.seen] == ["/items/17", "/v2/items/17"]
 
 
+def _import_hn_17(out: Path, *options: str) -> int:
+    """`digest import` of HN item 17 with one retry and no waiting between attempts."""
+    url = "https://news.ycombinator.com/item?id=17"
+    return main(["import", url, "--out", str(out), "--delay", "0", "--max-wait", "0.01", "--retries", "1", *options])
+
+
 def test_timeout_is_retried_then_reported(api: API, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """The server holds its answer until the test ends: the client times out however loaded the machine is
     (a server that answers after a delay could be read by a client that was descheduled that long)."""
     never = threading.Event()
     api.route("/items/17", Answer(load("hn-algolia/algolia_item_17.json"), hold=never))
     try:
-        code = main(
-            [
-                "import",
-                "https://news.ycombinator.com/item?id=17",
-                "--out",
-                str(tmp_path),
-                "--delay",
-                "0",
-                "--max-wait",
-                "0.01",
-                "--timeout",
-                "0.2",
-                "--retries",
-                "1",
-            ]
-        )
+        code = _import_hn_17(tmp_path, "--timeout", "0.2")
         assert code == 1
         assert "error: no answer within 0.2 s (after 2 attempts)" in capsys.readouterr().err
         assert len(api.wait_for_calls("/items/17", 2)) == 2
@@ -301,20 +292,7 @@ def test_no_network_is_one_line(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     monkeypatch.setenv("DIGEST_HN_API", "http://127.0.0.1:9")  # the discard port: nothing listens
-    code = main(
-        [
-            "import",
-            "https://news.ycombinator.com/item?id=17",
-            "--out",
-            str(tmp_path),
-            "--delay",
-            "0",
-            "--max-wait",
-            "0.01",
-            "--retries",
-            "1",
-        ]
-    )
+    code = _import_hn_17(tmp_path)
     [line] = capsys.readouterr().err.splitlines()
     assert code == 1 and line.startswith("https://news.ycombinator.com/item?id=17: error: cannot connect (")
 
