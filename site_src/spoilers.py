@@ -189,3 +189,16 @@ def inline_spoilers(html: str) -> str:
 def with_spoilers(text: str, render: Callable[[str], str]) -> str:
     """`render(text)` with spoiler blocks and inline spoilers hidden until clicked."""
     return inline_spoilers(render_blocks(text, render))
+
+
+_INLINE_SOURCE = re.compile(r"\\?>!(?=\S|\s+\S)[^\n]*?!<")
+
+
+def without_spoilers(markdown: str) -> str:
+    """`markdown` without what spoilers hide (blocks, then inline `>!…!<`): text summaries, key points and
+    keywords are read from must not give away what the page hides until clicked."""
+    if ":::" in markdown:
+        parts = _split(markdown, MAX_NESTING)
+        if len(parts) > 1 or parts[0][0] is not None:
+            markdown = "\n\n".join(text for title, text in parts if title is None)
+    return _INLINE_SOURCE.sub("", markdown) if ">!" in markdown else markdown

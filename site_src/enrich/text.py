@@ -27,6 +27,7 @@ from itertools import chain
 from operator import methodcaller
 
 from ..model import Comment, Thread
+from ..spoilers import without_spoilers
 
 __all__ = [
     "STOP_WORDS",
@@ -349,6 +350,8 @@ def markdown_to_plain(markdown: str, author: str | None = None) -> PlainText:
     if _is_prose(markdown):
         return _plain_prose(markdown, author)
     text = markdown.replace("\r\n", "\n").replace("\r", "\n") if "\r" in markdown else markdown
+    if ":::" in text or ">!" in text:  # what a spoiler hides is no text to summarise
+        text = without_spoilers(text)
     if "\n--" in text or "\n\\--" in text:
         text = _without_signature(text)
     # without a line that starts like a block pattern, the blocks are the paragraphs (inline syntax only)

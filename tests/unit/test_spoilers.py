@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from test_markup_backends import BACKENDS, backends, known_differences_removed, native_needed, unsafe_parts
 
 from site_src import markup
+from site_src.enrich.text import markdown_to_plain
 from site_src.spoilers import MAX_NESTING, inline_spoilers, render_blocks
 
 
@@ -138,3 +139,10 @@ def test_random_spoiler_syntax_is_safe_balanced_and_the_same_in_both(text: str) 
         balance.feed(page)
         assert not balance.broken and not balance.stack, page
     assert known_differences_removed(native) == known_differences_removed(reference)  # the documented ones
+
+
+def test_summaries_and_key_points_never_read_what_a_spoiler_hides() -> None:
+    text = "It was >!the butler!< all along.\n\n:::: spoiler Who\nThe gardener.\n::: spoiler\nDeep.\n:::\n::::\n\nEnd."
+    plain = " ".join(block.text for block in markdown_to_plain(text).blocks)
+    assert plain == "It was all along. End."
+    assert "colons" in markdown_to_plain("Three ::: colons, and a > quote sign!").blocks[0].text
