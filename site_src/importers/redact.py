@@ -118,8 +118,11 @@ class Vocabulary:
 
 
 _PLAIN_WORD = re.compile(r"[^\W\d_]{3,}")
-_CAPITALISED = re.compile(r"[A-Z][a-z]{2,}")
-"""A display name's part that is a name by its shape: `Jane` of `Jane Smith` (not `de`, `M.`, `III`)."""
+
+
+def _name_like(part: str) -> bool:
+    """A display name's part that is a name by its shape: `Jane` of `Jane Smith`, `José` (not `de`, `M`, `III`)."""
+    return len(part) >= 3 and part.isalpha() and part[0].isupper() and part[1:].islower()
 
 
 _WORD = re.compile(r"(?<![\w-])[\w-]+(?![\w-])")
@@ -167,7 +170,7 @@ class _Scrubber:
                 for part in _WORDLIKE.findall(name):
                     if distinctive(part):
                         self.words.setdefault(part, alias)
-                    elif _CAPITALISED.fullmatch(part) and part.casefold() not in _stop_words():
+                    elif _name_like(part) and part.casefold() not in _stop_words():
                         owners.setdefault(part, set()).add(alias)
         for part, aliases in owners.items():  # a first name two people share stands for neither of them
             alias = aliases.pop() if len(aliases) == 1 else pseudonym(part, key)

@@ -138,8 +138,13 @@ def test_issue_17_first_names_and_bare_lowercase_names_do_not_leak() -> None:
         "Jane Smith",
         ("kzhou", "Thanks Jane! As Smith says, it works. (jane, not Jane's code `Jane.run()`, https://x.org/Jane)"),
         ("Bob Li", "I side with kzhou here. Kzhou is right; see github.com/kzhou/repo and `kzhou`."),
+        ("José García", "Hola."),
+        ("Ann", "Gracias, José; García (and the regex-like [a-z]+ name below) too."),
+        ("[a-z]+ (x", "A name made of regex syntax."),
     )
-    first, second = (c.body for c, _ in thread.walk())
+    first, second, _hola, thanks, _regex = (c.body for c, _ in thread.walk())
+    assert "José" not in thanks and "García" not in thanks and thanks.startswith("Gracias, ")
+    assert "[a-z]+" in thanks  # not a name part: left alone
     assert "Jane!" not in first and "As Smith" not in first and "Jane's" not in first
     assert "`Jane.run()`" in first and "https://x.org/Jane" in first
     assert "kzhou here" not in second and "Kzhou is" not in second
