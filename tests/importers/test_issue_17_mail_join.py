@@ -210,3 +210,24 @@ def test_issue_17_ids_a_later_run_needs_are_in_the_file(tmp_path: Path) -> None:
     text = next(out.glob("*.md")).read_text()
     assert f'references="{_id("r")} {_id("a")} {_id("b")}"' in text
     assert "@example.org" not in text  # hashed: the addresses in Message-IDs are not published
+
+
+def test_issue_17_hostile_references_lose_no_mail(tmp_path: Path) -> None:
+    """References that loop (x names y, y names x), name the mail itself, or run 500 ids long: every mail of
+    both runs is in the folder once, and the files read back."""
+    out = tmp_path / "content"
+    _import_cli([_mbox(tmp_path / "a.mbox", _mail("root", [], "plan"), _mail("a", ["root"]))], out)
+    long_chain = [f"n{i}" for i in range(500)]
+    second = _mbox(
+        tmp_path / "b.mbox",
+        _mail("x", ["root", "a", "y"], day=3),
+        _mail("y", ["root", "a", "x"], day=4),
+        _mail("z", ["z", "root"], day=5),
+        _mail("w", [*long_chain, "a"], day=6),
+    )
+    _import_cli([second], out)
+    _import_cli([second], out)  # again: nothing doubles
+    ids = [c.id for p in sorted(out.glob("*.md")) for t in [read_thread_file(p)] if t for c, _ in t.walk()]
+    assert sorted(ids) == sorted(_id(n) for n in ("a", "x", "y", "z", "w"))
+    text = "".join(p.read_text() for p in out.glob("*.md"))
+    assert max(len(line) for line in text.splitlines()) < 32 * 12 + 200  # the recorded chain is capped
