@@ -37,6 +37,9 @@ _TRICKY_LINES = [
     "title: forged",
     "+++",
     "> quoted",
+    "::: spoiler Who",
+    ":::",
+    "\\>!hidden!<",
     "",
     " ",
     "\t",
@@ -57,7 +60,18 @@ _MOMENT = st.one_of(
 _EXTRA_VALUE = st.one_of(st.booleans(), st.integers(-(2**40), 2**40), _BODY, st.sampled_from(["1.5", "2025-01-01"]))
 _COMMENT_EXTRA = st.dictionaries(
     st.sampled_from(
-        ["signature", "subject", "cw", "flair", "edited", "quoted", "missing_parent", "more_replies", "kind"]
+        [
+            "signature",
+            "subject",
+            "cw",
+            "flair",
+            "edited",
+            "quoted",
+            "missing_parent",
+            "references",
+            "more_replies",
+            "kind",
+        ]
     ),
     _EXTRA_VALUE,
     max_size=3,
