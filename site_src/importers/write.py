@@ -205,6 +205,9 @@ def _wanted_ids(threads: list[Thread]) -> dict[str, set[str]]:
             ids.update(ancestors(comment))
             if isinstance(comment.extra.get("missing_parent"), str):
                 ids.add(comment.extra["missing_parent"])
+        prefix = pattern.format("")
+        if prefix:  # a thread file names its own stand-in post by the bare id (`origin_id: <hash>`)
+            ids.update([i.removeprefix(prefix) for i in ids if i.startswith(prefix)])
     return wanted
 
 

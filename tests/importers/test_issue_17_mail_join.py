@@ -231,3 +231,15 @@ def test_issue_17_hostile_references_lose_no_mail(tmp_path: Path) -> None:
     assert sorted(ids) == sorted(_id(n) for n in ("a", "x", "y", "z", "w"))
     text = "".join(p.read_text() for p in out.glob("*.md"))
     assert max(len(line) for line in text.splitlines()) < 32 * 12 + 200  # the recorded chain is capped
+
+
+def test_issue_17_a_stand_in_file_without_recorded_references_is_found_by_its_id(tmp_path: Path) -> None:
+    """A file an older import wrote (no `references`): its stand-in post's id in the front matter is enough."""
+    out = tmp_path / "content"
+    _import_cli([_mbox(tmp_path / "feb.mbox", _mail("x", ["a"], day=5))], out)
+    [file] = out.glob("*.md")
+    file.write_text(re.sub(r' references="[^"]*"| references=\S+', "", file.read_text()))
+    assert "references" not in file.read_text()
+    _import_cli([_mbox(tmp_path / "jan.mbox", _mail("root", [], "plan"), _mail("a", ["root"], day=2))], out)
+    thread = _only(out)
+    assert _placement(thread) == {_id("a"): (None, None), _id("x"): (_id("a"), None)}
