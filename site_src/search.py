@@ -45,6 +45,7 @@ PAGEFIND_CONFIG = {
         ".permalink",
         "details > summary",  # "3 replies to ..."
         ".continue",
+        ".spoiler",  # hidden until clicked (spoilers.py): a result's excerpt must not show it
     ],
 }
 """Given to Pagefind as `pagefind.json` in its working folder. The selectors name the default theme's parts

@@ -3,6 +3,7 @@ the rest of the site (one atomic swap), and is absent when `search = false`."""
 
 from __future__ import annotations
 
+import gzip
 import json
 import re
 from pathlib import Path
@@ -67,3 +68,18 @@ def test_a_missing_pagefind_is_an_error_and_leaves_the_output_alone(
     assert [p.message.split(":")[0] for p in result.report.errors] == ["search"]
     assert "Pagefind" in result.report.errors[0].message
     assert not (site / "public").exists()
+
+
+def test_what_a_spoiler_hides_is_not_indexed(tmp_path: Path) -> None:
+    """A result's excerpt comes from the indexed text: spoiler blocks and inline spoilers stay out of it."""
+    need_pagefind()
+    thread = (
+        "---\ntitle: Gamma\ndate: 2025-07-12\n---\nPost about quolls.\n\n--- comment id=c1 author=z\n"
+        "It was >!the numbat!< all along.\n\n::: spoiler Who\nThe bilby did it.\n:::\n"
+    )
+    result = build_site(make_project(tmp_path / "site", {"content/c.md": thread}), search=True)
+    assert not result.report.errors
+    [fragment] = [d for n, d in result.files.items() if re.fullmatch(r"pagefind/fragment/.+\.pf_fragment", n)]
+    text = gzip.decompress(fragment).decode("utf-8", "replace")
+    assert "quolls" in text and "all along" in text
+    assert "numbat" not in text and "bilby" not in text
