@@ -26,6 +26,7 @@ from .enrich.text import split_sentences
 from .markup import is_safe_url, render_markdown
 from .model import Comment, Moment, MonthDate
 from .site import Month, Site, Tag
+from .spoilers import without_spoiler_html
 from .text import WINDOWS_RESERVED
 from .thread_files import format_moment
 
@@ -611,6 +612,8 @@ def _plain_of_html(html: Markup) -> str:
     Markdown output has no HTML comments (raw HTML is off), so the one regular expression that drops tags
     does what `Markup.striptags` does with its loop; anything with `<!--` goes to `striptags` itself.
     """
+    if 'class="spoiler"' in html:  # what a spoiler hides is not page text to quote
+        html = Markup(without_spoiler_html(html))
     if "<!--" in html:
         return str(Markup(html).striptags())
     text = " ".join(_TAG.sub("", html).split())

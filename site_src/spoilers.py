@@ -202,3 +202,18 @@ def without_spoilers(markdown: str) -> str:
         if len(parts) > 1 or parts[0][0] is not None:
             markdown = "\n\n".join(text for title, text in parts if title is None)
     return _INLINE_SOURCE.sub("", markdown) if ">!" in markdown else markdown
+
+
+_HIDDEN_SPAN = re.compile(r'<span class="spoiler" tabindex="0">.*?</span>', re.DOTALL)
+_HIDDEN_BLOCK = re.compile(r'<details class="spoiler">(?:(?!<details[ >]).)*?</details>\n?', re.DOTALL)
+
+
+def without_spoiler_html(html: str) -> str:
+    """Rendered body HTML without what its spoilers hide (for text taken from the page: structured data)."""
+    if 'class="spoiler"' not in html:
+        return html
+    html = _HIDDEN_SPAN.sub("", html)  # inline spoilers hold no span of their own
+    while True:  # innermost blocks first: blocks nest
+        html, count = _HIDDEN_BLOCK.subn("", html)
+        if not count:
+            return html

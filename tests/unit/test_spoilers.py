@@ -4,15 +4,17 @@ same HTML from both Markdown backends, the inside rendered by the same safe rule
 from __future__ import annotations
 
 from html.parser import HTMLParser
+from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from support import build_site, make_project
 from test_markup_backends import BACKENDS, backends, known_differences_removed, native_needed, unsafe_parts
 
 from site_src import markup
 from site_src.enrich.text import markdown_to_plain
-from site_src.spoilers import MAX_NESTING, inline_spoilers, render_blocks
+from site_src.spoilers import MAX_NESTING, inline_spoilers, render_blocks, without_spoiler_html
 
 
 @pytest.mark.parametrize("backend", backends())
@@ -146,3 +148,25 @@ def test_summaries_and_key_points_never_read_what_a_spoiler_hides() -> None:
     plain = " ".join(block.text for block in markdown_to_plain(text).blocks)
     assert plain == "It was all along. End."
     assert "colons" in markdown_to_plain("Three ::: colons, and a > quote sign!").blocks[0].text
+
+
+def test_a_built_page_shows_spoilers_only_inside_their_hidden_elements(tmp_path: Path) -> None:
+    """The summary, key points, meta description and JSON-LD never hold what a spoiler hides; the comment does,
+    hidden."""
+    thread = (
+        "---\ntitle: Gamma\ndate: 2025-07-12\n---\nPost about quolls and their habits in the wild.\n\n"
+        "--- comment id=c1 author=z\nIt was >!the numbat!< all along, everyone agreed afterwards.\n\n"
+        "::: spoiler Who\nThe bilby did it.\n:::\n"
+    )
+    result = build_site(make_project(tmp_path / "site", {"content/c.md": thread}))
+    assert not result.report.errors
+    page = result.files["t/c/index.html"].decode()
+    for word in ("numbat", "bilby"):
+        assert without_spoiler_html(page).count(word) == 0, word
+    assert '<span class="spoiler" tabindex="0">the numbat</span>' in page
+    assert '<details class="spoiler"><summary>Who</summary>\n<p>The bilby did it.</p>\n</details>' in page
+
+
+def test_without_spoiler_html_removes_nested_blocks_and_keeps_the_rest() -> None:
+    html = markup.render_reference("a >!b!< c\n\n:::: spoiler\n::: spoiler\nd\n:::\ne\n::::\n\nf")
+    assert without_spoiler_html(html) == "<p>a  c</p>\n<p>f</p>\n"
