@@ -170,3 +170,30 @@ def test_issue_17_name_parts_that_are_words_are_kept_where_the_word_is_meant() -
 def test_issue_17_word_shaped_names_that_are_words_stay_words() -> None:
     thread = _redacted("debt", ("human", "The human baby? Humans and debts. Because debt."), ("because", "x"))
     assert next(c.body for c, _ in thread.walk()) == "The human baby? Humans and debts. Because debt."
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "mbox/pipermail_metrics-grimoire_2015-11.mbox",  # "This is cool, Andy."
+        "mbox/notmuch-list_2009_converted-from-maildir.mbox",  # "Keith suggested emacs", "-Carl"
+        "mbox/apache_users-ponymail_2022-01.mbox",  # "Thank you Rich!", "/Daniel Sahlberg"
+    ],
+)
+def test_issue_17_first_names_alone_do_not_leak_from_real_mail(name: str) -> None:
+    """Each capitalised part of an author's display name that is no word of the thread is gone from its prose;
+    the real sign-offs and thanks by first name are among them."""
+    threads = list(import_paths("mbox", [str(corpus_dir() / name)]))
+    checked = 0
+    for thread in threads:
+        parts = {
+            p for n in _names(thread) if " " in n for p in n.split() if len(p) >= 3 and p.isalpha() and p.istitle()
+        }
+        vocabulary = Vocabulary(_texts(thread))
+        distinct = {p for p in parts if not vocabulary.ordinary(p)}
+        before = _words(_texts(thread))
+        redact_thread(thread, KEY)
+        after = _words(_texts(thread))
+        checked += sum(before[p] for p in distinct)
+        assert {p: after[p] for p in distinct if after[p]} == {}
+    assert checked > 0
