@@ -183,12 +183,12 @@ def _wrap(inner: str, mark: str) -> str:
     return f"{lead}{mark}{stripped}{mark}{trail}"
 
 
-def _spoiler_block(inner: str, title: str = "") -> str:
+def spoiler_block(inner: str, title: str = "") -> str:
     """A block hidden until clicked, in the thread files' `::: spoiler` container (`site_src/spoilers.py`); its
-    fence is longer than any colon fence inside it."""
+    fence is longer than any colon fence inside it. The title is plain text on one line (shown as it is)."""
     longest = max((len(run) for run in re.findall(r"(?m)^ {0,3}(:{3,})", inner)), default=2)
     fence = ":" * max(3, longest + 1)
-    head = f"{fence} spoiler {_escape(title)}".rstrip()
+    head = f"{fence} spoiler {' '.join(title.split())}".rstrip()
     return f"{head}\n{inner.strip(chr(10))}\n{fence}" if inner.strip() else ""
 
 
@@ -363,12 +363,12 @@ class _Renderer:
         if tag == "details":
             summary = next((c for c in node.children if isinstance(c, _Node) and c.tag == "summary"), None)
             title = " ".join(_text_of(summary).split()) if summary is not None else ""
-            return _spoiler_block(
+            return spoiler_block(
                 self.blocks(_Node("div", children=[c for c in node.children if c is not summary])), title
             )
         if "spoiler" in classes or "spoiled" in classes:
             if tag in _BLOCK:
-                return _spoiler_block(self.blocks(node))
+                return spoiler_block(self.blocks(node))
             inner = "".join(self.inline_or_flat(c) if isinstance(c, _Node) else _escape(c) for c in node.children)
             inner = " ".join(inner.replace(_HARD_BREAK, " ").split())
             return f"\\>!{inner}!<" if inner else ""

@@ -6,7 +6,8 @@ all statuses found are pooled by id.
 Out: the conversation's first status is the post, every other status a comment under the status
 it answers (`in_reply_to_id`). A context alone lacks the status it was asked for: when the root is
 absent, the post is a stand-in (`missing_post`) whose author and URL come from the replies' mentions.
-HTML `content` becomes Markdown; a content warning is kept as `cw`, attachments as image links.
+HTML `content` becomes Markdown; a content warning is kept as `cw` and the text behind it is a `::: spoiler`
+block titled with it (hidden until clicked, as Mastodon shows it), attachments as image links.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from urllib.parse import urlsplit
 from ..model import Comment, Thread
 from .common import build_tree, thread_file_name, title_from_text, utc_from_iso
 from .errors import ImportFailure
-from .html_to_markdown import html_to_markdown
+from .html_to_markdown import html_to_markdown, spoiler_block
 
 
 def _statuses(path: str, text: str) -> list[dict[str, Any]]:
@@ -45,6 +46,9 @@ def _body(status: dict[str, Any]) -> str:
         if isinstance(media, dict) and isinstance(media.get("url"), str):
             alt = (media.get("description") or media.get("type") or "attachment").replace("]", "")
             body += f"\n\n![{alt}]({media['url']})"
+    warning = status.get("spoiler_text")
+    if isinstance(warning, str) and warning.strip():  # behind its content warning, as Mastodon shows it
+        return spoiler_block(body, " ".join(warning.split()))
     return body.strip()
 
 
@@ -96,7 +100,8 @@ def _thread(root_id: str, members: list[dict[str, Any]], by_id: dict[str, dict[s
     root = by_id.get(root_id)
     if root is not None:
         post = _comment(root)
-        title = title_from_text(post.body) or f"Mastodon post {root_id}"
+        warning = post.extra.get("cw")  # a post behind a content warning is known by it, not by what it hides
+        title = title_from_text(warning if isinstance(warning, str) else post.body) or f"Mastodon post {root_id}"
         thread = Thread(
             title=title,
             path=thread_file_name("mastodon", root_id, title),

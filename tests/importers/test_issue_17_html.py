@@ -255,3 +255,18 @@ def test_issue_17_stack_exchange_answers_resolve_links_and_a_warning_when_the_si
     threads = list(import_paths("stackexchange", [path], options))
     assert not warnings
     assert not any(re.search(r"\]\(<?/(?!/)", text) for t in threads for text in _texts(t))  # answers too
+
+
+def test_issue_17_mastodon_content_warning_hides_the_status_until_clicked(tmp_path: Path) -> None:
+    data = json.loads((corpus_dir() / "other/mastodon_context_109294719267373593.json").read_text())
+    status = data["descendants"][0]
+    status["spoiler_text"] = "Ending of *the film*"
+    path = tmp_path / "context.json"
+    path.write_text(json.dumps(data))
+    [thread] = import_paths("mastodon", [str(path)])
+    [comment] = [c for c, _ in thread.walk() if c.id == str(status["id"])]
+    assert comment.extra["cw"] == "Ending of *the film*"
+    assert comment.body.startswith("::: spoiler Ending of *the film*\n")
+    page = str(render_markdown(comment.body))
+    assert page.startswith('<details class="spoiler"><summary>Ending of *the film*</summary>\n')
+    assert markdown_to_plain(comment.body).blocks == ()
