@@ -13,7 +13,7 @@ Texts (bodies, titles, mail subjects, content warnings):
 - a thread author's bare name is replaced only when it is distinctive: it has a digit, `_`, `-`, a space or
   an inner capital (`distinctive`: `civilization_phaze_3`, `JohnDoe`), or it is a plain word-shaped name that
   is no word of the thread (`Vocabulary.ordinary`: `alienth`, but not `debt` when the thread says "debts", nor
-  a stop word); the capitalised parts of a display name too (`Jane` of `Jane Smith`; a part that is also a word
+  a stop word or an emoji name's word; a capitalised one only as written); the capitalised parts of a display name too (`Jane` of `Jane Smith`; a part that is also a word
   of the thread not at the start of a sentence);
 - never inside code (fenced or inline) or URLs, whose text must stay exact (`github.com/<user>/repo`);
 - e-mail addresses become `[email]`; the per-comment `url` and the mail `signature` (which carry names)
@@ -90,6 +90,20 @@ _LANGUAGES = ("en", "es", "fr", "de", "it", "pt", "nl", "sv", "da", "no", "fi", 
 
 
 @cache
+def _emoji_words() -> frozenset[str]:
+    """The words of the emoji package's English names (`gem stone`, `large orange diamond`: about 1,900 common
+    nouns and adjectives), flags left out (country names are people's names too)."""
+    import emoji
+
+    words: set[str] = set()
+    for data in emoji.EMOJI_DATA.values():
+        name = str(data.get("en", ""))
+        if "flag" not in name:
+            words.update(w for w in re.findall(r"[a-z]+", name.lower()) if len(w) >= 3)
+    return frozenset(words)
+
+
+@cache
 def _stop_words() -> frozenset[str]:
     """The stop words of stopwords-iso (MIT; its English list holds common content words too) and the site's."""
     import stopwordsiso
@@ -107,11 +121,12 @@ class Vocabulary:
         self.words = {w.casefold() for text in texts for w in _PLAIN_WORD.findall(text)}
 
     def ordinary(self, word: str) -> bool:
-        """`word` is a word people write without meaning anyone: a stop word of any language the package knows,
-        or one whose other forms the thread holds (`debts` beside `debt`, `humanity` beside `human`). (Not the
-        other way round: `Christian`, `Jared` and `Andy` end like derived words.)"""
+        """`word` is a word people write without meaning anyone: a stop word of any language the package knows, a
+        word of the emoji names it ships (`diamond`, `rocket`), or one whose other forms the thread holds (`debts`
+        beside `debt`, `humanity` beside `human`). (Not the other way round: `Christian`, `Jared` and `Andy` end
+        like derived words.)"""
         folded = word.casefold()
-        if folded in _stop_words() or any(folded + suffix in self.words for suffix in _SUFFIXES):
+        if folded in _stop_words() or folded in _emoji_words() or any(folded + s in self.words for s in _SUFFIXES):
             return True
         stem = folded[:-1]  # brave -> braving, party -> parties
         return folded[-1] in "ey" and any(stem + suffix in self.words for suffix in _SUFFIXES if suffix[0] in "aeio")
@@ -158,14 +173,17 @@ class _Scrubber:
         self.folded = {name.casefold(): alias for name, alias in mapping.items()}
         self.words = {name: alias for name, alias in mapping.items() if _WORDLIKE.fullmatch(name) and distinctive(name)}
         self.plain: dict[str, str] = {}
-        """Casefolded word-shaped names that are no word of the thread (`alienth`), found in any case."""
+        """Lower-case word-shaped names that are no word of the thread (`alienth`), found in any case."""
         self.parts: dict[str, tuple[str, bool]] = {}
         """Capitalised parts of display names (`Jane` of `Jane Smith`) -> (pseudonym, also an ordinary word: then
         not at the start of a sentence, where `Mark` or `Rose` may be the word)."""
         owners: dict[str, set[str]] = {}
         for name, alias in mapping.items():
             if _PLAIN_WORD.fullmatch(name) and name not in self.words and not vocabulary.ordinary(name):
-                self.plain[name.casefold()] = alias
+                if name.islower():
+                    self.plain[name] = alias  # `alienth`, also as `Alienth` at the start of a sentence
+                else:
+                    self.words[name] = alias  # `Instincts` as written: "comedic instincts" is the word
             elif not _WORDLIKE.fullmatch(name):
                 for part in _WORDLIKE.findall(name):
                     if distinctive(part):
@@ -217,7 +235,7 @@ class _Scrubber:
 
     def _word(self, match: re.Match[str], text: str) -> str:
         word = match.group(0)
-        alias = self.words.get(word) or self.plain.get(word.casefold())
+        alias = self.words.get(word) or self.plain.get(word.lower())
         if alias is not None:
             return alias
         part = self.parts.get(word)

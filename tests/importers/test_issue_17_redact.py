@@ -156,15 +156,15 @@ def test_issue_17_name_parts_that_are_words_are_kept_where_the_word_is_meant() -
     """`Mark` is a word in this thread (it holds `marks`): at the start of a sentence it stays; inside one it is
     the person. A first name two people share becomes a pseudonym of its own, never one of them."""
     thread = _redacted(
-        "Mark Brown",
+        "Mark Bowen",
         ("Mark Li", "Mark my words: the marks are off. I asked Mark about it."),
-        ("Ann", "Brown agrees."),
+        ("Ann", "Bowen agrees."),
     )
     first, second = (c.body for c, _ in thread.walk())
     assert first.startswith("Mark my words") and "asked Mark" not in first
     assert "asked " + pseudonym("Mark", KEY) in first
-    assert pseudonym("Mark Brown", KEY) not in first and pseudonym("Mark Li", KEY) not in first
-    assert second == pseudonym("Mark Brown", KEY) + " agrees."
+    assert pseudonym("Mark Bowen", KEY) not in first and pseudonym("Mark Li", KEY) not in first
+    assert second == pseudonym("Mark Bowen", KEY) + " agrees."
 
 
 def test_issue_17_word_shaped_names_that_are_words_stay_words() -> None:
@@ -197,3 +197,13 @@ def test_issue_17_first_names_alone_do_not_leak_from_real_mail(name: str) -> Non
         checked += sum(before[p] for p in distinct)
         assert {p: after[p] for p in distinct if after[p]} == {}
     assert checked > 0
+
+
+def test_issue_17_a_capitalised_user_name_is_replaced_as_written_only() -> None:
+    """A user called `Instincts` (a real one, in the corpus) is not every "instincts" of other people; `diamond`
+    is a word the package's emoji names know."""
+    thread = _redacted(
+        "op", ("Instincts", "x"), ("diamond", "y"), ("kid", "Great comedic instincts, Instincts. diamond dust")
+    )
+    body = [c.body for c, _ in thread.walk()][2]
+    assert body == f"Great comedic instincts, {pseudonym('Instincts', KEY)}. diamond dust"
