@@ -401,12 +401,16 @@ _SPOILER_QUOTE = re.compile(r"^((?: {0,3}>)* {0,3})>!(?=.*!<)")
 """Reddit's inline spoiler `>!text!<` at the start of a line (or of a quote's line), where Markdown reads a quote."""
 
 
+_COLON_FENCE = re.compile(r"^( {0,3})(?=:{3,})")
+
+
 def spoilers_at_line_start(markdown: str) -> str:
     """Reddit's `>!text!<` at the start of a line written `\\>!text!<`, outside code, so it stays the inline
-    spoiler the renderer hides (`site_src/spoilers.py`) instead of becoming a quote."""
-    if ">!" not in markdown:
+    spoiler the renderer hides (`site_src/spoilers.py`) instead of becoming a quote; a line that starts with
+    `:::` (no syntax on Reddit) escaped so it never opens a spoiler block."""
+    if ">!" not in markdown and ":::" not in markdown:
         return markdown
-    return map_text_lines(markdown, lambda line: _SPOILER_QUOTE.sub(r"\1\\>!", line))
+    return map_text_lines(markdown, lambda line: _COLON_FENCE.sub(r"\1\\", _SPOILER_QUOTE.sub(r"\1\\>!", line)))
 
 
 def map_text_lines(markdown: str, change: Callable[[str], str]) -> str:

@@ -202,7 +202,7 @@ def fold_plain_text(text: str, flowed: bool = False, delsp: bool = False) -> tup
 _INLINE = re.compile(r"([\\`*_\[\]<>|~])")
 _ENTITY_LIKE = re.compile(r"&(?=#?[A-Za-z0-9]+;)")
 _URL = re.compile(r"(?:https?|ftp)://[^\s<>\"]+[^\s<>\"'.,;:!?)\]]|www\.[^\s<>\"]+[^\s<>\"'.,;:!?)\]]")
-_LINE_START = re.compile(r"^(\s*)([#+=\-]|\d+(?=[.)]))")
+_LINE_START = re.compile(r"^(\s*)([#+=\-]|:{3,}|\d+(?=[.)]))")
 _QUOTE = re.compile(r"^((?:>[ \t]?)+)")
 _HARD_BREAK = "  \n"
 

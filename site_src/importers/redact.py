@@ -13,8 +13,8 @@ Texts (bodies, titles, mail subjects, content warnings):
 - a thread author's bare name is replaced only when it is distinctive: it has a digit, `_`, `-`, a space or
   an inner capital (`distinctive`: `civilization_phaze_3`, `JohnDoe`), or it is a plain word-shaped name that
   is no word of the thread (`Vocabulary.ordinary`: `alienth`, but not `debt` when the thread says "debts", nor
-  a stop word or an emoji name's word; a capitalised one only as written); the capitalised parts of a display name too (`Jane` of `Jane Smith`; a part that is also a word
-  of the thread not at the start of a sentence);
+  a stop word or an emoji name's word; a capitalised one only as written); the capitalised parts of a display
+  name too (`Jane` of `Jane Smith`; a part that is also a word of the thread not at the start of a sentence);
 - never inside code (fenced or inline) or URLs, whose text must stay exact (`github.com/<user>/repo`);
 - e-mail addresses become `[email]`; the per-comment `url` and the mail `signature` (which carry names)
   are dropped; a Mastodon status address (`https://host/@name/123`) becomes `https://host/web/statuses/123`.

@@ -184,7 +184,7 @@ def test_issue_17_spoiler_and_details_html_become_the_thread_file_syntax(html: s
 def test_issue_17_reddit_spoiler_at_the_start_of_a_line_is_not_a_quote(tmp_path: Path) -> None:
     page = json.loads((corpus_dir() / "reddit-json/praw_54hhwl_redditdev_deep_chain.json").read_text())
     first = page[1]["data"]["children"][0]["data"]
-    first["body"] = ">!Snape kills Dumbledore!< and\n\n> >!quoted!<\n\n```\n>!code!<\n```"
+    first["body"] = ">!Snape kills Dumbledore!< and\n\n> >!quoted!<\n\n```\n>!code!<\n```\n\n::: spoiler\ntyped\n:::"
     path = tmp_path / "page.json"
     path.write_text(json.dumps(page))
     [thread] = import_paths("reddit", [str(path)])
@@ -193,6 +193,7 @@ def test_issue_17_reddit_spoiler_at_the_start_of_a_line_is_not_a_quote(tmp_path:
     assert '<p><span class="spoiler" tabindex="0">Snape kills Dumbledore</span> and</p>' in page_html
     assert '<blockquote>\n<p><span class="spoiler" tabindex="0">quoted</span></p>' in page_html
     assert "<code>&gt;!code!&lt;\n</code>" in page_html
+    assert "<details" not in page_html and "<p>::: spoiler\ntyped\n:::</p>" in page_html  # no syntax on Reddit
 
 
 def test_issue_17_hn_italics_across_paragraphs_keep_the_paragraphs() -> None:

@@ -170,3 +170,9 @@ def test_issue_17_encoded_word_headers_declaring_latin1_but_holding_utf8() -> No
     post = _threads(data)[0]
     assert post.author == "Balázs"
     assert post.title.startswith("Café Docker")
+
+
+def test_issue_17_colons_typed_in_a_plain_mail_open_no_spoiler() -> None:
+    body, _extra = fold_plain_text("::: spoiler\nplain mail\n:::\n")
+    page = str(render_markdown(body))
+    assert "<details" not in page and "::: spoiler<br>" in page
