@@ -82,18 +82,22 @@ class Reference:
     points: list[str]
     sides: list[tuple[str, set[str]]]
     thread: Thread
+    held_out: bool = False
 
     @property
     def text(self) -> str:
         return "\n".join(self.points + [label for label, _ in self.sides])
 
 
-def load_references(folder: Path, only: set[str]) -> list[Reference]:
+def load_references(folder: Path, only: set[str], which: str = "all") -> list[Reference]:
     specs = []
     for path in sorted(folder.glob("*.toml")):
         if only and path.stem not in only:
             continue
-        specs.append((path.stem, tomllib.loads(path.read_text(encoding="utf-8"))))
+        spec = tomllib.loads(path.read_text(encoding="utf-8"))
+        if which != "all" and bool(spec.get("held_out", False)) != (which == "held-out"):
+            continue
+        specs.append((path.stem, spec))
     members = {(s["source"], s["member"]) for _, s in specs if "member" in s}
     with tempfile.TemporaryDirectory() as tmp:
         extracted = _extract(members, Path(tmp))
@@ -115,7 +119,8 @@ def load_references(folder: Path, only: set[str]) -> list[Reference]:
                 raise SystemExit(f"{name}: thread {spec['thread']} found {len(found)} times in {source}")
             thread = parse_text(found[0].path, format_markdown(found[0]))  # what a build reads
             sides = [(s["label"], set(s["authors"])) for s in spec.get("sides", [])]
-            refs.append(Reference(name, spec["kind"], list(spec["points"]), sides, thread))
+            held_out = bool(spec.get("held_out", False))
+            refs.append(Reference(name, spec["kind"], list(spec["points"]), sides, thread, held_out))
     return refs
 
 
@@ -392,6 +397,7 @@ class Row:
     sides: dict[str, bool | None]
     unclean: dict[str, list[tuple[str, list[str]]]]
     picked: dict[str, list[str]]
+    held_out: bool = False
 
 
 def evaluate(ref: Reference) -> Row:
@@ -436,7 +442,7 @@ def evaluate(ref: Reference) -> Row:
                     bad.append((sentence, problems))
         unclean[name] = bad
     picked = {name: [p.text for p in picks] for name, picks in systems.items()}
-    return Row(ref.name, ref.kind, thread.comment_count(), seconds, scores, sides, unclean, picked)
+    return Row(ref.name, ref.kind, thread.comment_count(), seconds, scores, sides, unclean, picked, ref.held_out)
 
 
 # --- report -----------------------------------------------------------------------------------------------------------
@@ -447,44 +453,87 @@ EQUAL_LENGTH = ("lexrank-w", "textrank-w", "lead-w")
 DIGEST_BASELINES = ("lexrank-dw", "textrank-dw")
 
 
+def _wins_table(rows: Sequence[Row], out: Callable[[str], None]) -> None:
+    """Per thread: does the summary beat each equal-length baseline (ROUGE-1 recall)?"""
+    out("Per-thread wins of the summary at equal length (ROUGE-1 recall, summary vs baseline)")
+    out("| thread | set | summary | " + " | ".join(EQUAL_LENGTH) + " | beats all |")
+    out("|---|---|--:|" + "---|" * len(EQUAL_LENGTH) + "---|")
+    for row in rows:
+        ours = row.scores["ours"][0]
+        cells = [f"{'win' if ours > row.scores[b][0] else 'LOSS'} {row.scores[b][0]:.3f}" for b in EQUAL_LENGTH]
+        every = all(ours > row.scores[b][0] for b in EQUAL_LENGTH)
+        held = "held-out" if row.held_out else "tuning"
+        out(f"| {row.name} | {held} | {ours:.3f} | " + " | ".join(cells) + f" | {'yes' if every else 'no'} |")
+
+
+def _totals(rows: Sequence[Row]) -> dict[str, Any]:
+    cols = ("ours", *SUMMARY_BASELINES, "digest", *DIGEST_BASELINES)
+    n = max(len(rows), 1)
+    means = {c: (sum(r.scores[c][0] for r in rows) / n, sum(r.scores[c][1] for r in rows) / n) for c in cols}
+    wins = {b: sum(r.scores["ours"][0] > r.scores[b][0] for r in rows) for b in SUMMARY_BASELINES}
+    digest_wins = {b: sum(r.scores["digest"][0] > r.scores[b][0] for r in rows) for b in DIGEST_BASELINES}
+    every = sum(all(r.scores["ours"][0] > r.scores[b][0] for b in EQUAL_LENGTH) for r in rows)
+    needed = [r for r in rows if r.sides["digest"] is not None]
+    unclean = {name: sum(len(r.unclean[name]) for r in rows) for name in rows[0].unclean} if rows else {}
+    return {
+        "threads": len(rows),
+        "means": means,
+        "wins": wins,
+        "digest_wins": digest_wins,
+        "beats_every": every,
+        "beats_mean": all(means["ours"][0] > means[b][0] for b in EQUAL_LENGTH),
+        "unclean": unclean,
+        "sides": [sum(bool(r.sides["digest"]) for r in needed), len(needed)],
+    }
+
+
+def _set_line(label: str, t: dict[str, Any]) -> str:
+    m = t["means"]
+    return (
+        f"{label}: {t['threads']} threads; mean ROUGE-1 summary {m['ours'][0]:.3f} vs "
+        + ", ".join(f"{b} {m[b][0]:.3f}" for b in EQUAL_LENGTH)
+        + f"; beats every equal-length baseline on {t['beats_every']}/{t['threads']} threads"
+        + f" and on the mean: {t['beats_mean']}; both sides {t['sides'][0]}/{t['sides'][1]};"
+        + f" unclean (summary+key points) {t['unclean'].get('digest', 0)}"
+    )
+
+
 def report(rows: Sequence[Row], verbose: bool, out: Callable[[str], None] = print) -> dict[str, Any]:
     cols = ("ours", *SUMMARY_BASELINES, "digest", *DIGEST_BASELINES)
     out("ROUGE-1 recall (ROUGE-L recall) against the reference digest")
     out("| thread | comments | " + " | ".join(cols) + " | unclean (ours+digest) | sides ours/digest/lex/text/lead |")
     out("|---|--:|" + "--:|" * len(cols) + "--:|---|")
-    wins = dict.fromkeys(SUMMARY_BASELINES, 0)
-    digest_wins = dict.fromkeys(DIGEST_BASELINES, 0)
-    sides_needed = sides_ok = 0
     for row in rows:
         cells = [f"{row.scores[c][0]:.3f} ({row.scores[c][1]:.3f})" for c in cols]
-        for b in SUMMARY_BASELINES:
-            wins[b] += row.scores["ours"][0] > row.scores[b][0]
-        for b in DIGEST_BASELINES:
-            digest_wins[b] += row.scores["digest"][0] > row.scores[b][0]
         unclean = len(row.unclean["digest"])
         shown = "/".join(
             "-" if row.sides[s] is None else ("yes" if row.sides[s] else "no")
             for s in ("ours", "digest", "lexrank-n", "textrank-n", "lead")
         )
-        if row.sides["digest"] is not None:
-            sides_needed += 1
-            sides_ok += bool(row.sides["digest"])
-        out(f"| {row.name} | {row.comments} | " + " | ".join(cells) + f" | {unclean} | {shown} |")
-    means = {
-        c: (sum(r.scores[c][0] for r in rows) / len(rows), sum(r.scores[c][1] for r in rows) / len(rows)) for c in cols
-    }
+        name = f"{row.name} (held-out)" if row.held_out else row.name
+        out(f"| {name} | {row.comments} | " + " | ".join(cells) + f" | {unclean} | {shown} |")
+    everything = _totals(rows)
+    means = everything["means"]
     out("| **mean** | | " + " | ".join(f"**{means[c][0]:.3f}** ({means[c][1]:.3f})" for c in cols) + " | | |")
     out("")
+    _wins_table(rows, out)
+    out("")
+    wins, digest_wins = everything["wins"], everything["digest_wins"]
     out(f"summary beats each baseline on ROUGE-1 recall in: {', '.join(f'{b} {wins[b]}/{len(rows)}' for b in wins)}")
-    every = sum(all(r.scores["ours"][0] > r.scores[b][0] for b in EQUAL_LENGTH) for r in rows)
     out(
-        f"summary beats every equal-length baseline ({', '.join(EQUAL_LENGTH)}) in {every}/{len(rows)} threads;"
-        f" on the mean: {all(means['ours'][0] > means[b][0] for b in EQUAL_LENGTH)}"
+        f"summary beats every equal-length baseline ({', '.join(EQUAL_LENGTH)}) in {everything['beats_every']}/"
+        f"{len(rows)} threads; on the mean: {everything['beats_mean']}"
     )
     out(f"digest beats: {', '.join(f'{b} {digest_wins[b]}/{len(rows)}' for b in digest_wins)}")
-    unclean_total = {name: sum(len(r.unclean[name]) for r in rows) for name in rows[0].unclean} if rows else {}
-    out("unclean picked sentences: " + ", ".join(f"{k} {v}" for k, v in unclean_total.items()))
+    out("unclean picked sentences: " + ", ".join(f"{k} {v}" for k, v in everything["unclean"].items()))
+    sides_ok, sides_needed = everything["sides"]
     out(f"both sides shown by summary + key points: {sides_ok}/{sides_needed} threads whose reference names two")
+    tuning = _totals([r for r in rows if not r.held_out])
+    held = _totals([r for r in rows if r.held_out])
+    if tuning["threads"]:
+        out(_set_line("tuning set", tuning))
+    if held["threads"]:
+        out(_set_line("held-out set", held))
     total, most = sum(r.seconds for r in rows) * 1000, max(r.seconds for r in rows) * 1000
     out(f"summarize CPU time: total {total:.0f} ms, max {most:.0f} ms")
     if verbose:
@@ -501,6 +550,7 @@ def report(rows: Sequence[Row], verbose: bool, out: Callable[[str], None] = prin
             {
                 "name": r.name,
                 "kind": r.kind,
+                "held_out": r.held_out,
                 "scores": r.scores,
                 "sides": r.sides,
                 "unclean": r.unclean,
@@ -508,11 +558,9 @@ def report(rows: Sequence[Row], verbose: bool, out: Callable[[str], None] = prin
             }
             for r in rows
         ],
-        "means": means,
-        "wins": wins,
-        "digest_wins": digest_wins,
-        "unclean": unclean_total,
-        "sides": [sides_ok, sides_needed],
+        **everything,
+        "tuning": tuning,
+        "held_out": held,
     }
 
 
@@ -521,11 +569,17 @@ def main() -> None:
     parser.add_argument("--refs", type=Path, default=REFERENCES)
     parser.add_argument("--only", action="append", default=[], help="reference name (file stem); repeatable")
     parser.add_argument("--json", type=Path, help="write every score and pick here")
+    parser.add_argument(
+        "--set",
+        choices=("all", "tuning", "held-out"),
+        default="all",
+        help="which references: the tuning set, the held-out set (never tune on it) or both",
+    )
     parser.add_argument("-v", "--verbose", action="store_true")
     args = parser.parse_args()
     if not SHARED.is_dir():
         raise SystemExit(f"needs the shared corpus at {SHARED}")
-    refs = load_references(args.refs, set(args.only))
+    refs = load_references(args.refs, set(args.only), args.set)
     rows = [evaluate(ref) for ref in refs]
     result = report(rows, args.verbose)
     if args.json:

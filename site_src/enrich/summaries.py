@@ -277,22 +277,101 @@ _ROLE_UNITS = 8
 accepted answer, the thread author's answers, the top-scored and the most-replied comments."""
 
 
-def _roles(units: Sequence[PreparedUnit]) -> frozenset[int]:
+def _roles(units: Sequence[PreparedUnit], parents: Sequence[int]) -> frozenset[int]:
     """The units that hold a role in the discussion: the post, the accepted answer, the thread author's answers,
-    the three top-scored comments (where scores tell them apart) and the three most replied to."""
+    the three top-scored comments (where scores tell them apart), the three most replied to (by two replies or
+    more), and where nothing is scored (mail, most forums), the others' replies to the thread author's messages:
+    the review of a patch, the answers to a question."""
     roles = {u for u, unit in enumerate(units) if unit.id == "post" or unit.accepted or unit.answer}
     scored = [u for u, unit in enumerate(units) if unit.score and unit.id != "post"]
     if scored:
         roles.update(sorted(scored, key=lambda u: -(units[u].score or 0))[:3])
-    replied = [u for u, unit in enumerate(units) if unit.replies and unit.id != "post"]
+    else:
+        op = units[0].author if units and units[0].id == "post" else None
+        if op is not None:
+            roles.update(u for u, p in enumerate(parents) if p >= 0 and units[p].author == op and units[u].author != op)
+    replied = [u for u, unit in enumerate(units) if unit.replies > 1 and unit.id != "post"]
     roles.update(sorted(replied, key=lambda u: -units[u].replies)[:3])
     return frozenset(roles)
 
 
 _POST_QUALITY = 0.6
 """The summary opens with the post's best sentence when that sentence is at least this fit to stand alone."""
+_EARLIER = 0.85
+"""The summary opens with the post's best sentence, or an earlier one scored at least this share of it."""
 _ROLE = 1.5
 """A sentence of a unit that holds a role ranks this much higher in the summary: structure first, centrality second."""
+
+
+def _tree(prepared: PreparedThread) -> tuple[list[int], dict[int, list[int]]]:
+    """Each unit's parent (the unit it replies to: the post's index for a top-level comment, -1 when the thread has
+    no post body and for the post itself) and each unit's direct replies, in reading order."""
+    units = prepared.units
+    offset = 1 if units and units[0].id == "post" else 0
+    parents = [-1] * len(units)
+    children: dict[int, list[int]] = {}
+    stack: list[int] = [0 if offset else -1]  # the unit open at each depth (depth 0: the post)
+    for n, (_, depth) in enumerate(prepared.walked):
+        del stack[depth:]
+        u = n + offset
+        parents[u] = stack[-1]
+        children.setdefault(stack[-1], []).append(u)
+        stack.append(u)
+    return parents, children
+
+
+_CONFIRMS = re.compile(
+    r"\b(?:thanks?|thank you|thx|works?|worked|working now|solved|fixed|that did it|that was it|perfect)\b",
+    re.IGNORECASE,
+)
+"""Words of an asker confirming an answer ("Thanks, that worked")."""
+
+
+def _is_question(text: str) -> bool:
+    return text.rstrip(_CLOSERS).endswith("?")
+
+
+def _best_answer(scored: _Scored, asked: int) -> int | None:
+    """The best direct reply to unit `asked` (-1: the top level) with a sentence fit to stand alone: the accepted
+    answer, else one the asker confirmed (answered with thanks or "that worked"), else the top-scored, else the
+    most answered, else the most central; ties keep reading order. None when no reply qualifies."""
+    units = scored.prepared.units
+    asker = units[asked].author if asked >= 0 else None
+    best: tuple[bool, bool, int, int, float] | None = None
+    chosen = None
+    for u in scored.children.get(asked, ()):
+        unit = units[u]
+        if asker is not None and unit.author == asker:
+            continue
+        sentence = _answer_sentence(scored, u)
+        if sentence is None:
+            continue
+        confirmed = asker is not None and any(
+            units[r].author == asker and any(_CONFIRMS.search(b.text) for b in units[r].plain.blocks if not b.quoted)
+            for r in scored.children.get(u, ())
+        )
+        key = (unit.accepted, confirmed, unit.score or 0, unit.replies, scored.pre[sentence])
+        if best is None or key > best:
+            best, chosen = key, u
+    return chosen
+
+
+def _answer_sentence(scored: _Scored, u: int) -> int | None:
+    """The sentence of unit `u` that best states its point (the best pre-scored one that stands alone and is not a
+    question itself), or None when `u` was not split into sentences or has none."""
+    if u not in scored.count:
+        return None
+    pre, texts = scored.pre, scored.texts
+    best = None
+    for i in scored.own(u):
+        if (
+            pre[i] > 0
+            and (best is None or pre[i] > pre[best])
+            and not _is_question(texts[i])
+            and not leans_back(texts[i])
+        ):
+            best = i
+    return best
 
 
 class _Scored:
@@ -309,10 +388,12 @@ class _Scored:
     """
 
     __slots__ = (
+        "children",
         "count",
         "first",
         "idf",
         "items",
+        "parent",
         "pre",
         "prepared",
         "quality",
@@ -355,7 +436,8 @@ class _Scored:
             table, idf = self._tables(df, len(self.terms))
         self.idf = idf
         self._score(df, table, title)
-        self.roles = _roles(units)
+        self.parent, self.children = _tree(prepared)
+        self.roles = _roles(units, self.parent)
 
     def _tables(self, df: Counter[str], documents: int) -> tuple[list[float], dict[str, float]]:
         """(df - 0.75) * idf by document frequency (a list), and every term's IDF."""
@@ -548,19 +630,43 @@ def _lexrank(sims: list[dict[int, float]], teleport: Sequence[float]) -> list[fl
 
 
 def _choose_sentences(scored: _Scored, wanted: int) -> list[int]:
-    """Rank at most `SENTENCE_CAP` candidates by LexRank, then pick greedily for centrality and novelty."""
+    """Rank at most `SENTENCE_CAP` candidates by LexRank, then pick greedily for centrality and novelty.
+
+    A question is never shown alone: the post's question (or a post under a title that asks) is followed by the
+    best answer's sentence (`_best_answer`), and a comment's question is picked only with its best reply's.
+    """
     pre, quality, topical = scored.pre, scored.quality, scored.topical
     unit_of = scored.unit_of
     texts = scored.texts
     pool = sorted((i for i, v in enumerate(pre) if v > 0), key=pre.__getitem__, reverse=True)  # ties: first first
     units = scored.prepared.units
-    # what the thread is about: the post's best sentence, if it can stand alone
-    # (its opening states the topic: the earliest of those scored at least half the best)
-    post_pool = [i for i in pool if units[unit_of[i]].id == "post" and quality[i] >= _POST_QUALITY]
-    post = [min(i for i in post_pool if pre[i] >= 0.5 * pre[post_pool[0]])] if post_pool else []
-    cand = sorted(set(pool[:SENTENCE_CAP]) | set(post))
+    post_unit = 0 if units and units[0].id == "post" else -1
+    top_answer = _best_answer(scored, post_unit)
+    post_answer = _answer_sentence(scored, top_answer) if top_answer is not None else None
+    # what the thread is about: the post's best sentence, if it can stand alone (a question can, when answered)
+    # (its opening states the topic: the earliest of those scored nearly as well as the best)
+    post_pool = [
+        i
+        for i in pool
+        if unit_of[i] == post_unit
+        and (quality[i] >= _POST_QUALITY or (post_answer is not None and _is_question(texts[i]) and quality[i] > 0))
+    ]
+    post = [min(i for i in post_pool if pre[i] >= _EARLIER * pre[post_pool[0]])] if post_pool else []
+    asks = bool(post) and (_is_question(texts[post[0]]) or _is_question(scored.prepared.thread.title))
+    answers: dict[int, int] = {}
+    """Question sentence -> the sentence of its best answer."""
+    if asks and post_answer is not None:
+        answers[post[0]] = post_answer
+    for i in pool[:SENTENCE_CAP]:
+        if unit_of[i] != post_unit and _is_question(texts[i]):
+            reply = _best_answer(scored, unit_of[i])
+            sentence = _answer_sentence(scored, reply) if reply is not None else None
+            if sentence is not None:
+                answers[i] = sentence
+    cand = sorted(set(pool[:SENTENCE_CAP]) | set(post) | set(answers.values()))
     if not cand or wanted <= 0:
         return []
+    position = {i: k for k, i in enumerate(cand)}
     vectors = _vectors([scored.terms[i] for i in cand], scored.idf)
     sims = _similarities(vectors)
     if len(scored.prepared.units) >= 3:  # a comment agreeing with itself is not consensus: only edges between comments
@@ -588,19 +694,29 @@ def _choose_sentences(scored: _Scored, wanted: int) -> list[int]:
     length = 0
     shortlist = sorted(range(len(cand)), key=lambda k: (-final[k], cand[k]))[: 10 * wanted]
     masses = [sum(vec.values()) or 1.0 for vec in vectors]
-    if post and wanted > 1:  # the post first, then the discussion
-        k = cand.index(post[0])
+
+    def take(k: int) -> None:
+        nonlocal length
         picked.append(k)
         covered.update(vectors[k])
-        length += len(texts[post[0]]) + 1
+        length += len(texts[cand[k]]) + 1
+
+    if post and wanted > 1:  # the post first (with its answer when it asks), then the discussion
+        take(position[post[0]])
+        if post[0] in answers:
+            take(position[answers[post[0]]])
     while len(picked) < wanted:
         best_k, best_gain = -1, 0.0
         used = {unit_of[cand[q]] for q in picked}
-        voices = {units[unit_of[cand[q]]].author for q in picked if units[unit_of[cand[q]]].id != "post"}
+        voices = {units[unit_of[cand[q]]].author for q in picked}  # the post's author too: others' voices first
         for k in shortlist:
             i = cand[k]
+            pair = answers.get(i) if _is_question(texts[i]) else None
+            if _is_question(texts[i]) and (pair is None or position[pair] in picked or len(picked) + 2 > wanted):
+                continue  # a question only with its answer
+            extra = len(texts[pair]) + 1 if pair is not None else 0
             if picked:
-                if k in picked or length + len(texts[i]) + 1 > SUMMARY_CHARS:
+                if k in picked or length + len(texts[i]) + 1 + extra > SUMMARY_CHARS:
                     continue
                 row = sims[k]
                 if any(row.get(q, 0.0) > _SAME_SENTENCE for q in picked):
@@ -616,9 +732,9 @@ def _choose_sentences(scored: _Scored, wanted: int) -> list[int]:
                 best_k, best_gain = k, gain
         if best_k < 0:
             break
-        picked.append(best_k)
-        covered.update(vectors[best_k])
-        length += len(texts[cand[best_k]]) + 1
+        take(best_k)
+        if _is_question(texts[cand[best_k]]) and cand[best_k] in answers:
+            take(position[answers[cand[best_k]]])
     return sorted(cand[k] for k in picked)
 
 
