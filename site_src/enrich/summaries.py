@@ -267,6 +267,8 @@ def _unit_weight(unit: PreparedUnit, top: int) -> float:
 
 
 _CONTESTED = 3
+_HUB = 3
+"""A comment this many reply to (the most replied of the thread) always competes for a key point."""
 """A comment voted below zero that this many reply to is a side of a disagreement, not noise."""
 _ACCEPTED = 1.5
 """Weight of the accepted answer, against an ordinary comment of the same score."""
@@ -748,6 +750,7 @@ def _key_points(scored: _Scored, wanted: int, shown: frozenset[int]) -> tuple[Ke
     sentences fit to stand alone that the summary (`shown`, sentence indices) does not already show.
     """
     units = scored.prepared.units
+    thread_author = units[0].author if units and units[0].id == "post" else scored.prepared.thread.author
     terms = scored.terms
     pre, quality = scored.pre, scored.quality
     if shown:  # a sentence with the same words elsewhere (a comment repeating the post) is shown too
@@ -770,7 +773,13 @@ def _key_points(scored: _Scored, wanted: int, shown: frozenset[int]) -> tuple[Ke
     candidates.sort(key=itemgetter(0), reverse=True)  # stable: ties keep reading order
     # a comment voted down that many answer is a side of the debate: it competes whatever its score
     contested = [u for _, u in candidates if _contested(units[u])]
-    cand = sorted({u for _, u in candidates[:COMMENT_CAP]} | set(contested[:2]))
+    # the most answered comment (a sub-debate of its own) competes whatever its pre-score
+    hub = max(
+        (u for _, u in candidates if units[u].replies >= _HUB and units[u].author != thread_author),
+        key=lambda u: (units[u].replies, -u),
+        default=None,
+    )
+    cand = sorted({u for _, u in candidates[:COMMENT_CAP]} | set(contested[:2]) | ({hub} if hub is not None else set()))
     unit_terms = [[t for i in scored.own(u) if quality[i] > 0 for t in terms[i]] for u in cand]
     df = Counter(chain.from_iterable(map(set, unit_terms)))
     log_n = math.log(len(unit_terms) + 1)
@@ -816,6 +825,23 @@ def _key_points(scored: _Scored, wanted: int, shown: frozenset[int]) -> tuple[Ke
         points.append(point)
         if units[cand[best_k]].author is not None:
             voices.add(_voice(units[cand[best_k]]))
+    if hub is not None and hub not in {cand[k] for k in picked} and _voice(units[hub]) not in voices:
+        # the comment most replied to is not left out either: it takes the last place of the others' voices
+        point = _key_point(scored, hub, shown)
+        if point is not None:
+            if len(picked) >= wanted:
+                last = max(
+                    (n for n in range(len(picked)) if not _contested(units[cand[picked[n]]])),
+                    key=lambda n: (units[cand[picked[n]]].answer, -final[picked[n]]),
+                    default=None,
+                )
+                if last is not None:
+                    voices.discard(_voice(units[cand[picked[last]]]))
+                    del picked[last], points[last]
+            if len(picked) < wanted:
+                picked.append(cand.index(hub))
+                points.append(point)
+                voices.add(_voice(units[hub]))
     if contested and not any(_contested(units[cand[k]]) for k in picked):
         # the main opponent is not left out: the most answered contested comment takes the last place
         for u in sorted(contested, key=lambda u: -units[u].replies):
