@@ -366,7 +366,8 @@ def run_show(options: argparse.Namespace) -> int:
         "summary": item.summary,
         "summary_is_auto": item.summary_is_auto,
         "key_points": [
-            {"id": k.comment_id, "author": k.author, "quote": k.quote, "score": k.score} for k in item.key_points
+            {"id": k.comment_id, "author": k.author, "quote": k.quote, "score": k.score, "role": k.role}
+            for k in item.key_points
         ],
         "keywords": terms.keywords,
         "suggested_tags": terms.suggested_tags,

@@ -133,6 +133,9 @@ class KeyPointView:
     """The comment's number in the thread's reading order (`#3`), 0 when unknown."""
     label: str = ""
     """Who to credit: the author, or `comment #3` when the author is not recorded."""
+    role: str = ""
+    """The comment's role in the discussion ("Accepted answer", "Reply to ana", ...; `summaries.KeyPoint.role`),
+    plain text; empty for none."""
 
 
 @dataclass(slots=True)
@@ -339,11 +342,11 @@ def thread_view(
     numbers = number_of
     recorded = any(author_of.values())
 
-    def point(comment_id: str, author: str | None, quote: str, score: int | None) -> KeyPointView:
+    def point(comment_id: str, author: str | None, quote: str, score: int | None, role: str = "") -> KeyPointView:
         target = f"{pages.get(comment_id, item.url)}#{anchor(comment_id)}"
         number = numbers.get(comment_id, 0)
         label = author or (f"comment #{number}" if number else "a comment")
-        return KeyPointView(comment_id, anchor(comment_id), target, author or "", quote, score, number, label)
+        return KeyPointView(comment_id, anchor(comment_id), target, author or "", quote, score, number, label, role)
 
     count = item.comment_count
     comments_text = f"{count} comment{'' if count == 1 else 's'}"
@@ -374,7 +377,7 @@ def thread_view(
         max_depth=item.max_depth,
         extra=thread.extra,
         keywords=item.keywords,
-        key_points=[point(k.comment_id, k.author, k.quote, k.score) for k in item.key_points],
+        key_points=[point(k.comment_id, k.author, k.quote, k.score, k.role) for k in item.key_points],
         glance=_glance(item, point, author_of),
         related=related or [],
         authors_recorded=recorded,

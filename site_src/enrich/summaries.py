@@ -101,6 +101,10 @@ class KeyPoint:
     where text was left out; never a sentence the summary shows."""
     score: int | None
     """The comment's score, where the source has one."""
+    role: str = ""
+    """The comment's role in the discussion, to label it: "Accepted answer", "Original poster", "Answer",
+    "Most replied" or "Reply to <author>" ("Reply to #n" when the author is not recorded); empty for a plain
+    top-level comment. Plain text (the author's name is untrusted: the caller escapes it)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -390,6 +394,7 @@ class _Scored:
     """
 
     __slots__ = (
+        "answer",
         "children",
         "count",
         "first",
@@ -440,6 +445,8 @@ class _Scored:
         self._score(df, table, title)
         self.parent, self.children = _tree(prepared)
         self.roles = _roles(units, self.parent)
+        self.answer = _best_answer(self, 0 if units and units[0].id == "post" else -1)
+        """The best answer to the post (`_best_answer`), if any."""
 
     def _tables(self, df: Counter[str], documents: int) -> tuple[list[float], dict[str, float]]:
         """(df - 0.75) * idf by document frequency (a list), and every term's IDF."""
@@ -643,8 +650,7 @@ def _choose_sentences(scored: _Scored, wanted: int) -> list[int]:
     pool = sorted((i for i, v in enumerate(pre) if v > 0), key=pre.__getitem__, reverse=True)  # ties: first first
     units = scored.prepared.units
     post_unit = 0 if units and units[0].id == "post" else -1
-    top_answer = _best_answer(scored, post_unit)
-    post_answer = _answer_sentence(scored, top_answer) if top_answer is not None else None
+    post_answer = _answer_sentence(scored, scored.answer) if scored.answer is not None else None
     # what the thread is about: the post's best sentence, if it can stand alone (a question can, when answered)
     # (its opening states the topic: the earliest of those scored nearly as well as the best)
     post_pool = [
@@ -653,8 +659,12 @@ def _choose_sentences(scored: _Scored, wanted: int) -> list[int]:
         if unit_of[i] == post_unit
         and (quality[i] >= _POST_QUALITY or (post_answer is not None and _is_question(texts[i]) and quality[i] > 0))
     ]
-    post = [min(i for i in post_pool if pre[i] >= _EARLIER * pre[post_pool[0]])] if post_pool else []
-    asks = bool(post) and (_is_question(texts[post[0]]) or _is_question(scored.prepared.thread.title))
+    questions = [i for i in post_pool if _is_question(texts[i])]  # only there when the post has an answer
+    if questions:  # a post that asks is about its question: the best of them, with its answer after it
+        post = questions[:1]
+    else:
+        post = [min(i for i in post_pool if pre[i] >= _EARLIER * pre[post_pool[0]])] if post_pool else []
+    asks = bool(post) and (_is_question(texts[post[0]]) or _asks(scored))
     answers: dict[int, int] = {}
     """Question sentence -> the sentence of its best answer."""
     if asks and post_answer is not None:
@@ -737,7 +747,15 @@ def _choose_sentences(scored: _Scored, wanted: int) -> list[int]:
         take(best_k)
         if _is_question(texts[cand[best_k]]) and cand[best_k] in answers:
             take(position[answers[cand[best_k]]])
-    return sorted(cand[k] for k in picked)
+    chosen = {cand[k] for k in picked}
+    paired = {answers[i]: i for i in chosen if i in answers and answers[i] in chosen}
+    order: list[int] = []  # reading order, each answer right after its question
+    for i in sorted(chosen):
+        if i not in paired:
+            order.append(i)
+            if i in answers and answers[i] in chosen:
+                order.append(answers[i])
+    return order
 
 
 # --- key points -------------------------------------------------------------------------------------------------------
@@ -818,7 +836,7 @@ def _key_points(scored: _Scored, wanted: int, shown: frozenset[int]) -> tuple[Ke
         if best_k < 0:
             break
         remaining.remove(best_k)
-        point = _key_point(scored, cand[best_k], shown)
+        point = _key_point(scored, cand[best_k], shown, hub)
         if point is None:
             continue  # no sentence of it fits whole
         picked.append(best_k)
@@ -827,7 +845,7 @@ def _key_points(scored: _Scored, wanted: int, shown: frozenset[int]) -> tuple[Ke
             voices.add(_voice(units[cand[best_k]]))
     if hub is not None and hub not in {cand[k] for k in picked} and _voice(units[hub]) not in voices:
         # the comment most replied to is not left out either: it takes the last place of the others' voices
-        point = _key_point(scored, hub, shown)
+        point = _key_point(scored, hub, shown, hub)
         if point is not None:
             if len(picked) >= wanted:
                 last = max(
@@ -846,7 +864,7 @@ def _key_points(scored: _Scored, wanted: int, shown: frozenset[int]) -> tuple[Ke
         # the main opponent is not left out: the most answered contested comment takes the last place
         for u in sorted(contested, key=lambda u: -units[u].replies):
             k = cand.index(u) if u in cand else -1
-            point = _key_point(scored, u, shown) if k >= 0 and _voice(units[u]) not in voices else None
+            point = _key_point(scored, u, shown, hub) if k >= 0 and _voice(units[u]) not in voices else None
             if point is not None:
                 if len(picked) >= wanted:
                     picked.pop()
@@ -869,12 +887,47 @@ def _contested(unit: PreparedUnit) -> bool:
     return unit.score is not None and unit.score < 0 and unit.replies >= _CONTESTED
 
 
-def _key_point(scored: _Scored, u: int, shown: frozenset[int]) -> KeyPoint | None:
+def _key_point(scored: _Scored, u: int, shown: frozenset[int], hub: int | None = None) -> KeyPoint | None:
     unit = scored.prepared.units[u]
     own = scored.own(u)
     fit = [i in shown or scored.quality[i] <= 0 for i in own]
     quote = _quote([scored.texts[i] for i in own], [scored.pre[i] for i in own], [not f for f in fit])
-    return KeyPoint(unit.id, unit.author, quote, unit.score) if quote else None
+    return KeyPoint(unit.id, unit.author, quote, unit.score, _role_label(scored, u, hub)) if quote else None
+
+
+def _role_label(scored: _Scored, u: int, hub: int | None) -> str:
+    """What a key point's comment is in the discussion, the first that applies: the accepted answer, the thread
+    author speaking, the best answer to a post that asks (`_best_answer`), the most replied comment, a reply to
+    another comment (named by its author, or by its number in reading order); else nothing."""
+    prepared = scored.prepared
+    units = prepared.units
+    unit = units[u]
+    if unit.accepted:
+        return "Accepted answer"
+    op = prepared.thread.author
+    if op is not None and unit.author == op:
+        return "Original poster"
+    if u == scored.answer and _asks(scored):
+        return "Answer"
+    if u == hub:
+        return "Most replied"
+    parent = scored.parent[u]
+    if parent >= 0 and units[parent].id != "post":
+        if units[parent].author:
+            return f"Reply to {units[parent].author}"
+        offset = 1 if units[0].id == "post" else 0
+        return f"Reply to #{parent - offset + 1}"
+    return ""
+
+
+def _asks(scored: _Scored) -> bool:
+    """Whether the thread is a question: its title asks, or a sentence of its post does."""
+    if _is_question(scored.prepared.thread.title):
+        return True
+    units = scored.prepared.units
+    if not units or units[0].id != "post" or 0 not in scored.count:
+        return False
+    return any(_is_question(scored.texts[i]) for i in scored.own(0))
 
 
 _LONGEST_SENTENCE = QUOTE_CHARS * 3 // 2
