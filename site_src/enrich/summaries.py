@@ -339,8 +339,9 @@ def _is_question(text: str) -> bool:
 
 def _best_answer(scored: _Scored, asked: int) -> int | None:
     """The best direct reply to unit `asked` (-1: the top level) with a sentence fit to stand alone: the accepted
-    answer, else one the asker confirmed (answered with thanks or "that worked"), else the top-scored, else the
-    most answered, else the most central; ties keep reading order. None when no reply qualifies."""
+    answer, else one the asker confirmed (answered with thanks or "that worked" in its sub-thread), else the
+    top-scored, else the most answered, else the most central; ties keep reading order. None when no reply
+    qualifies."""
     units = scored.prepared.units
     asker = units[asked].author if asked >= 0 else None
     best: tuple[bool, bool, int, int, float] | None = None
@@ -352,14 +353,24 @@ def _best_answer(scored: _Scored, asked: int) -> int | None:
         sentence = _answer_sentence(scored, u)
         if sentence is None:
             continue
-        confirmed = asker is not None and any(
-            units[r].author == asker and any(_CONFIRMS.search(b.text) for b in units[r].plain.blocks if not b.quoted)
-            for r in scored.children.get(u, ())
-        )
+        confirmed = asker is not None and _confirmed(scored, u, asker)
         key = (unit.accepted, confirmed, unit.score or 0, unit.replies, scored.pre[sentence])
         if best is None or key > best:
             best, chosen = key, u
     return chosen
+
+
+def _confirmed(scored: _Scored, answer: int, asker: str) -> bool:
+    """Whether the asker confirms `answer` somewhere under it ("Thanks, that worked", maybe after a few exchanges)."""
+    units, children = scored.prepared.units, scored.children
+    stack = list(children.get(answer, ()))
+    while stack:
+        r = stack.pop()
+        unit = units[r]
+        if unit.author == asker and any(_CONFIRMS.search(b.text) for b in unit.plain.blocks if not b.quoted):
+            return True
+        stack.extend(children.get(r, ()))
+    return False
 
 
 def _answer_sentence(scored: _Scored, u: int) -> int | None:
@@ -427,6 +438,7 @@ class _Scored:
         """Unit index -> index of its first sentence (only for the units split into sentences)."""
         self.count: dict[int, int] = {}
         """Unit index -> how many sentences it has (idem)."""
+        self.parent, self.children = _tree(prepared)
         title = set(prepared.title_terms)
         df: Counter[str] = Counter()
         if len(units) >= 3:
@@ -443,7 +455,6 @@ class _Scored:
             table, idf = self._tables(df, len(self.terms))
         self.idf = idf
         self._score(df, table, title)
-        self.parent, self.children = _tree(prepared)
         self.roles = _roles(units, self.parent)
         self.answer = _best_answer(self, 0 if units and units[0].id == "post" else -1)
         """The best answer to the post (`_best_answer`), if any."""
@@ -480,7 +491,14 @@ class _Scored:
         by_replies = sorted(
             (u for u, unit in enumerate(units) if unit.replies and groups[u]), key=lambda u: -units[u].replies
         )
-        for u in chain(roles, by_score[:3], by_replies[:2]):
+        post = 0 if units and units[0].id == "post" else -1
+        asker = units[post].author if post >= 0 else None
+        confirmed = (  # answers the asker thanked somewhere below them: candidates for the best answer
+            [u for u in self.children.get(post, ()) if units[u].author != asker and _confirmed(self, u, asker)][:3]
+            if asker is not None
+            else []
+        )
+        for u in chain(roles, confirmed, by_score[:3], by_replies[:2]):
             if len(chosen) >= UNIT_CAP + _ROLE_UNITS:
                 break
             if units[u].id != "post":
