@@ -5,11 +5,14 @@ Run from the repository root, with the bench extra installed (`pip install -e '.
     python bench/bench_summary_quality.py                  # every reference in bench/summaries/
     python bench/bench_summary_quality.py -v               # also print every picked sentence and its failures
     python bench/bench_summary_quality.py --only hn-1-y-combinator --json out.json
+    python bench/bench_summary_quality.py --set tuning     # only the references one may tune on
 
 Each `bench/summaries/*.toml` names a real thread in `../shared` (`source`, optional tar `member`, the
 `importer`, the thread's origin id) and holds a human reference digest written from reading the thread
 before any tool output was seen: 3 to 5 `points`, and the `sides` of a disagreement (a label and the
-authors who argue it). The thread is imported, written as a thread file and parsed again (what a build
+authors who argue it). `held_out = true` marks a reference written after the summariser was tuned: it is
+never tuned on, and its figures are reported apart (a line per set, after the per-thread table of wins). The thread is
+imported, written as a thread file and parsed again (what a build
 sees), then summarised by `site_src.enrich.summaries.summarize`.
 
 Scored against the reference (points and side labels): ROUGE-1 and ROUGE-L recall (`rouge-score`, Porter
