@@ -11,9 +11,9 @@ Each `bench/summaries/*.toml` names a real thread in `../shared` (`source`, opti
 `importer`, the thread's origin id) and holds a human reference digest written from reading the thread
 before any tool output was seen: 3 to 5 `points`, and the `sides` of a disagreement (a label and the
 authors who argue it). `held_out = true` marks a reference written after the summariser was tuned: it is
-never tuned on, and its figures are reported apart (a line per set, after the per-thread table of wins). The thread is
-imported, written as a thread file and parsed again (what a build
-sees), then summarised by `site_src.enrich.summaries.summarize`.
+never tuned on, and its figures are reported apart (a line per set, after the per-thread table of wins).
+The thread is imported, written as a thread file and parsed again (what a build sees), then summarised by
+`site_src.enrich.summaries.summarize`.
 
 Scored against the reference (points and side labels): ROUGE-1 and ROUGE-L recall (`rouge-score`, Porter
 stemmer) of
