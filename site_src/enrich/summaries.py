@@ -333,6 +333,10 @@ _CONFIRMS = re.compile(
 """Words of an asker confirming an answer ("Thanks, that worked")."""
 
 
+_MAY_ASK = frozenset("?" + _CLOSERS)
+"""The last character of a sentence that may be a question (`_is_question` tells)."""
+
+
 def _is_question(text: str) -> bool:
     return text.rstrip(_CLOSERS).endswith("?")
 
@@ -448,7 +452,7 @@ class _Scored:
             expand: Iterable[int] = range(len(units))
             if len(units) > UNIT_CAP + 1:
                 expand = self._best_units(groups, df, table, idf, title)
-            self._split(expand)
+            self._split(expand, skip_quoted=True)
         else:
             self._split(range(len(units)))
             df.update(chain.from_iterable(map(set, self.terms)))
@@ -507,8 +511,10 @@ class _Scored:
             chosen.add(0)
         return sorted(chosen)
 
-    def _split(self, expand: Iterable[int]) -> None:
-        """Split the given units into sentences, with their terms (the term cache makes these lookups)."""
+    def _split(self, expand: Iterable[int], skip_quoted: bool = False) -> None:
+        """Split the given units into sentences, with their terms (the term cache makes these lookups); with
+        `skip_quoted`, a comment's quotations get no terms (they are never picked, and the document frequencies
+        come from the units' own terms)."""
         texts, unit_of, quoted, terms, items = self.texts, self.unit_of, self.quoted, self.terms, self.items
         units = self.prepared.units
         first, count = self.first, self.count
@@ -518,7 +524,9 @@ class _Scored:
             for block in units[u].plain.blocks:
                 sentences = split_sentences(block.text)
                 texts += sentences
-                if block.code:  # as `prepare` does: inline code gives no terms
+                if block.quoted and not post and skip_quoted:  # never picked nor ranked: its terms are not needed
+                    terms += [[] for _ in sentences]
+                elif block.code:  # as `prepare` does: inline code gives no terms
                     code = block.code
                     terms += [content_terms(" ".join(w for w in s.split() if w not in code)) for s in sentences]
                 else:
@@ -577,10 +585,10 @@ def _vectors(term_lists: Sequence[Sequence[str]], idf: dict[str, float]) -> list
         counts = dict.fromkeys(terms, 0)  # as `Counter(terms)`: first-occurrence order, without its set-up
         for t in terms:
             counts[t] += 1
-        vec = {t: c * weight(t, 0.0) for t, c in counts.items()}
+        vec = {t: c * w for t, c in counts.items() if (w := weight(t, 0.0)) > 0}  # IDFs are never negative
         values = vec.values()
         norm = math.sqrt(math.fsum(map(mul, values, values))) or 1.0
-        vectors.append({t: w / norm for t, w in vec.items() if w > 0})
+        vectors.append({t: w / norm for t, w in vec.items()})
     return vectors
 
 
@@ -724,6 +732,7 @@ def _choose_sentences(scored: _Scored, wanted: int) -> list[int]:
     length = 0
     shortlist = sorted(range(len(cand)), key=lambda k: (-final[k], cand[k]))[: 10 * wanted]
     masses = [sum(vec.values()) or 1.0 for vec in vectors]
+    asking = {i for i in map(cand.__getitem__, shortlist) if texts[i][-1] in _MAY_ASK and _is_question(texts[i])}
 
     def take(k: int) -> None:
         nonlocal length
@@ -741,10 +750,12 @@ def _choose_sentences(scored: _Scored, wanted: int) -> list[int]:
         voices = {units[unit_of[cand[q]]].author for q in picked}  # the post's author too: others' voices first
         for k in shortlist:
             i = cand[k]
-            pair = answers.get(i) if _is_question(texts[i]) else None
-            if _is_question(texts[i]) and (pair is None or position[pair] in picked or len(picked) + 2 > wanted):
-                continue  # a question only with its answer
-            extra = len(texts[pair]) + 1 if pair is not None else 0
+            extra = 0
+            if i in asking:  # a question only with its answer
+                pair = answers.get(i)
+                if pair is None or position[pair] in picked or len(picked) + 2 > wanted:
+                    continue
+                extra = len(texts[pair]) + 1
             if picked:
                 if k in picked or length + len(texts[i]) + 1 + extra > SUMMARY_CHARS:
                     continue
@@ -763,7 +774,7 @@ def _choose_sentences(scored: _Scored, wanted: int) -> list[int]:
         if best_k < 0:
             break
         take(best_k)
-        if _is_question(texts[cand[best_k]]) and cand[best_k] in answers:
+        if cand[best_k] in asking and cand[best_k] in answers:
             take(position[answers[cand[best_k]]])
     chosen = {cand[k] for k in picked}
     paired = {answers[i]: i for i in chosen if i in answers and answers[i] in chosen}
