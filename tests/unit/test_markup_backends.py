@@ -80,6 +80,7 @@ _WHITESPACE = re.compile(r"\s+")
 _EMPTY_QUOTE = re.compile(r"<blockquote>\n</blockquote>")
 _IMAGE_LABEL = re.compile(r"\[image: [^\]<]*(?:\][^<\]]*)?\]")
 _AUTOLINK_TEXT = re.compile(r'(<a href="([^"]*)" rel="[^"]*">)([^<]*)</a>')
+_UNSAFE_AUTOLINK = re.compile(r"&lt;([a-zA-Z][a-zA-Z0-9+.-]{1,31}:[^\s<>&]*)&gt;")
 
 
 def _autolink_text(match: re.Match[str]) -> str:
@@ -101,11 +102,13 @@ def known_differences_removed(page: str) -> str:
     - whitespace: Unicode spaces (a no-break space) at the edges of a line, which markdown-it-py strips and the
       Rust core keeps, and tabs in indented code inside a list item (written here without any whitespace);
     - an unsafe link (`[a](ftp://x)`): its label as text natively, its Markdown source as text in markdown-it-py;
+      the same for an unsafe autolink (`<text:::>`: `text:::` natively, `&lt;text:::&gt;` in markdown-it-py);
     - CommonMark corner cases of emphasis next to non-ASCII punctuation, lazy blockquote continuations and
       empty list items, where the Rust core does not follow CommonMark 0.31 (tests below list them).
     """
     page = _EMPTY_QUOTE.sub("<blockquote></blockquote>", page)
     page = _IMAGE_LABEL.sub("[image: ...]", page)
+    page = _UNSAFE_AUTOLINK.sub(r"\1", page)
     return _WHITESPACE.sub("", _AUTOLINK_TEXT.sub(_autolink_text, page))
 
 
