@@ -664,6 +664,9 @@ def trim_quote(text: str, limit: int = 200) -> str:
     text = text.strip()
     if len(text) <= limit:
         return text
+    text = " ".join(text.split())  # a text to shorten: runs of white space count as one space
+    if len(text) <= limit:
+        return text
     kept = ""
     for sentence in split_sentences(text):
         candidate = f"{kept} {sentence}".strip()
