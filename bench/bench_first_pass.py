@@ -6,7 +6,7 @@ Run from the repository root:
     python bench/bench_first_pass.py bench/corpora/digest-1000-s1 --profile   # cProfile of one run, by own time
 
 Prints the CPU seconds (`time.process_time`) of `process_source` over every thread file, spooling into a
-temporary folder as a build does, and of reading the spooled threads back (`_unspool`, which the second pass
+temporary folder as a build does, and of reading the spooled threads back (`unspool`, which the second pass
 does once per thread), the fastest of `--repeat` runs; in one process, so the figures leave out worker
 start-up and everything after the first pass.
 """
@@ -25,22 +25,22 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from site_src.config import SiteConfig, load_config
 from site_src.load import discover
-from site_src.work import _unspool, process_source, spool_file
+from site_src.work import process_source, unspool
 
 
 def first_pass(paths: list[Path], config: SiteConfig, spool: str) -> list[str]:
-    """`process_source` of every file, spooling into `spool`; the spool files left behind."""
+    """`process_source` of every file, spooling into `spool`; where each thread was spooled."""
     spooled = []
     for path in paths:
         result = process_source(path, config, spool)
-        for item in result.result.items:
-            spooled.append(spool_file(spool, item.thread.path, result.source_digest))
+        if result.spooled:
+            spooled += [result.spooled] * len(result.result.items)
     return spooled
 
 
 def read_back(spooled: list[str]) -> int:
-    """Unspool every file (as `render_thread` does); how many threads came back."""
-    return sum(len(_unspool(name) or ()) for name in spooled)
+    """Unspool every thread (as `render_thread` does); how many threads came back."""
+    return sum(len(unspool(where) or ()) for where in spooled)
 
 
 def main() -> None:
@@ -72,7 +72,7 @@ def main() -> None:
     print(f"{len(paths)} files, {threads} threads")
     per_file = best_first / max(1, len(paths)) * 1000
     print(f"first pass (process_source): {best_first:.3f} s CPU  ({per_file:.2f} ms/file)")
-    print(f"spool read back (_unspool):  {best_back:.3f} s CPU")
+    print(f"spool read back (unspool):   {best_back:.3f} s CPU")
 
 
 if __name__ == "__main__":

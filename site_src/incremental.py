@@ -60,7 +60,6 @@ from .work import (
     process_source,
     render_thread,
     run_map,
-    spool_file,
     use_template_cache,
 )
 
@@ -336,6 +335,8 @@ class Builder:
         """id of each item given to `assemble_site` in this rebuild -> its file, cache entry and place there."""
         self._parts: dict[int, tuple[str, ...]] = {}
         """id of each item made of several files (`_merge_parts`) -> those files, as shown."""
+        self._spooled: dict[int, str] = {}
+        """id of each item whose parsed thread this rebuild left in `spool` -> where (`work.spool_threads`)."""
         self._cards: dict[int, str] = {}
         """id of each published item -> its `card_digest` in this rebuild."""
         self._pages: dict[int, str] = {}
@@ -458,11 +459,14 @@ class Builder:
                 to_process.append(path)
 
         made: dict[Path, SourceEntry] = {}
+        spooled: dict[Path, tuple[str, str]] = {}  # file -> (digest of the bytes spooled, where)
         work = partial(process_source, config=config, spool=self.spool)
         executor = self.executor if len(to_process) >= BULK_FROM else None
         answers = run_map(work, to_process, executor)
         for done, (path, answer) in enumerate(zip(to_process, answers, strict=True), start=1):
             entry, new = self._entry(state.sources.get(path), answer)
+            if answer.spooled:
+                spooled[path] = (answer.source_digest, answer.spooled)
             state.changed.add(path)
             if new:
                 made[path] = entry
@@ -474,7 +478,7 @@ class Builder:
         entries: dict[Path, SourceEntry] = {}
         items: list[EnrichedThread] = []
         fresh: set[int] = set()
-        self._current = {}
+        self._current, self._spooled = {}, {}
         for path in state.paths:
             entry = made.get(path) or state.sources.get(path)
             if entry is None or (path not in stamps and check is None):
@@ -489,6 +493,9 @@ class Builder:
                     fresh.add(id(item))
                 items.append(item)
                 self._current[id(item)] = (path, entry, index)
+                digest_spooled, where = spooled.get(path, ("", ""))
+                if where and digest_spooled == entry.item_digest:  # not when the last good threads were kept
+                    self._spooled[id(item)] = where
         state.changed.update(state.sources.keys() - entries.keys())
         state.sources = entries
         return self._merge_parts(items, config), fresh, len(made)
@@ -515,11 +522,10 @@ class Builder:
             else:
                 kept[key] = (fingerprint, None)
                 todo[key] = [path_of[name] for name in shown]
-        spools = {}
-        if self.spool:
-            spools = {key: spool_file(self.spool, groups[key][0], kept[key][0]) for key in todo}
-        for key, item_made in process_parts(todo, config, spools).items():
+        spooled: dict[tuple[str, str], str] = {}
+        for key, (item_made, where) in process_parts(todo, config, self.spool).items():
             kept[key] = (kept[key][0], item_made)
+            spooled[key] = where
         self.state.parts = kept
         merged_keys = {key for key, (_f, done) in kept.items() if done is not None}
         out: list[EnrichedThread] = []
@@ -536,6 +542,8 @@ class Builder:
             entry = SourceEntry(own.stamp, fingerprint, [], [whole], fingerprint)
             self._current[id(whole)] = (path, entry, 0)
             self._parts[id(whole)] = tuple(groups[key])
+            if spooled.get(key):
+                self._spooled[id(whole)] = spooled[key]
             out.append(whole)
         return out
 
@@ -586,7 +594,7 @@ class Builder:
         shared = state.shared_key
         cards, pages = self._cards, self._pages
         outputs: dict[str, tuple[str, list[str]]] = {}
-        todo: list[tuple[str, EnrichedThread, str]] = []  # (page key, item, spooled file)
+        todo: list[tuple[str, EnrichedThread, str]] = []  # (page key, item, where it was spooled)
         by_slug = site.by_slug
         for item in site.threads:
             url = item.url
@@ -596,8 +604,7 @@ class Builder:
             if previous is not None and previous[0] == key and all(run.keep(n, key) for n in previous[1]):
                 outputs[url] = previous
                 continue
-            item_digest = self._current[id(item)][1].item_digest
-            todo.append((key, item, spool_file(self.spool, item.thread.path, item_digest) if self.spool else ""))
+            todo.append((key, item, self._spooled.get(id(item), "")))
         work = partial(render_thread, config=config, theme=theme, template_cache=self.template_cache, templates=shared)
         executor = self.executor if len(todo) >= BULK_FROM else None
         parts = self._parts

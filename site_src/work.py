@@ -13,10 +13,10 @@ commands that only read threads (`digest show`, `digest tags`).
 
 from __future__ import annotations
 
-import contextlib
 import ctypes
 import ctypes.util
 import hashlib
+import io
 import os
 import pickle
 import signal
@@ -74,14 +74,16 @@ class SourceResult:
     source_digest: str
     """Digest of the bytes parsed ("" when unreadable)."""
     result: FileResult
+    spooled: str = ""
+    """Where the parsed threads were left for the render pass (`spool_threads`), or ""."""
 
 
 def process_source(path: Path, config: SiteConfig, spool: str | None = None) -> SourceResult:
     """One file, start to finish of the per-thread work (a pure function of the file and the config): its
     threads as light records and its problems, plus the stamp and digest of the bytes it parsed.
 
-    `spool`: a folder where the parsed threads are also left (`spool_file`), for `render_thread` to take
-    instead of parsing the file a second time.
+    `spool`: a folder where the parsed threads are also left (`spool_threads`; where: `SourceResult.spooled`),
+    for `render_thread` to take instead of parsing the file a second time.
     """
     shown = display_path(path, config.site_dir)
     warnings: list[Problem] = []
@@ -96,10 +98,9 @@ def process_source(path: Path, config: SiteConfig, spool: str | None = None) -> 
             raise SourceError(shown, 0, f"cannot read: {exc.strerror}") from exc
         source_digest = digest(data)
         threads = parse_file(decode_source(shown, data), warnings)
-        if spool is not None:
-            _spool(spool_file(spool, shown, source_digest), threads)
+        spooled = spool_threads(spool, threads) if spool is not None else ""
         items = [enrich_thread(thread, config).without_text() for thread in threads]
-        return SourceResult(stamp, source_digest, FileResult(items, warnings))
+        return SourceResult(stamp, source_digest, FileResult(items, warnings), spooled)
     except SourceError as exc:
         return SourceResult(stamp, source_digest, FileResult([], [*warnings, exc.problem]))
     except Exception as exc:  # a parser's bug on this file's text: this file's error, not the build's (guard.py)
@@ -108,27 +109,39 @@ def process_source(path: Path, config: SiteConfig, spool: str | None = None) -> 
         )
 
 
-def spool_file(spool: str, shown: str, source_digest: str) -> str:
-    """Where the parsed threads of a file (by its shown path and the digest of its bytes) wait in `spool`."""
-    return os.path.join(spool, digest(f"{shown}\0{source_digest}".encode()) + ".pickle")
+def spool_threads(spool: str, threads: list[Thread]) -> str:
+    """Leave `threads` in `spool` for `render_thread`; returns where (`unspool`'s argument), or "" when they
+    could not be pickled (e.g. a reply chain thousands deep: the page is then rendered from the file).
 
-
-def _spool(name: str, threads: list[Thread]) -> None:
+    Each process (and thread) appends to a file of its own, so a build makes a few spool files, not one per
+    thread file: creating and deleting a file per thread cost more than pickling (on ext4, deleting a file
+    written back to disk some seconds before took ~0.7 ms). The caller removes the folder at the end."""
+    buffer = io.BytesIO()
     try:
-        with open(name, "wb") as handle:
-            dump(threads, handle)
-    except (OSError, RecursionError, pickle.PicklingError):  # e.g. a reply chain thousands deep
-        with contextlib.suppress(OSError):
-            os.unlink(name)  # the page is rendered from the file instead
+        dump(threads, buffer)
+    except (RecursionError, pickle.PicklingError):
+        return ""
+    data = buffer.getbuffer()
+    name = os.path.join(spool, f"{os.getpid()}-{threading.get_ident()}.pickles")
+    try:
+        with open(name, "ab") as handle:
+            offset = handle.tell()
+            handle.write(data)
+    except OSError:
+        return ""
+    return f"{name}\0{offset}\0{len(data)}"
 
 
-def _unspool(name: str) -> list[Thread] | None:
+def unspool(spooled: str) -> list[Thread] | None:
+    """The threads `spool_threads` left at `spooled`; None when they cannot be read back."""
+    name, _, rest = spooled.partition("\0")
+    offset, _, length = rest.partition("\0")
     try:
         with open(name, "rb") as handle:
-            threads = pickle.load(handle)  # the build's own file, written by `_spool` just before
-        if isinstance(threads, list) and len(threads) == 1:
-            os.unlink(name)  # its only reader; a raw export's threads each read the file
-    except (OSError, RecursionError, pickle.UnpicklingError):
+            handle.seek(int(offset))
+            data = handle.read(int(length))
+        threads = pickle.loads(data)  # the build's own file, written by `spool_threads` in this build
+    except Exception:  # cut or misplaced bytes raise anything pickle can (the file is parsed again instead)
         return None
     return threads if isinstance(threads, list) else None
 
@@ -142,7 +155,7 @@ class ThreadJob:
     related: list[ThreadCard]
     """Cards of the related threads."""
     spooled: str = ""
-    """The file `process_source` left the parsed threads in ("" or gone: parse the file again)."""
+    """Where `process_source` left the parsed threads (`spool_threads`; "" or unreadable: parse the file again)."""
     parts: tuple[str, ...] = ()
     """For a thread made of several files (`process_parts`): those files, as shown; () for one file."""
 
@@ -154,7 +167,7 @@ def render_thread(
     again, and the light record's facts put back on it. `template_cache`, `templates`: see `renderer_for`."""
     light = job.item
     warnings: list[Problem] = []
-    threads = _unspool(job.spooled) if job.spooled else None
+    threads = unspool(job.spooled) if job.spooled else None
     path = light.thread.path
     if job.parts and threads is None:
         try:
@@ -219,16 +232,17 @@ def _merged(parts: tuple[str, ...], light: EnrichedThread, config: SiteConfig) -
 
 
 def process_parts(
-    groups: dict[tuple[str, str], list[Path]], config: SiteConfig, spools: dict[tuple[str, str], str] | None = None
-) -> dict[tuple[str, str], EnrichedThread]:
+    groups: dict[tuple[str, str], list[Path]], config: SiteConfig, spool: str | None = None
+) -> dict[tuple[str, str], tuple[EnrichedThread, str]]:
     """Threads found in several files (origin, id -> the files, the thread's own first): each made into one
-    thread (`importers.drop_in.merge_parts`) and enriched, as a light record. Each file is parsed once; a
-    file that cannot be read leaves its group out (its own problem is reported by `process_source`).
-    `spools`: where to leave each merged thread for `render_thread` (as `process_source` does)."""
+    thread (`importers.drop_in.merge_parts`) and enriched, as a light record, with where it was spooled ("" when
+    not). Each file is parsed once; a file that cannot be read leaves its group out (its own problem is
+    reported by `process_source`). `spool`: a folder to leave each merged thread in for `render_thread` (as
+    `process_source` does)."""
     from .importers.drop_in import merge_parts
 
     parsed: dict[Path, list[Thread]] = {}
-    out: dict[tuple[str, str], EnrichedThread] = {}
+    out: dict[tuple[str, str], tuple[EnrichedThread, str]] = {}
     for key, paths in groups.items():
         try:
             for path in paths:
@@ -238,9 +252,8 @@ def process_parts(
             continue
         merged = merge_parts([parsed[path] for path in paths], key)
         if merged is not None:
-            if spools and key in spools:
-                _spool(spools[key], [merged])
-            out[key] = enrich_thread(merged, config).without_text()
+            spooled = spool_threads(spool, [merged]) if spool is not None else ""
+            out[key] = (enrich_thread(merged, config).without_text(), spooled)
     return out
 
 
@@ -394,7 +407,8 @@ __all__ = [
     "render_thread",
     "renderer_for",
     "run_map",
-    "spool_file",
+    "spool_threads",
     "start_worker",
+    "unspool",
     "use_template_cache",
 ]
