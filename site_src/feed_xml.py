@@ -41,9 +41,6 @@ def comment_entries_xml(comments: list[CommentEntry], atom_id: AtomId, absolute_
         )
         if c.author:
             out += ("<author><name>", escape(c.author), "</name></author>")
-        out.append("\n")
-        if c.summary:
-            out += ("<summary>", escape(c.summary), "</summary>")
         out.append('\n    <content type="html"')
         page_url = absolute_url(url.partition("#")[0])
         if page_url.startswith(("http://", "https://")):
@@ -80,7 +77,7 @@ def _stand_in(macro: Any, context: Context) -> CommentEntries | None:
 
 
 TWIN = Twin(
-    sha256="ee6e4bc1f75488e61c7bf929d506c0e8d2cccfe6c46d9da96776f06ff77d01df",
+    sha256="595c9fd80f03a0434bf1fbaa0845a81766a773bb1d8b25eba64f2e518eb8f7c0",
     macro="comment_entries",
     stand_in=_stand_in,
 )

@@ -1,8 +1,11 @@
 """Feed views: what `feed.xml` sees for a thread's own feed (`/t/<slug>/feed.xml`), one entry per comment.
 
 The site feed and the tag feeds list threads (cards, from `context.py`); a thread's feed lists its newest
-comments, each with its author, date, a plain-text summary, the comment as HTML and a link to its anchor on
-the page that shows it (the thread page, or the page a deep branch continues on).
+comments (`feed_items`, 20 by default), each with its author, date, the comment as HTML and a link to its anchor
+on the page that shows it (the thread page, or the page a deep branch continues on). The bundled feed has no
+`<summary>` per comment: Atom asks for one only when an entry has no inline content, and this one repeated the
+content's first words (and cost a second Markdown-to-text pass per comment); `summary` is there, made when
+asked for, for a theme whose feed shows it.
 
 Dates are reproducible: an undated comment takes the date of its nearest dated ancestor, else the thread's,
 else the newest date in the thread, else the Unix epoch; never the time of the build.
@@ -47,10 +50,15 @@ class CommentEntry:
     """RFC 3339 date-time with an offset; reproducible (see the module docstring)."""
     dated: bool
     """False when `updated` was borrowed from elsewhere because the comment has no date."""
-    summary: str
-    """Plain text, shortened."""
+    body: str
+    """The comment as written (Markdown)."""
     content_html: Markup
     """The comment as safe HTML (the template escapes it again for Atom's `type="html"`)."""
+
+    @property
+    def summary(self) -> str:
+        """The comment as plain text, shortened to `SUMMARY_CHARS` (made on each use: the bundled feed has none)."""
+        return truncate_words(markdown_to_plain(self.body).text, SUMMARY_CHARS)
 
 
 def rfc3339(moment: Moment | None) -> str:
@@ -83,7 +91,7 @@ def thread_feed(
             author=comment.author or "",
             updated=rfc3339(when),
             dated=comment.date is not None,
-            summary=truncate_words(markdown_to_plain(comment.body).text, SUMMARY_CHARS),
+            body=comment.body,
             content_html=_body_html(comment, rendered),
         )
         for _key, _position, comment, when in _newest_first(thread.comments, fallback)[:limit]

@@ -189,3 +189,19 @@ def test_folded_comments_link_to_their_continuation_page(tmp_path: Path) -> None
     links = [e.find(f"{A}link").get("href") for e in feed.findall(f"{A}entry")]  # type: ignore[union-attr]
     assert links[0] == "https://example.org/t/deep/c/c2/#comment-c5"
     assert check_output(result.files, "https://example.org/").ok
+
+
+def test_thread_feed_entries_carry_the_comment_once_and_a_theme_may_ask_for_a_summary(tmp_path: Path) -> None:
+    long_comment = "A **first** sentence about the ferry. " + "More words follow here. " * 40
+    thread = f"---\ntitle: T\ndate: 2025-01-01\n---\nPost.\n\n--- comment id=c1 author=ann\n{long_comment}\n"
+    site = make_project(tmp_path / "site", {"content/t.md": thread})
+    result = build_site(site, write=False, base_url="https://example.org/")
+    entry = ElementTree.fromstring(result.files["t/t/feed.xml"]).find(f"{A}entry")
+    assert entry is not None and entry.find(f"{A}summary") is None  # the content is the whole comment
+    assert "<strong>first</strong>" in (entry.findtext(f"{A}content") or "")
+    own = "{% macro comment_entries(comments) %}{% for c in comments %}<s>{{ c.summary }}</s>{% endfor %}{% endmacro %}"
+    site = make_project(tmp_path / "own", {"content/t.md": thread, "templates/partials/feed_comments.html": own})
+    feed = build_site(site, write=False, base_url="https://example.org/").files["t/t/feed.xml"].decode()
+    summary = feed.split("<s>")[1].split("</s>")[0]
+    assert summary.startswith("A first sentence about the ferry.") and summary.endswith("…")
+    assert len(summary) <= 281

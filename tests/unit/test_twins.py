@@ -139,7 +139,7 @@ def test_feed_entries_fall_back_to_the_macro_for_other_entries() -> None:
     )
     entry = CommentEntry("c1", "/t/a/#comment-c1", "<t>", "<a>", "2024-01-01T00:00:00Z", True, "s&", Markup(" <p> "))
     others = [
-        [{"title": "<t>", "url": "/t/a/#c", "updated": "u", "author": "", "summary": "", "content_html": " <b> "}],
+        [{"title": "<t>", "url": "/t/a/#c", "updated": "u", "author": "", "content_html": " <b> "}],
         [replace(entry, content_html=" <i>not markup</i> ")],  # type: ignore[arg-type]
     ]
     for comments in [[entry], *others]:
