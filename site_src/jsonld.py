@@ -1,10 +1,11 @@
 """A thread page's schema.org JSON-LD, written as JSON text safe inside `<script>`.
 
 `discussion_jsonld_json` gives a `DiscussionForumPosting` with the page's first `limit` comments (in page
-order) nested as `Comment` items, as exactly the text Jinja's `|tojson` gives for that data (`json.dumps` with
-sorted keys, then `<`, `>`, `&` and `'` escaped, so no content can end the script element). It writes the text
-in one walk, without a dict per comment for `json.dumps` to sort and walk again: every key is written in
-sorted order, every string through the encoder `json.dumps` itself uses.
+order) nested as `Comment` items (each comment's `text` cut to its start: `JSONLD_COMMENT_CHARS`), as exactly
+the text Jinja's `|tojson` gives for that data (`json.dumps` with sorted keys, then `<`, `>`, `&` and `'`
+escaped, so no content can end the script element). It writes the text in one walk, without a dict per
+comment for `json.dumps` to sort and walk again: every key is written in sorted order, every string through
+the encoder `json.dumps` itself uses.
 """
 
 from __future__ import annotations
@@ -15,7 +16,12 @@ from collections.abc import Callable
 from .context import CommentView, ThreadView, _plain_of_html, _truncate_words
 
 JSONLD_TEXT_CHARS = 5000
-"""Longest `text` in the JSON-LD, for the post and for each comment (cut at a word, with `…`)."""
+"""Longest `text` of the post in the JSON-LD (cut at a word, with `…`)."""
+JSONLD_COMMENT_CHARS = 300
+"""Longest `text` of each comment in the JSON-LD (cut at a word, with `…`). Every comment is on the page in full
+and its item gives its `url` there: the JSON-LD says what each comment is (author, date, place in the tree) and
+how it starts, as Google's forum guidance allows for text shown elsewhere in full, without writing every
+comment's text a second time into each page (it was a quarter of a thread page's bytes)."""
 
 _string: Callable[[str], str] = json.encoder.encode_basestring_ascii
 """A JSON string, as `json.dumps` writes one (ASCII only)."""
@@ -72,7 +78,7 @@ def _comments_json(comments: list[CommentView], anchor_url: Callable[[str], str]
         if view.author:
             head += ', "author": {"@type": "Person", "name": ' + _string(view.author) + "}"
         tail = ', "datePublished": ' + _string(view.date) if view.date else ""
-        plain = _truncate_words(_plain_of_html(view.body_html), JSONLD_TEXT_CHARS)
+        plain = _truncate_words(_plain_of_html(view.body_html), JSONLD_COMMENT_CHARS)
         tail += ', "text": ' + _string(plain) + ', "url": ' + _string(anchor_url(view.anchor)) + "}"
         replies = view.replies
         if replies and left > 0:  # the next comment taken is then this one's first reply

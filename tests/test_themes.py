@@ -67,3 +67,30 @@ def test_json_ld_cannot_be_broken_out_of(tmp_path: Path) -> None:
     assert data["@type"] == "DiscussionForumPosting" and data["headline"].startswith("Break </script>")
     assert "<" not in scripts[0]
     assert data["comment"][0]["text"].startswith("Hi </script>")
+
+
+def test_json_ld_gives_each_comment_its_start_and_its_place_and_the_post_in_full(tmp_path: Path) -> None:
+    """A long comment is on the page in full; its JSON-LD item holds its first 300 characters, cut at a word, and
+    the URL of its anchor on the page. The post's text is kept up to 5,000 characters."""
+    import json
+    import re
+
+    long = " ".join(f"word{n}" for n in range(200))
+    (tmp_path / "content").mkdir()
+    (tmp_path / "content" / "x.md").write_text(
+        f"---\ntitle: Long\nauthor: a\n---\n\n{long}\n\n--- comment id=c1 author=b\n{long}\n\n"
+        "--- comment id=c2 parent=c1 author=a\nShort reply.\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "site.toml").write_text('title = "T"\nbase_url = "https://example.org/"\n', encoding="utf-8")
+    result = build(load_config(tmp_path, {}), write=False)
+    html = result.files["t/x/index.html"].decode()
+    [script] = re.findall(r'<script type="application/ld\+json">(.*?)</script>', html, re.S)
+    data = json.loads(script)
+    assert data["text"] == long
+    [first] = data["comment"]
+    assert len(first["text"]) <= 300 and first["text"].endswith("…")
+    assert long.startswith(first["text"][:-1]) and long[len(first["text"]) - 1] == " "  # cut at a word
+    assert first["url"] == "https://example.org/t/x/#comment-c1" and 'id="comment-c1"' in html
+    assert html.count(long) == 3  # the post and the comment in full on the page, and the JSON-LD of the post
+    assert first["comment"][0]["text"] == "Short reply."

@@ -106,7 +106,7 @@ OLD_JSONLD_MACRO = """\
 {% for c in views if budget.left > 0 %}
 {% set budget.left = budget.left - 1 %}
 {% set item = {"@type": "Comment", "url": absolute_url(page.path ~ "#" ~ c.anchor),
-  "text": c.body_html | striptags | truncate(5000, false, "…", 0)} %}
+  "text": c.body_html | striptags | truncate(300, false, "…", 0)} %}
 {% if c.author %}{% set _ = item.update({"author": {"@type": "Person", "name": c.author}}) %}{% endif %}
 {% if c.date %}{% set _ = item.update({"datePublished": c.date}) %}{% endif %}
 {% set _ = out.append(item) %}
