@@ -211,6 +211,9 @@ def make_environment(theme: Theme, site_dir: Path, *, python_twins: bool = True)
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        # no look at each template file's stamp on every page: the builds make a new environment when a
+        # template's bytes change (`incremental.render_key`, `work.renderer_for`)
+        auto_reload=False,
     )
     environment.python_twins = python_twins
     return environment

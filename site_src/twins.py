@@ -13,8 +13,8 @@ is exactly the bundled partial the twin was written from (by SHA-256). `ThemeTem
   brought in line and its SHA-256 updated (its tests fail meanwhile);
 - a stand-in hands anything it was not written for (other objects, keyword arguments) to the macro itself.
 
-The text is read for this when Jinja loads (or, with its auto-reload, reloads) a template, so an edit during
-`serve` is seen by the next rebuild, as the edit itself is.
+The text is read for this when Jinja loads a template (a build makes a new environment when a template's bytes
+change), so an edit during `serve` is seen by the next rebuild, as the edit itself is.
 """
 
 from __future__ import annotations
