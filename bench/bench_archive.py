@@ -13,8 +13,8 @@ thread files (`site/content/`), and the archive's `hugo_site.py` writes the same
 Scenarios, each repeated `--repeat` times, the two tools alternating within a repeat:
 
 import     `digest import discourse posts/json/*.json --out FRESH_DIR` (thread-digest only)
-cold       thread-digest `build site -o OUT --no-cache -q` (default `-j`); Hugo `hugo --quiet -s hugo -d OUT`
-           with OUT and `hugo/resources` deleted
+cold       thread-digest `build site -o OUT --no-cache -q` (default `-j`) with OUT and its spare `.OUT.prev`
+           deleted; Hugo `hugo --quiet -s hugo -d OUT` with OUT and `hugo/resources` deleted
 noop       thread-digest: a cached build again, nothing changed
 edit       thread-digest: a sentence appended to one topic's file, then a cached build (the file is restored)
 identical  not timed: the output of `-j 1` cold, `-j 2` cold, and a cached build after an edit was undone must
@@ -43,7 +43,7 @@ HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 sys.path.insert(0, str(HERE))
 
-from run import Run, digest_available, digest_env, hugo_available, machine, measure, version  # noqa: E402
+from run import Run, digest_available, digest_env, hugo_available, machine, measure, spare_of, version  # noqa: E402
 
 ARCHIVE = REPO.parent.parent / "shared" / "corpus-large" / "urho3d-discourse"
 if not ARCHIVE.is_dir():  # a worktree sits two levels below the folder holding shared/
@@ -95,6 +95,7 @@ def check_identical(python: str, site: Path, work: Path) -> list[str]:
     outs = {name: work / f"identical-{name}" for name in ("j1", "j2", "cached")}
     for out in outs.values():
         shutil.rmtree(out, ignore_errors=True)
+        shutil.rmtree(spare_of(out), ignore_errors=True)
     shutil.rmtree(site / ".digest-cache", ignore_errors=True)
     problems: list[str] = []
     for name, extra in (("j1", ["--no-cache", "-j", "1"]), ("j2", ["--no-cache", "-j", "2"])):
@@ -201,6 +202,7 @@ def main() -> int:
                     timed("Hugo cold", ["hugo", "--quiet", "-s", str(hugo), "-d", str(hugo_out)], hugo, None)
                 elif tool == "digest":
                     shutil.rmtree(cold_out, ignore_errors=True)
+                    shutil.rmtree(spare_of(cold_out), ignore_errors=True)  # no output of an earlier build
                     timed("digest cold", _digest_build(python, site, cold_out, "--no-cache", *jobs))
         if "noop" in scenarios or "edit" in scenarios:
             if not (site / ".digest-cache").is_dir() or not out.is_dir():

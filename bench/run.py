@@ -215,6 +215,12 @@ class Tool:
             shutil.rmtree(path, ignore_errors=True)
 
 
+def spare_of(out: Path) -> Path:
+    """thread-digest's spare copy of the previous site beside `out` (`write.spare_folder`): output of the last
+    build like `out` itself, so a cold build starts without it (else it would time deleting the last one's)."""
+    return out.parent / f".{out.name}.prev"
+
+
 def hugo_available() -> str | None:
     """None when Hugo can be run, else why not."""
     if shutil.which("hugo") is None:
@@ -278,7 +284,7 @@ def make_tools(names: list[str], c: Corpus, outdir: Path, python: str) -> list[T
                     out,
                     c.site / "content" / c.edit_name,
                     [python, "-m", "site_src", "build", str(c.site), "-o", str(out)],
-                    [c.site / ".digest-cache"],
+                    [c.site / ".digest-cache", spare_of(out)],
                     digest_env(),
                 )
             )
