@@ -299,8 +299,7 @@ def run_map(
     total = count if count is not None else len(values)  # type: ignore[arg-type]
     if executor is None or total < 2:
         return map(function, values)
-    size = max(1, min(64, total // 16))
-    return Results(executor, partial(_run_batch, function), _batches(values, size))
+    return Results(executor, partial(_run_batch, function), _batches(values, total))
 
 
 class Results(Iterator[R]):
@@ -386,9 +385,20 @@ def _watch_parent(parent: int) -> None:
     os._exit(1)
 
 
-def _batches(values: Iterable[T], size: int) -> Iterator[list[T]]:
+BATCH = 64
+"""Most values in one batch (one task of the executor)."""
+TAIL = 32
+"""Batches get smaller towards the end: at most 1/TAIL of the values left, so the last ones are small and every
+worker stays busy until the end (a last batch of 64 threads kept one core alone for a quarter of a second)."""
+
+
+def _batches(values: Iterable[T], total: int) -> Iterator[list[T]]:
+    """`values` (`total` of them) in batches: up to `BATCH` (and at most a sixteenth of all), fewer near the end."""
     iterator = iter(values)
-    while batch := list(islice(iterator, size)):
+    left = total
+    most = max(1, min(BATCH, total // 16))
+    while batch := list(islice(iterator, max(1, min(most, left // TAIL)))):
+        left -= len(batch)
         yield batch
 
 
