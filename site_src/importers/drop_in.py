@@ -20,13 +20,18 @@ PartKey = tuple[str, str]
 
 
 def part_groups(threads: Iterable[Thread]) -> dict[PartKey, list[str]]:
-    """Threads of the same origin and id in more than one file -> their files, sorted."""
+    """Threads of the same origin and id in more than one file -> their files, sorted. (Run on every rebuild
+    over every thread, of which few or none are parts: only the keys seen in a second file are gathered and
+    sorted.)"""
+    first: dict[PartKey, str] = {}
     files: dict[PartKey, set[str]] = {}
     for thread in threads:
         key = thread_key(thread)
         if key is not None:
-            files.setdefault(key, set()).add(thread.path)
-    return {key: sorted(paths) for key, paths in sorted(files.items()) if len(paths) > 1}
+            path = first.setdefault(key, thread.path)
+            if path != thread.path:
+                files.setdefault(key, {path}).add(thread.path)
+    return {key: sorted(paths) for key, paths in sorted(files.items())}
 
 
 def merge_parts(parts: list[list[Thread]], key: PartKey) -> Thread | None:

@@ -10,9 +10,12 @@ import json
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from support import build_site, corpus_dir, make_project
 
 from site_src.cli import main
+from site_src.importers.drop_in import part_groups
 from site_src.importers.merge import merge_thread
 from site_src.model import Comment, Thread
 from site_src.readers import parse_text
@@ -229,3 +232,22 @@ def test_issue_17_item_5_a_part_saved_while_serving_joins_its_thread(tmp_path: P
     part.unlink()
     done = warm.rebuild(touched=[part])
     assert not done.errors and done.threads == 1 and not any(f'id="comment-{i}"' in pages() for i in deeper)
+
+
+@given(
+    st.lists(
+        st.tuples(st.sampled_from(["a.md", "b.md", "c.md", "d.md"]), st.one_of(st.none(), st.sampled_from("xyz"))),
+        max_size=30,
+    )
+)
+def test_part_groups_are_the_keys_found_in_more_than_one_file(found: list[tuple[str, str | None]]) -> None:
+    threads = [
+        Thread("T", path, extra={} if key is None else {"origin": "o", "origin_id": key}) for path, key in found
+    ]
+    files: dict[tuple[str, str], set[str]] = {}
+    for path, key in found:
+        if key is not None:
+            files.setdefault(("o", key), set()).add(path)
+    expected = {key: sorted(paths) for key, paths in sorted(files.items()) if len(paths) > 1}
+    groups = part_groups(threads)
+    assert groups == expected and list(groups) == list(expected)
