@@ -126,12 +126,14 @@ def column_chart_svg(
             f'x1="0" y1="{pad_top}" x2="100%" y2="{pad_top}"/>'
         )
         parts.append(_text("0", pad_top - 4, f"{_counted(top, unit)} {per}".rstrip()))
+    width = _num(max(step - gap, 0.2))
+    empty = f'y="{_num(base)}" width="{width}%" height="0">'  # an empty bar's end of tag (many on a long axis)
     for i, (label, value) in enumerate(labels_values):
         bar_h = plot_h * value / top
         tip = f"{_pretty(label)}: {_counted(value, unit)}"
+        size = f'y="{_num(base - bar_h)}" width="{width}%" height="{_num(bar_h)}">' if value else empty
         parts.append(
-            f'<rect class="chart-bar" fill="currentColor" x="{_num(i * step + gap / 2)}%" '
-            f'y="{_num(base - bar_h)}" width="{_num(max(step - gap, 0.2))}%" height="{_num(bar_h)}">'
+            f'<rect class="chart-bar" fill="currentColor" x="{_num(i * step + gap / 2)}%" {size}'
             f"<title>{escape(tip)}</title></rect>"
         )
         if label_bars and value:

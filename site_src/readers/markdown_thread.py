@@ -11,6 +11,7 @@ import difflib
 import re
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import lru_cache
 from typing import Any
 
 import yaml
@@ -376,14 +377,22 @@ def _attributes_one_by_one(path: str, line: int, text: str) -> dict[str, Any]:
             )
         key, raw = match.group(1), match.group(2)
         if key not in COMMENT_KEYS:
-            close = difflib.get_close_matches(key, COMMENT_KEYS, n=1, cutoff=0.75)
+            close = _close_key(key)
             if close:
-                raise SourceError(path, line, f"unknown comment attribute '{key}'", hint=f"did you mean '{close[0]}'?")
+                raise SourceError(path, line, f"unknown comment attribute '{key}'", hint=f"did you mean '{close}'?")
         if key in attrs:
             raise SourceError(path, line, f"attribute '{key}' given twice")
         attrs[key] = _value(raw)
         position = match.end()
     return attrs
+
+
+@lru_cache(maxsize=256)
+def _close_key(key: str) -> str | None:
+    """The comment attribute `key` is probably a misspelling of, if any (an unknown key is kept when none is close:
+    the same few keys come back on every comment of an imported file, so the answer is remembered)."""
+    close = difflib.get_close_matches(key, COMMENT_KEYS, n=1, cutoff=0.75)
+    return close[0] if close else None
 
 
 _YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
