@@ -143,9 +143,15 @@ def _line_of_bad_value(front_lines: list[str]) -> int:
 
 
 def _thread_from_meta(path: str, meta: dict[Any, Any], front_lines: list[str]) -> Thread:
+    # the first line each key is on (for messages; 1 when no line starts with it), in one pass over the lines
+    first_lines: dict[str, int] = {}
+    for number, line in enumerate(front_lines, start=1):
+        key = _KEY_START.match(line)
+        if key is not None:
+            first_lines.setdefault(key.group(1), number)
+
     def line_of(key: str) -> int:
-        pattern = re.compile(rf"^['\"]?{re.escape(key)}['\"]?\s*:")
-        return next((i for i, line in enumerate(front_lines, start=1) if pattern.match(line)), 1)
+        return first_lines.get(key, 1)
 
     title = meta.get("title")
     if not isinstance(title, str | int | float) or isinstance(title, bool) or not str(title).strip():
@@ -153,6 +159,12 @@ def _thread_from_meta(path: str, meta: dict[Any, Any], front_lines: list[str]) -
     thread = thread_header(path, meta, str(title).strip(), line_of)
     thread.extra = {str(k): _plain(v) for k, v in meta.items() if k not in FRONT_MATTER_KEYS}
     return thread
+
+
+_KEY_START = re.compile(r"['\"]?([^\s'\":]+)['\"]?\s*:")
+"""A front matter line that starts with a key (maybe quoted) and its colon: the key is group 1. A key that
+`line_of` is asked for (`source`, `date`...) is on the first line this finds it on, as a match of
+`^['"]?KEY['"]?\\s*:` would find it."""
 
 
 def _plain(value: Any) -> Any:
