@@ -19,13 +19,12 @@ import yaml
 from ..diagnostics import Problem, SourceError
 from ..load import SourceText
 from ..model import Comment, Thread
-from ..thread_files import COMMENT_MARKER, FENCE, format_moment
+from ..thread_files import COMMENT_MARKER, format_moment
 from .fields import comment_from_fields, thread_header
 
 FRONT_MATTER_KEYS = ("title", "source", "author", "date", "tags", "summary", "slug", "draft", "locked")
 COMMENT_KEYS = ("id", "parent", "author", "date", "score")
 _ATTRIBUTE = re.compile(r'\s*([A-Za-z_][\w-]*)=("(?:[^"\\]|\\.)*"|[^\s"]+)')
-_FENCE = FENCE
 _ID = re.compile(r"[A-Za-z0-9_.:-]+")
 _ESCAPES = {"n": "\n", "r": "\r", '"': '"', "\\": "\\", "t": "\t"}
 
@@ -33,10 +32,12 @@ _ESCAPES = {"n": "\n", "r": "\r", '"': '"', "\\": "\\", "t": "\t"}
 def parse(source: SourceText, warnings: list[Problem]) -> Thread:
     """Read a Markdown thread file."""
     path = source.path
-    all_lines = source.text.split("\n")
+    text = source.text
+    all_lines = text.split("\n")
     meta, body_start = _front_matter(path, all_lines)
     swallowed: list[_Swallowed] = []
-    post, blocks, unclosed = _split_comments(all_lines, body_start, swallowed)
+    offset = sum(map(len, all_lines[:body_start])) + body_start  # where the body starts in `text`
+    post, blocks, unclosed = _split_comments(text[offset:], body_start + 1, swallowed)
     thread = _thread_from_meta(path, meta, all_lines[:body_start])
     thread.body = _unescape_body(post).strip("\n")
     thread.comments = _build_tree(path, blocks, swallowed)
@@ -217,49 +218,58 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def _split_comments(
-    lines: list[str], start: int, swallowed: list[_Swallowed]
-) -> tuple[str, list[tuple[int, str, list[str]]], int]:
-    """Post text, (line number, marker attributes text, body lines) per comment, from `lines[start:]`, and the
-    line of a fence still open at the end (0 when none). Markers inside fenced code go to `swallowed`.
+def _split_comments(text: str, first_line: int, swallowed: list[_Swallowed]) -> tuple[str, list[_Block], int]:
+    """Post text, (line number, marker attributes text, body text) per comment, from `text` (the file from line
+    `first_line` on), and the line of a fence still open at the end (0 when none). Markers inside fenced code go
+    to `swallowed`.
 
-    Most lines are neither a marker nor a fence: a look at their first character rules both out.
+    Only marker lines and lines that may be fences (one regular expression finds both) are looked at one by one;
+    the text between them is cut out in slices.
     """
-    post: list[str] = []
-    blocks: list[tuple[int, str, list[str]]] = []
-    current = post
+    markers: list[tuple[int, str]] = []  # (line, attributes text) of each comment's marker
     fence: str | None = None
     fence_line = 0
-    marker_length = len(COMMENT_MARKER)
-    for index in range(start, len(lines)):
-        line = lines[index]
-        first = line[:1]
-        if first not in _MAY_START_SPECIAL:
-            current.append(line)
+    line = first_line  # the line number of `counted`
+    counted = 0
+    ends: list[int] = []  # where the post (then each comment) ends: the line break before the next marker
+    starts: list[int] = [0]  # where the post (then each comment) begins
+    for match in _MARKER_OR_FENCE.finditer("\n" + text):  # each match starts with the line break before its line
+        at = match.start()  # the line's start in `text`
+        line += text.count("\n", counted, at)
+        counted = at
+        attrs_text = match.group(1)
+        if attrs_text is not None:  # a marker line
+            if fence is None:
+                ends.append(at - 1 if at else 0)
+                starts.append(match.end())  # after the marker line's own line break
+                markers.append((line, attrs_text))
+            else:
+                swallowed.append(_Swallowed(line, fence_line, attrs_text))
             continue
-        if _is_marker(line):
-            if fence is None:
-                current = []
-                blocks.append((index + 1, line[marker_length:], current))
-                continue
-            swallowed.append(_Swallowed(index + 1, fence_line, line[marker_length:]))
-        fence_match = _FENCE.match(line)
-        if fence_match:
-            mark = fence_match.group(1)
-            if fence is None:
-                fence, fence_line = mark, index + 1
-            elif mark[0] == fence[0] and len(mark) >= len(fence) and not line.strip()[len(mark) :].strip():
+        mark = match.group(2)
+        if fence is None:
+            fence, fence_line = mark, line
+        elif mark[0] == fence[0] and len(mark) >= len(fence):
+            end = text.find("\n", at)
+            if not text[at : end if end >= 0 else len(text)].strip()[len(mark) :].strip():
                 fence = None
-        current.append(line)
-    return "\n".join(post), blocks, fence_line if fence is not None else 0
+    ends.append(len(text))
+    post = text[: ends[0]]
+    blocks = [
+        (number, attrs, text[begin:end])
+        for (number, attrs), begin, end in zip(markers, starts[1:], ends[1:], strict=True)
+    ]
+    return post, blocks, fence_line if fence is not None else 0
 
 
-_MAY_START_SPECIAL = frozenset({COMMENT_MARKER[0], " ", "`", "~"})
-"""First characters of a comment marker or a fence line (`_FENCE`: up to three spaces, then ``` or ~~~)."""
-
-
-def _is_marker(line: str) -> bool:
-    return line.startswith(COMMENT_MARKER) and (len(line) == len(COMMENT_MARKER) or line[len(COMMENT_MARKER)].isspace())
+_Block = tuple[int, str, str]
+"""A comment as `_split_comments` finds it: the line of its marker, the marker's attributes text, its body."""
+_MARKER_OR_FENCE = re.compile(
+    r"\n(?:" + re.escape(COMMENT_MARKER) + r"(?=\s|\Z)([^\n]*)| {0,3}(`{3,}(?=[^`\n]*$)|~{3,}))", re.MULTILINE
+)
+"""A line break, then a marker line (its attributes: group 1) or a line `thread_files.FENCE` matches (its fence:
+group 2), as `FENCE.match` reads a line: the lookahead looks no further than the line's end. Starting with the
+line break (not `^`) lets the regex engine skip from one line break to the next."""
 
 
 _ESCAPED_MARKER = re.compile(r"^\\+" + re.escape(COMMENT_MARKER))
@@ -273,12 +283,12 @@ def _unescape_body(text: str) -> str:
     return "\n".join(line[1:] if _ESCAPED_MARKER.match(line) else line for line in text.split("\n"))
 
 
-def _build_tree(path: str, blocks: list[tuple[int, str, list[str]]], swallowed: list[_Swallowed]) -> list[Comment]:
+def _build_tree(path: str, blocks: list[_Block], swallowed: list[_Swallowed]) -> list[Comment]:
     top: list[Comment] = []
     by_id: dict[str, tuple[Comment, int]] = {}
     parsed = [(line, _attributes(path, line, attrs_text), attrs_text, body) for line, attrs_text, body in blocks]
-    for position, (line, attrs, attrs_text, body_lines) in enumerate(parsed, start=1):
-        comment = _comment(path, line, position, attrs, body_lines)
+    for position, (line, attrs, attrs_text, body) in enumerate(parsed, start=1):
+        comment = _comment(path, line, position, attrs, body)
         if comment.id in by_id:
             raise SourceError(
                 path,
@@ -334,7 +344,7 @@ def _swallowed_id(swallowed: list[_Swallowed], wanted: str, before: int) -> _Swa
     return found
 
 
-def _first_lines(parsed: list[tuple[int, dict[str, Any], str, list[str]]]) -> dict[str, int]:
+def _first_lines(parsed: list[tuple[int, dict[str, Any], str, str]]) -> dict[str, int]:
     """Comment id -> the line of the first marker that names it (for the message about a reply above its parent)."""
     lines: dict[str, int] = {}
     for line, attrs, _, _ in parsed:
@@ -343,11 +353,11 @@ def _first_lines(parsed: list[tuple[int, dict[str, Any], str, list[str]]]) -> di
     return lines
 
 
-def _comment(path: str, line: int, position: int, attrs: dict[str, Any], body_lines: list[str]) -> Comment:
+def _comment(path: str, line: int, position: int, attrs: dict[str, Any], text: str) -> Comment:
     comment_id = str(attrs["id"]) if "id" in attrs else f"c{position}"
     if not _ID.fullmatch(comment_id):
         raise SourceError(path, line, f"comment id {comment_id!r} may only use letters, digits, '_', '-', '.', ':'")
-    body = _unescape_body("\n".join(body_lines)).strip("\n")
+    body = _unescape_body(text).strip("\n")
     return comment_from_fields(path, line, attrs, body, comment_id, COMMENT_KEYS)
 
 
