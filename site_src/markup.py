@@ -91,11 +91,12 @@ _URL = re.compile(
 """A bare URL in escaped HTML text (what both renderers give: `&`, `<`, `>` and `"` are entities)."""
 _TRAILING_PUNCT = re.compile(r"(?:[.,;:!?]|&amp;)+\Z")
 _SKIP_OR_URL = re.compile(
-    r"(<a\b.*?</a>|<code\b.*?</code>|<[^>]*>)|" + _URL.pattern,
+    r"(?=[<hHwW])(?:(<a\b.*?</a>|<code\b.*?</code>|<[^>]*>)|" + _URL.pattern + ")",
     re.DOTALL,
 )
 """One pass over the HTML: a link, a code span or block, or any other tag is kept as it is (group 1);
-anything else that matches is a bare URL in text."""
+anything else that matches is a bare URL in text. Every match starts with `<`, `h`, `H`, `w` or `W`: the lookahead
+saying so first lets the regex engine skip ahead to such a character (about twice as fast)."""
 _URL_SAFE_CHARS = "!#$%&'()*+,-./:;=?@[]~_"
 
 
@@ -321,7 +322,7 @@ def _make_native() -> Callable[[str], str] | None:
             if isinstance(error, (KeyboardInterrupt, SystemExit, GeneratorExit)):
                 raise
             return _reference_html(text)
-        if any(hint in html for hint in _FIXED_HINTS):
+        if any(map(html.__contains__, _FIXED_HINTS)):  # a few substring tests, with no generator around them
             html = _apply_rules(html)
         return _linkify_html(html)
 

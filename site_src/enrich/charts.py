@@ -11,6 +11,7 @@ way on every machine.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import lru_cache
 from html import escape as _html_escape
 
 from .stats import Bucket
@@ -109,7 +110,6 @@ def column_chart_svg(
     base = height - label_h - 2  # the baseline's y
     plot_h = base - pad_top
     step = 100 / n
-    gap = min(step * 0.2, 1.5)
     total = sum(v for _, v in labels_values)
     first, last = _pretty(labels_values[0][0]), _pretty(labels_values[-1][0])
     span = first if n == 1 else f"{first} to {last}"
@@ -126,13 +126,14 @@ def column_chart_svg(
             f'x1="0" y1="{pad_top}" x2="100%" y2="{pad_top}"/>'
         )
         parts.append(_text("0", pad_top - 4, f"{_counted(top, unit)} {per}".rstrip()))
+    lefts, width = _columns(n)
+    empty = f'y="{_num(base)}" width="{width}%" height="0">'  # an empty bar's end of tag (many on a long axis)
     for i, (label, value) in enumerate(labels_values):
         bar_h = plot_h * value / top
         tip = f"{_pretty(label)}: {_counted(value, unit)}"
+        size = f'y="{_num(base - bar_h)}" width="{width}%" height="{_num(bar_h)}">' if value else empty
         parts.append(
-            f'<rect class="chart-bar" fill="currentColor" x="{_num(i * step + gap / 2)}%" '
-            f'y="{_num(base - bar_h)}" width="{_num(max(step - gap, 0.2))}%" height="{_num(bar_h)}">'
-            f"<title>{escape(tip)}</title></rect>"
+            f'<rect class="chart-bar" fill="currentColor" x="{lefts[i]}%" {size}<title>{escape(tip)}</title></rect>'
         )
         if label_bars and value:
             parts.append(_text(f"{_num((i + 0.5) * step)}%", base - bar_h - 4, _count(value), "middle"))
@@ -148,6 +149,15 @@ def column_chart_svg(
                 parts.append(_text(f"{_num(i * step)}%", y, label[:4], "middle"))
     parts.append("</svg>")
     return "".join(parts)
+
+
+@lru_cache(maxsize=256)
+def _columns(n: int) -> tuple[tuple[str, ...], str]:
+    """Where each of `n` columns starts across the chart and how wide each is, formatted (percentages): the same
+    for every chart of `n` columns, and every thread's activity chart has one of a few counts."""
+    step = 100 / n
+    gap = min(step * 0.2, 1.5)
+    return tuple(_num(i * step + gap / 2) for i in range(n)), _num(max(step - gap, 0.2))
 
 
 _PER = {"minute": "a minute", "hour": "an hour", "day": "a day", "month": "a month", "year": "a year"}

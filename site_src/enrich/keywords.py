@@ -90,20 +90,21 @@ def _not_terms(counts: Mapping[str, int], prepared: PreparedThread) -> set[str]:
     dropped = {t for name in names if name for t in content_terms(_NAME_SPLIT.sub(" ", name)) + content_terms(name)}
     dropped.intersection_update(counts)
     foreign = _foreign_stop_words()
+    dropped.update(filter(is_cjk, filter(_not_ascii, counts)))  # ASCII terms are never CJK: most skip `is_cjk`
     tally: Counter[str] = Counter()
-    total = 0
-    for term, n in counts.items():
-        total += n
-        if is_cjk(term):
-            dropped.add(term)
-        languages = foreign.get(term)
-        if languages:
-            for language in languages:
-                tally[language] += n
+    total = sum(counts.values())
+    for term in counts.keys() & foreign.keys():
+        n = counts[term]
+        for language in foreign[term]:
+            tally[language] += n
     for language, n in tally.items():
         if n >= _FOREIGN_MIN and n >= _FOREIGN_SHARE * total:
             dropped.update(t for t, langs in foreign.items() if language in langs and t in counts)
     return dropped
+
+
+def _not_ascii(term: str) -> bool:
+    return not term.isascii()
 
 
 _NAME_SPLIT = re.compile(r"[\W_]+|(?<=[a-z])(?=[A-Z])")

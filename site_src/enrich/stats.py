@@ -201,8 +201,23 @@ def _next(moment: datetime, unit: str) -> datetime:
 
 
 def _label(moment: datetime, unit: str) -> str:
-    formats = {"minute": "%Y-%m-%d %H:%M", "hour": "%Y-%m-%d %H:00", "day": "%Y-%m-%d", "month": "%Y-%m", "year": "%Y"}
-    return moment.strftime(formats[unit])
+    """`2025-07-10 14:02`, `2025-07-10 14:00`, `2025-07-10`, `2025-07`, `2025`: as `strftime` with `_FORMATS[unit]`,
+    formatted in Python for a four-digit year (strftime costs several times more; a year before 1000 is written
+    as the platform's strftime writes it)."""
+    if moment.year < 1000:
+        return moment.strftime(_FORMATS[unit])
+    if unit == "month":
+        return f"{moment.year}-{moment.month:02}"
+    if unit == "day":
+        return f"{moment.year}-{moment.month:02}-{moment.day:02}"
+    if unit == "hour":
+        return f"{moment.year}-{moment.month:02}-{moment.day:02} {moment.hour:02}:00"
+    if unit == "minute":
+        return f"{moment.year}-{moment.month:02}-{moment.day:02} {moment.hour:02}:{moment.minute:02}"
+    return str(moment.year)
+
+
+_FORMATS = {"minute": "%Y-%m-%d %H:%M", "hour": "%Y-%m-%d %H:00", "day": "%Y-%m-%d", "month": "%Y-%m", "year": "%Y"}
 
 
 def _steps(first: datetime, last: datetime, unit: str) -> int:

@@ -11,6 +11,7 @@ import difflib
 import re
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import lru_cache
 from typing import Any
 
 import yaml
@@ -18,13 +19,12 @@ import yaml
 from ..diagnostics import Problem, SourceError
 from ..load import SourceText
 from ..model import Comment, Thread
-from ..thread_files import COMMENT_MARKER, FENCE, format_moment
+from ..thread_files import COMMENT_MARKER, format_moment
 from .fields import comment_from_fields, thread_header
 
 FRONT_MATTER_KEYS = ("title", "source", "author", "date", "tags", "summary", "slug", "draft", "locked")
 COMMENT_KEYS = ("id", "parent", "author", "date", "score")
 _ATTRIBUTE = re.compile(r'\s*([A-Za-z_][\w-]*)=("(?:[^"\\]|\\.)*"|[^\s"]+)')
-_FENCE = FENCE
 _ID = re.compile(r"[A-Za-z0-9_.:-]+")
 _ESCAPES = {"n": "\n", "r": "\r", '"': '"', "\\": "\\", "t": "\t"}
 
@@ -32,10 +32,12 @@ _ESCAPES = {"n": "\n", "r": "\r", '"': '"', "\\": "\\", "t": "\t"}
 def parse(source: SourceText, warnings: list[Problem]) -> Thread:
     """Read a Markdown thread file."""
     path = source.path
-    all_lines = source.text.split("\n")
+    text = source.text
+    all_lines = text.split("\n")
     meta, body_start = _front_matter(path, all_lines)
     swallowed: list[_Swallowed] = []
-    post, blocks, unclosed = _split_comments(all_lines, body_start, swallowed)
+    offset = sum(map(len, all_lines[:body_start])) + body_start  # where the body starts in `text`
+    post, blocks, unclosed = _split_comments(text[offset:], body_start + 1, swallowed)
     thread = _thread_from_meta(path, meta, all_lines[:body_start])
     thread.body = _unescape_body(post).strip("\n")
     thread.comments = _build_tree(path, blocks, swallowed)
@@ -80,6 +82,10 @@ def _front_matter(path: str, lines: list[str]) -> tuple[dict[str, Any], int]:
     end = next((i for i in range(1, len(lines)) if lines[i].rstrip() in ("---", "...")), None)
     if end is None:
         raise SourceError(path, 1, "front matter is never closed", hint="did you forget the closing '---' line?")
+    meta = _simple_front_matter(lines, end)
+    if meta is not None:
+        _check_size(path, meta)
+        return meta, end + 1
     front = "\n".join(lines[1:end])
     try:
         try:
@@ -102,6 +108,37 @@ def _front_matter(path: str, lines: list[str]) -> tuple[dict[str, Any], int]:
         raise SourceError(path, 2, "front matter must be a mapping of keys to values (title: ...)")
     _check_size(path, meta)
     return meta, end + 1
+
+
+_SIMPLE_LINE = re.compile(r"([A-Za-z_][A-Za-z0-9_]*): (?:'((?:[^']|'')*)'|([A-Za-z][^#'\"]*?|-?[1-9][0-9]{0,17}|0))")
+"""A front matter line as `digest import` writes most of them: `key: value`, the value single-quoted (a string:
+`title: 'Re: it''s here'`), or a plain word-started text without `#` or quotes, or a decimal integer (`score: -3`)."""
+_NOT_TEXT_WORDS = frozenset(["yes", "no", "true", "false", "on", "off", "y", "n", "null", "none"])
+"""Plain words YAML (1.1, as PyYAML reads it) may take for a boolean or null, with some to spare: left to YAML."""
+
+
+def _simple_front_matter(lines: list[str], end: int) -> dict[str, Any] | None:
+    """The front matter `lines[1:end]` as YAML reads it, when every line is a `_SIMPLE_LINE` whose value can only be
+    a string or an integer; None for anything else (then YAML reads it). Several times quicker than PyYAML, most of
+    whose time goes to building its node tree in Python."""
+    meta: dict[str, Any] = {}
+    for index in range(1, end):
+        line = lines[index]
+        match = _SIMPLE_LINE.fullmatch(line)
+        if match is None or match.group(1).lower() in _NOT_TEXT_WORDS:
+            return None
+        quoted, plain = match.group(2), match.group(3)
+        if quoted is not None:
+            if not quoted.isprintable():  # YAML refuses some characters, folds tabs: let it decide
+                return None
+            meta[match.group(1)] = quoted.replace("''", "'")
+        elif plain[0].isalpha():
+            if not plain.isprintable() or ": " in plain or plain[-1] in " :" or plain.lower() in _NOT_TEXT_WORDS:
+                return None  # a mapping inside, trailing spaces (YAML drops them), a boolean or null
+            meta[match.group(1)] = plain
+        else:
+            meta[match.group(1)] = int(plain)
+    return meta
 
 
 MAX_FRONT_MATTER_NODES = 10_000
@@ -142,9 +179,15 @@ def _line_of_bad_value(front_lines: list[str]) -> int:
 
 
 def _thread_from_meta(path: str, meta: dict[Any, Any], front_lines: list[str]) -> Thread:
+    # the first line each key is on (for messages; 1 when no line starts with it), in one pass over the lines
+    first_lines: dict[str, int] = {}
+    for number, line in enumerate(front_lines, start=1):
+        key = _KEY_START.match(line)
+        if key is not None:
+            first_lines.setdefault(key.group(1), number)
+
     def line_of(key: str) -> int:
-        pattern = re.compile(rf"^['\"]?{re.escape(key)}['\"]?\s*:")
-        return next((i for i, line in enumerate(front_lines, start=1) if pattern.match(line)), 1)
+        return first_lines.get(key, 1)
 
     title = meta.get("title")
     if not isinstance(title, str | int | float) or isinstance(title, bool) or not str(title).strip():
@@ -152,6 +195,12 @@ def _thread_from_meta(path: str, meta: dict[Any, Any], front_lines: list[str]) -
     thread = thread_header(path, meta, str(title).strip(), line_of)
     thread.extra = {str(k): _plain(v) for k, v in meta.items() if k not in FRONT_MATTER_KEYS}
     return thread
+
+
+_KEY_START = re.compile(r"['\"]?([^\s'\":]+)['\"]?\s*:")
+"""A front matter line that starts with a key (maybe quoted) and its colon: the key is group 1. A key that
+`line_of` is asked for (`source`, `date`...) is on the first line this finds it on, as a match of
+`^['"]?KEY['"]?\\s*:` would find it."""
 
 
 def _plain(value: Any) -> Any:
@@ -169,49 +218,58 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def _split_comments(
-    lines: list[str], start: int, swallowed: list[_Swallowed]
-) -> tuple[str, list[tuple[int, str, list[str]]], int]:
-    """Post text, (line number, marker attributes text, body lines) per comment, from `lines[start:]`, and the
-    line of a fence still open at the end (0 when none). Markers inside fenced code go to `swallowed`.
+def _split_comments(text: str, first_line: int, swallowed: list[_Swallowed]) -> tuple[str, list[_Block], int]:
+    """Post text, (line number, marker attributes text, body text) per comment, from `text` (the file from line
+    `first_line` on), and the line of a fence still open at the end (0 when none). Markers inside fenced code go
+    to `swallowed`.
 
-    Most lines are neither a marker nor a fence: a look at their first character rules both out.
+    Only marker lines and lines that may be fences (one regular expression finds both) are looked at one by one;
+    the text between them is cut out in slices.
     """
-    post: list[str] = []
-    blocks: list[tuple[int, str, list[str]]] = []
-    current = post
+    markers: list[tuple[int, str]] = []  # (line, attributes text) of each comment's marker
     fence: str | None = None
     fence_line = 0
-    marker_length = len(COMMENT_MARKER)
-    for index in range(start, len(lines)):
-        line = lines[index]
-        first = line[:1]
-        if first not in _MAY_START_SPECIAL:
-            current.append(line)
+    line = first_line  # the line number of `counted`
+    counted = 0
+    ends: list[int] = []  # where the post (then each comment) ends: the line break before the next marker
+    starts: list[int] = [0]  # where the post (then each comment) begins
+    for match in _MARKER_OR_FENCE.finditer("\n" + text):  # each match starts with the line break before its line
+        at = match.start()  # the line's start in `text`
+        line += text.count("\n", counted, at)
+        counted = at
+        attrs_text = match.group(1)
+        if attrs_text is not None:  # a marker line
+            if fence is None:
+                ends.append(at - 1 if at else 0)
+                starts.append(match.end())  # after the marker line's own line break
+                markers.append((line, attrs_text))
+            else:
+                swallowed.append(_Swallowed(line, fence_line, attrs_text))
             continue
-        if _is_marker(line):
-            if fence is None:
-                current = []
-                blocks.append((index + 1, line[marker_length:], current))
-                continue
-            swallowed.append(_Swallowed(index + 1, fence_line, line[marker_length:]))
-        fence_match = _FENCE.match(line)
-        if fence_match:
-            mark = fence_match.group(1)
-            if fence is None:
-                fence, fence_line = mark, index + 1
-            elif mark[0] == fence[0] and len(mark) >= len(fence) and not line.strip()[len(mark) :].strip():
+        mark = match.group(2)
+        if fence is None:
+            fence, fence_line = mark, line
+        elif mark[0] == fence[0] and len(mark) >= len(fence):
+            end = text.find("\n", at)
+            if not text[at : end if end >= 0 else len(text)].strip()[len(mark) :].strip():
                 fence = None
-        current.append(line)
-    return "\n".join(post), blocks, fence_line if fence is not None else 0
+    ends.append(len(text))
+    post = text[: ends[0]]
+    blocks = [
+        (number, attrs, text[begin:end])
+        for (number, attrs), begin, end in zip(markers, starts[1:], ends[1:], strict=True)
+    ]
+    return post, blocks, fence_line if fence is not None else 0
 
 
-_MAY_START_SPECIAL = frozenset({COMMENT_MARKER[0], " ", "`", "~"})
-"""First characters of a comment marker or a fence line (`_FENCE`: up to three spaces, then ``` or ~~~)."""
-
-
-def _is_marker(line: str) -> bool:
-    return line.startswith(COMMENT_MARKER) and (len(line) == len(COMMENT_MARKER) or line[len(COMMENT_MARKER)].isspace())
+_Block = tuple[int, str, str]
+"""A comment as `_split_comments` finds it: the line of its marker, the marker's attributes text, its body."""
+_MARKER_OR_FENCE = re.compile(
+    r"\n(?:" + re.escape(COMMENT_MARKER) + r"(?=\s|\Z)([^\n]*)| {0,3}(`{3,}(?=[^`\n]*$)|~{3,}))", re.MULTILINE
+)
+"""A line break, then a marker line (its attributes: group 1) or a line `thread_files.FENCE` matches (its fence:
+group 2), as `FENCE.match` reads a line: the lookahead looks no further than the line's end. Starting with the
+line break (not `^`) lets the regex engine skip from one line break to the next."""
 
 
 _ESCAPED_MARKER = re.compile(r"^\\+" + re.escape(COMMENT_MARKER))
@@ -225,12 +283,12 @@ def _unescape_body(text: str) -> str:
     return "\n".join(line[1:] if _ESCAPED_MARKER.match(line) else line for line in text.split("\n"))
 
 
-def _build_tree(path: str, blocks: list[tuple[int, str, list[str]]], swallowed: list[_Swallowed]) -> list[Comment]:
+def _build_tree(path: str, blocks: list[_Block], swallowed: list[_Swallowed]) -> list[Comment]:
     top: list[Comment] = []
     by_id: dict[str, tuple[Comment, int]] = {}
     parsed = [(line, _attributes(path, line, attrs_text), attrs_text, body) for line, attrs_text, body in blocks]
-    for position, (line, attrs, attrs_text, body_lines) in enumerate(parsed, start=1):
-        comment = _comment(path, line, position, attrs, body_lines)
+    for position, (line, attrs, attrs_text, body) in enumerate(parsed, start=1):
+        comment = _comment(path, line, position, attrs, body)
         if comment.id in by_id:
             raise SourceError(
                 path,
@@ -286,7 +344,7 @@ def _swallowed_id(swallowed: list[_Swallowed], wanted: str, before: int) -> _Swa
     return found
 
 
-def _first_lines(parsed: list[tuple[int, dict[str, Any], str, list[str]]]) -> dict[str, int]:
+def _first_lines(parsed: list[tuple[int, dict[str, Any], str, str]]) -> dict[str, int]:
     """Comment id -> the line of the first marker that names it (for the message about a reply above its parent)."""
     lines: dict[str, int] = {}
     for line, attrs, _, _ in parsed:
@@ -295,11 +353,11 @@ def _first_lines(parsed: list[tuple[int, dict[str, Any], str, list[str]]]) -> di
     return lines
 
 
-def _comment(path: str, line: int, position: int, attrs: dict[str, Any], body_lines: list[str]) -> Comment:
+def _comment(path: str, line: int, position: int, attrs: dict[str, Any], text: str) -> Comment:
     comment_id = str(attrs["id"]) if "id" in attrs else f"c{position}"
     if not _ID.fullmatch(comment_id):
         raise SourceError(path, line, f"comment id {comment_id!r} may only use letters, digits, '_', '-', '.', ':'")
-    body = _unescape_body("\n".join(body_lines)).strip("\n")
+    body = _unescape_body(text).strip("\n")
     return comment_from_fields(path, line, attrs, body, comment_id, COMMENT_KEYS)
 
 
@@ -376,14 +434,22 @@ def _attributes_one_by_one(path: str, line: int, text: str) -> dict[str, Any]:
             )
         key, raw = match.group(1), match.group(2)
         if key not in COMMENT_KEYS:
-            close = difflib.get_close_matches(key, COMMENT_KEYS, n=1, cutoff=0.75)
+            close = _close_key(key)
             if close:
-                raise SourceError(path, line, f"unknown comment attribute '{key}'", hint=f"did you mean '{close[0]}'?")
+                raise SourceError(path, line, f"unknown comment attribute '{key}'", hint=f"did you mean '{close}'?")
         if key in attrs:
             raise SourceError(path, line, f"attribute '{key}' given twice")
         attrs[key] = _value(raw)
         position = match.end()
     return attrs
+
+
+@lru_cache(maxsize=256)
+def _close_key(key: str) -> str | None:
+    """The comment attribute `key` is probably a misspelling of, if any (an unknown key is kept when none is close:
+    the same few keys come back on every comment of an imported file, so the answer is remembered)."""
+    close = difflib.get_close_matches(key, COMMENT_KEYS, n=1, cutoff=0.75)
+    return close[0] if close else None
 
 
 _YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)

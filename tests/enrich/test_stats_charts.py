@@ -85,3 +85,39 @@ def test_chart_escaping_is_the_standard_librarys() -> None:
     for text in ["", "plain", "a<b>&c;", 'say "hi"', "it's", "both \" and ' \n\t\r", "&amp; &#10;", "<\"'>"]:
         assert escape(text) == sax_escape(text)
         assert quoteattr(text) == sax_quoteattr(text)
+
+
+def test_bucket_labels_are_strftime_labels() -> None:
+    """Bucket labels are formatted without `strftime` (quicker), and read exactly as it writes them."""
+    from site_src.enrich.stats import _FORMATS, _label
+
+    moments = [
+        datetime(y, m, d, h, mi, tzinfo=UTC)
+        for y, m, d, h, mi in [
+            (2025, 7, 9, 4, 5),
+            (1999, 12, 31, 23, 59),
+            (1000, 1, 1, 0, 0),
+            (9999, 12, 31, 23, 59),
+            (2024, 2, 29, 12, 30),
+            (999, 3, 4, 5, 6),
+            (1, 1, 1, 0, 0),
+        ]
+    ]
+    for moment in moments:
+        for unit, pattern in _FORMATS.items():
+            assert _label(moment, unit) == moment.strftime(pattern), (moment, unit)
+
+
+def test_empty_buckets_are_drawn_as_empty_bars() -> None:
+    """A month without comments between two busy ones is a bar of height 0 at the baseline, with its tooltip."""
+    dates = [datetime(2024, 1, 5, tzinfo=UTC), datetime(2024, 3, 5, tzinfo=UTC)] * 3 + [
+        datetime(2025, 9, 1, tzinfo=UTC)
+    ]
+    unit, buckets = activity_buckets(dates)
+    svg = activity_svg(buckets, unit=unit)
+    bars = ET.fromstring(svg).findall(f"{SVG}rect")
+    assert len(bars) == len(buckets)
+    empty = [bar for bar, bucket in zip(bars, buckets, strict=True) if bucket.count == 0]
+    assert empty and all(bar.get("height") == "0" for bar in empty)
+    assert len({bar.get("y") for bar in empty}) == 1
+    assert all(bar.findtext(f"{SVG}title", "").endswith(": 0 comments") for bar in empty)

@@ -5,9 +5,13 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 
 import pytest
+import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from site_src.diagnostics import SourceError
 from site_src.readers import parse_text
+from site_src.readers.markdown_thread import _simple_front_matter
 from site_src.thread_files import format_json, format_markdown
 
 GOOD = """\
@@ -145,3 +149,88 @@ def test_round_trip_keeps_marker_like_body_lines() -> None:
     assert thread.comments[0].body == "--- comment not a marker\n\\--- comment two backslashes"
     again = parse_text("content/x.md", format_markdown(thread))
     assert again.comments[0].body == thread.comments[0].body
+
+
+# --- front matter without PyYAML: what `digest import` writes is read by `_simple_front_matter` ------------------
+
+_FRONT_PIECES = [
+    "title",
+    "score",
+    "date",
+    "on",
+    "Yes",
+    "null",
+    "x",
+    "_k",
+    ": ",
+    ":",
+    " ",
+    "  ",
+    "'",
+    "''",
+    '"',
+    "#",
+    " #",
+    "-",
+    "-3",
+    "0",
+    "012",
+    "42",
+    "1.5",
+    "2025-07-10",
+    "a",
+    "Re",
+    "https://x.org/t/1",
+    "[a, b]",
+    "~",
+    "\t",
+    "é",
+    "\u00a0",
+    "\ufeff",
+    "NO",
+    "inf",
+    "true",
+    "y",
+    "*x",
+    "&a",
+    "!",
+    "%",
+    "| ",
+    "> ",
+]
+
+
+@settings(max_examples=3000, deadline=None)
+@given(st.lists(st.lists(st.sampled_from(_FRONT_PIECES), min_size=1, max_size=7).map("".join), max_size=6))
+def test_simple_front_matter_reads_as_yaml(lines: list[str]) -> None:
+    """Whenever the quick reader takes front matter, it gives what PyYAML gives: the same keys in the same order,
+    equal values of the same types."""
+    fast = _simple_front_matter(["---", *lines], len(lines) + 1)
+    if fast is None:
+        return
+    slow = yaml.safe_load("\n".join(lines)) or {}
+    assert list(fast.items()) == list(slow.items())
+    assert [type(v) for v in fast.values()] == [type(v) for v in slow.values()]
+
+
+@pytest.mark.parametrize(
+    ("line", "value"),
+    [
+        ("title: 'Re: it''s here'", "Re: it's here"),
+        ("title: Why the river moved", "Why the river moved"),
+        ("source: https://example.org/t/42", "https://example.org/t/42"),
+        ("score: -3", -3),
+        ("score: 0", 0),
+        ("origin_id: '100'", "100"),
+    ],
+)
+def test_simple_front_matter_takes_what_import_writes(line: str, value: object) -> None:
+    assert _simple_front_matter(["---", line], 2) == {line.split(":")[0]: value}
+
+
+@pytest.mark.parametrize(
+    "line",
+    ["locked: true", "draft: no", "date: 2025-07-10", "score: 012", "tags: [a, b]", "x: 1.5", "title: a: b", "k: a #c"],
+)
+def test_simple_front_matter_leaves_the_rest_to_yaml(line: str) -> None:
+    assert _simple_front_matter(["---", line], 2) is None
