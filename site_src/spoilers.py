@@ -194,14 +194,19 @@ def with_spoilers(text: str, render: Callable[[str], str]) -> str:
 _INLINE_SOURCE = re.compile(r"\\?>!(?=\S|\s+\S)[^\n]*?!<")
 
 
+HIDDEN = "[spoiler]"
+"""What text taken from a body says in place of an inline spoiler, so that the sentence around it still reads as
+one with a gap, not as a whole sentence ("I guessed it: [spoiler] from chapter three.")."""
+
+
 def without_spoilers(markdown: str) -> str:
-    """`markdown` without what spoilers hide (blocks, then inline `>!…!<`): text summaries, key points and
-    keywords are read from must not give away what the page hides until clicked."""
+    """`markdown` without what spoilers hide (blocks, then inline `>!…!<`, which leaves `HIDDEN` in its place):
+    text summaries, key points and keywords are read from must not give away what the page hides until clicked."""
     if ":::" in markdown:
         parts = _split(markdown, MAX_NESTING)
         if len(parts) > 1 or parts[0][0] is not None:
             markdown = "\n\n".join(text for title, text in parts if title is None)
-    return _INLINE_SOURCE.sub("", markdown) if ">!" in markdown else markdown
+    return _INLINE_SOURCE.sub(HIDDEN, markdown) if ">!" in markdown else markdown
 
 
 _HIDDEN_SPAN = re.compile(r'<span class="spoiler" tabindex="0">.*?</span>', re.DOTALL)
@@ -212,7 +217,7 @@ def without_spoiler_html(html: str) -> str:
     """Rendered body HTML without what its spoilers hide (for text taken from the page: structured data)."""
     if 'class="spoiler"' not in html:
         return html
-    html = _HIDDEN_SPAN.sub("", html)  # inline spoilers hold no span of their own
+    html = _HIDDEN_SPAN.sub(HIDDEN, html)  # inline spoilers hold no span of their own
     while True:  # innermost blocks first: blocks nest
         html, count = _HIDDEN_BLOCK.subn("", html)
         if not count:

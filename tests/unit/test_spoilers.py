@@ -152,7 +152,7 @@ def test_random_spoiler_syntax_is_safe_balanced_and_the_same_in_both(text: str) 
 def test_summaries_and_key_points_never_read_what_a_spoiler_hides() -> None:
     text = "It was >!the butler!< all along.\n\n:::: spoiler Who\nThe gardener.\n::: spoiler\nDeep.\n:::\n::::\n\nEnd."
     plain = " ".join(block.text for block in markdown_to_plain(text).blocks)
-    assert plain == "It was all along. End."
+    assert plain == "It was [spoiler] all along. End."  # the gap shows, the words do not
     assert "colons" in markdown_to_plain("Three ::: colons, and a > quote sign!").blocks[0].text
 
 
@@ -175,4 +175,4 @@ def test_a_built_page_shows_spoilers_only_inside_their_hidden_elements(tmp_path:
 
 def test_without_spoiler_html_removes_nested_blocks_and_keeps_the_rest() -> None:
     html = markup.render_reference("a >!b!< c\n\n:::: spoiler\n::: spoiler\nd\n:::\ne\n::::\n\nf")
-    assert without_spoiler_html(html) == "<p>a  c</p>\n<p>f</p>\n"
+    assert without_spoiler_html(html) == "<p>a [spoiler] c</p>\n<p>f</p>\n"
