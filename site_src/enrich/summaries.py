@@ -34,7 +34,7 @@ from itertools import chain
 from operator import itemgetter, mul, sub
 
 from ..model import Thread
-from .keywords import TERM_LIMIT, term_counts_prepared
+from .keywords import _NAME_SPLIT, TERM_LIMIT, term_counts_prepared
 from .stats import ThreadStats, thread_stats_walked
 from .text import PreparedThread, PreparedUnit, content_terms, markdown_to_plain, prepare, split_sentences
 
@@ -705,7 +705,8 @@ def _choose_sentences(scored: _Scored, wanted: int) -> list[int]:
     if not cand or wanted <= 0:
         return []
     position = {i: k for k, i in enumerate(cand)}
-    vectors = _vectors([scored.terms[i] for i in cand], scored.idf)
+    names = _name_terms(units)  # "Obama did promise...", "ask President Obama": about a person, not one topic
+    vectors = _vectors([[t for t in scored.terms[i] if t not in names] for i in cand], scored.idf)
     sims = _similarities(vectors)
     if len(scored.prepared.units) >= 3:  # a comment agreeing with itself is not consensus: only edges between comments
         for k, row in enumerate(sims):
@@ -785,6 +786,14 @@ def _choose_sentences(scored: _Scored, wanted: int) -> list[int]:
             if i in answers and answers[i] in chosen:
                 order.append(answers[i])
     return order
+
+
+def _name_terms(units: Sequence[PreparedUnit]) -> frozenset[str]:
+    """The terms of the participants' names (`PresidentObama`: "president", "obama"). Kept out of the similarity
+    of summary candidates: sentences that name the same person (the thread author, most often) are not about one
+    topic, and would otherwise make a sub-debate addressing that person look central."""
+    names = {unit.author for unit in units if unit.author}
+    return frozenset(t for name in names for t in content_terms(_NAME_SPLIT.sub(" ", name)) + content_terms(name))
 
 
 # --- key points -------------------------------------------------------------------------------------------------------
