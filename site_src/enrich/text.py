@@ -205,9 +205,13 @@ def _join_lines(lines: list[str]) -> str:
         first = words[0][:1] if words else ""
         if prev.endswith("\\") or out.endswith("  "):
             # a hard break (Discourse writes one per line, mail importers one per wrapped line): a new line where
-            # the next one starts like a sentence, or is no word at all; a lowercase start goes on with the sentence
+            # the next one starts like a sentence, or is no word at all; a lowercase start goes on with the sentence,
+            # and so does a bracket after a line cut mid-sentence ("I work as systems administrator  \n(although")
             prev = prev.rstrip("\\").rstrip()
-            out = prev + ("\n" if first.isupper() or not first.isalpha() else " ") + line
+            new = first.isupper() or (
+                not first.isalpha() and not (first in "([" and (prev[-1:].isalnum() or prev.endswith(",")))
+            )
+            out = prev + ("\n" if new else " ") + line
             continue
         starts = first.isupper() and words[0].lower() in _STARTERS
         ends_sentence = bool(prev) and prev[-1].isalnum() and starts

@@ -250,6 +250,16 @@ def test_issue_16_mail_lines_wrapped_with_hard_breaks_stay_one_sentence() -> Non
     ]
 
 
+def test_issue_16_a_wrapped_mail_line_going_on_with_a_bracket_stays_one_sentence() -> None:
+    body = "I work as systems  \nadministrator  \n(although I code as well). I like it,  \n(mostly) a lot.\n"
+    assert split_sentences(_blocks(body)[0]) == [
+        "I work as systems administrator (although I code as well).",
+        "I like it, (mostly) a lot.",
+    ]
+    # a bracket after a finished sentence still starts a new line
+    assert _blocks("It is done.  \n(Thanks to ana.)") == ["It is done.\n(Thanks to ana.)"]
+
+
 def test_issue_16_escaped_underscores_and_stars_are_kept() -> None:
     assert _blocks(
         "This enum is used by non-ioapic code, e.g apic\\_noop, and \\*not\\* by enable\\_IR\\_x2apic()."
