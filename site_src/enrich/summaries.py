@@ -678,13 +678,17 @@ def _choose_sentences(scored: _Scored, wanted: int) -> list[int]:
     post_unit = 0 if units and units[0].id == "post" else -1
     post_answer = _answer_sentence(scored, scored.answer) if scored.answer is not None else None
     # what the thread is about: the post's best sentence, if it can stand alone (a question can, when answered)
-    # (its opening states the topic: the earliest of those scored nearly as well as the best)
+    # (its opening states the topic: the earliest of those scored nearly as well as the best); a post without a
+    # body (a link) leaves that to the first comment, which opens the discussion
+    opener = post_unit if post_unit >= 0 or not units else 0
     post_pool = [
         i
         for i in pool
-        if unit_of[i] == post_unit
+        if unit_of[i] == opener
         and (quality[i] >= _POST_QUALITY or (post_answer is not None and _is_question(texts[i]) and quality[i] > 0))
     ]
+    if opener != post_unit:  # a comment's question comes only with its own answer (below)
+        post_pool = [i for i in post_pool if not _is_question(texts[i])]
     questions = [i for i in post_pool if _is_question(texts[i])]  # only there when the post has an answer
     if questions:  # a post that asks is about its question: the best of them, with its answer after it
         post = questions[:1]

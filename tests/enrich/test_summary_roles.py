@@ -167,3 +167,28 @@ def test_key_point_roles_are_shown_escaped_in_both_themes(tmp_path: Path, theme:
     page = next(data.decode() for name, data in result.files.items() if name.endswith("beds/index.html"))
     assert '<span class="key-point-role">Reply to &lt;i&gt;hub&lt;/i&gt;</span>' in page
     assert "<i>hub</i>" not in page
+
+
+def test_a_link_post_without_a_body_opens_the_summary_with_the_first_comment() -> None:
+    """What the thread is about: the first comment opens the discussion, even when others score higher."""
+    opening = "Sourdough starters made from rye flour ferment faster than those made from wheat flour."
+    thread = Thread(
+        title="Rye starters",
+        path="link.md",
+        author="poster",
+        body="",
+        comments=[
+            _answer("c1", "ana", opening + " Mine doubled overnight in a warm kitchen.", score=2),
+            _answer("c2", "bo", "Feeding daily with warm water made my starter bubbly within a few days.", score=40),
+            _answer(
+                "c3", "cy", "Warm water and daily feeding made my starter bubbly and strong in a few days.", score=40
+            ),
+            _answer(
+                "c4", "di", "Daily feeding with warm water is what made my starter bubbly, in a few days.", score=40
+            ),
+            _answer("c5", "ed", "A few days of warm water and daily feeding, and my starter was bubbly too.", score=40),
+            _answer("c6", "fa", "Bubbly in a few days here as well, with warm water at every daily feeding.", score=40),
+        ],
+    )
+    summary = summarize(thread)
+    assert summary.sentences[0].text == opening, [s.text for s in summary.sentences]
