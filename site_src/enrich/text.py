@@ -198,9 +198,10 @@ def _join_lines(lines: list[str]) -> str:
     That is a Markdown hard break (two trailing spaces or a backslash), or a line without
     closing punctuation followed by one that starts like a sentence (`If`, `The`, `I`...).
     """
-    out = lines[0]
+    out = before = lines[0]
     for line in lines[1:]:
         prev = out.rstrip()
+        wrapped, before = len(before) >= _WRAPPED, line
         words = line.split(None, 1)
         first = words[0][:1] if words else ""
         if prev.endswith("\\") or out.endswith("  "):
@@ -208,7 +209,9 @@ def _join_lines(lines: list[str]) -> str:
             # the next one starts like a sentence, or is no word at all; a lowercase start goes on with the sentence,
             # and so does a bracket after a line cut mid-sentence ("I work as systems administrator  \n(although")
             prev = prev.rstrip("\\").rstrip()
-            new = first.isupper() or (
+            # a long line (wrapped at a fixed width) cut mid-sentence goes on with a name: `with the  \nPython+Xapian`
+            named = wrapped and prev[-1:].islower() and not words[0].isupper() and words[0].lower() not in _STARTERS
+            new = (first.isupper() and not named) or (
                 not first.isalpha() and not (first in "([" and (prev[-1:].isalnum() or prev.endswith(",")))
             )
             out = prev + ("\n" if new else " ") + line
@@ -219,6 +222,8 @@ def _join_lines(lines: list[str]) -> str:
     return out
 
 
+_WRAPPED = 60
+"""A line this long, cut mid-sentence by a hard break, was wrapped at a fixed width (mail wraps at 72 to 76)."""
 _LINE_SYNTAX = frozenset("`~>*-_|:[=#+")
 """Characters a line must start with (after spaces), besides a digit, for a block pattern of `_raw_blocks` to match."""
 _FIRST_LINE_START = re.compile(r"\s*[`~>*\-_|:\[=#+\d]")
