@@ -196,6 +196,8 @@ def _quality(text: str, n_terms: int, quoted: bool, item: bool) -> float:
         quality *= leaning
     elif last not in _ENDS:
         quality *= 0.7  # no closing punctuation: a title, a caption or a run-on line
+    if _INTRODUCTION.search(text):
+        return 0.0  # "Hi, I'm Ana Lopez, ...": who writes (the page shows it), not what the thread is about
     if "this question" in text or "that question" in text or "this comment" in text or "this post" in text:
         quality *= 0.5  # points at what it answers, which the summary does not show
     return quality
@@ -240,6 +242,11 @@ _VERBISH = frozenset(
 )  # fmt: skip
 _NOTES = frozenset(["edit", "edit2", "edited", "update", "updated", "eta", "ps", "p.s", "e", "edit1", "last"])
 _NOTE = re.compile(r"^\W*(?:last\s+)?(?:edit(?:ed)?|update[d]?|eta|p\.?s|e)\s*\d*\s*[:.-]", re.IGNORECASE)
+_INTRODUCTION = re.compile(
+    r"^\W*(?i:hi|hello|hey|greetings|dear)\b[\w ]{0,20}[,!.]?\s+(?i:i'm|i am|i\u2019m|this is)\s+[A-Z]"
+    r"|\b(?i:my name is)\b"
+)
+"""A writer introducing themselves: a greeting and a name (`Hi, I'm Ana`), or `my name is`."""
 _CODE_MARKS = re.compile(r"\w\(|\)\s*;|->|::|[{}]|\b[a-z]+_[a-z_]+\b|\b[A-Z][A-Z0-9]*_[A-Z0-9_]+\b|==|!=|#\w")
 
 

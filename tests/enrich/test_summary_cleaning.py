@@ -264,3 +264,26 @@ def test_issue_16_escaped_underscores_and_stars_are_kept() -> None:
     assert _blocks(
         "This enum is used by non-ioapic code, e.g apic\\_noop, and \\*not\\* by enable\\_IR\\_x2apic()."
     ) == ["This enum is used by non-ioapic code, e.g apic_noop, and *not* by enable_IR_x2apic()."]
+
+
+def test_issue_16_a_mail_line_wrapped_before_a_name_stays_one_sentence() -> None:
+    body = (
+        "Some time ago I thought about doing something like this and in fact I played with the  \n"
+        "Python+Xapian combination, because I like Python.  \nShort line  \nNext line\n"
+    )
+    assert split_sentences(_blocks(body)[0]) == [
+        "Some time ago I thought about doing something like this and in fact I played with the "
+        "Python+Xapian combination, because I like Python.",
+        "Short line",  # a short line with a hard break was broken on purpose
+        "Next line",
+    ]
+
+
+def test_issue_16_a_writer_introducing_themselves_is_not_the_summary() -> None:
+    intro = "Hi, I'm Ana Lopez, a systems administrator at a small inode caching company."
+    thread = _thread(intro + " " + POST, *REPLIES)
+    summary = summarize(thread)
+    assert summary.sentences, summary
+    assert intro not in _shown(summary), _shown(summary)
+    mine = "My name is Ana Lopez and I maintain the inode cache of the network file system."
+    assert mine not in _shown(summarize(_thread(mine + " " + POST, *REPLIES))), mine
