@@ -30,6 +30,7 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from itertools import chain
 from operator import itemgetter, mul, sub
 
@@ -186,6 +187,8 @@ def _quality(text: str, n_terms: int, quoted: bool, item: bool) -> float:
     first = text.split(None, 1)[0].strip(_EDGE_PUNCT).casefold()
     if first in _NOTES and _NOTE.match(text):
         return 0.0  # "Edit: thanks for the gold!": an afterthought about the comment, not its point
+    if (first in _GREETINGS or "name is" in text) and _INTRODUCTION.search(text):
+        return 0.0  # "Hi, I'm Ana Lopez, ...": who writes (the page shows it), not what the thread is about
     quality = 0.6 if words < 8 else 0.6 if words > 45 else 0.8 if words > 35 else 1.0
     if last == "?":
         quality *= 0.5
@@ -196,8 +199,6 @@ def _quality(text: str, n_terms: int, quoted: bool, item: bool) -> float:
         quality *= leaning
     elif last not in _ENDS:
         quality *= 0.7  # no closing punctuation: a title, a caption or a run-on line
-    if _INTRODUCTION.search(text):
-        return 0.0  # "Hi, I'm Ana Lopez, ...": who writes (the page shows it), not what the thread is about
     if "this question" in text or "that question" in text or "this comment" in text or "this post" in text:
         quality *= 0.5  # points at what it answers, which the summary does not show
     return quality
@@ -242,6 +243,7 @@ _VERBISH = frozenset(
 )  # fmt: skip
 _NOTES = frozenset(["edit", "edit2", "edited", "update", "updated", "eta", "ps", "p.s", "e", "edit1", "last"])
 _NOTE = re.compile(r"^\W*(?:last\s+)?(?:edit(?:ed)?|update[d]?|eta|p\.?s|e)\s*\d*\s*[:.-]", re.IGNORECASE)
+_GREETINGS = frozenset(["hi", "hello", "hey", "greetings", "dear"])
 _INTRODUCTION = re.compile(
     r"^\W*(?i:hi|hello|hey|greetings|dear)\b[\w ]{0,20}[,!.]?\s+(?i:i'm|i am|i\u2019m|this is)\s+[A-Z]"
     r"|\b(?i:my name is)\b"
@@ -717,7 +719,10 @@ def _choose_sentences(scored: _Scored, wanted: int) -> list[int]:
         return []
     position = {i: k for k, i in enumerate(cand)}
     names = _name_terms(units)  # "Obama did promise...", "ask President Obama": about a person, not one topic
-    vectors = _vectors([[t for t in scored.terms[i] if t not in names] for i in cand], scored.idf)
+    terms = scored.terms
+    vectors = _vectors(
+        [[t for t in terms[i] if t not in names] for i in cand] if names else [terms[i] for i in cand], scored.idf
+    )
     sims = _similarities(vectors)
     if len(scored.prepared.units) >= 3:  # a comment agreeing with itself is not consensus: only edges between comments
         for k, row in enumerate(sims):
@@ -803,8 +808,13 @@ def _name_terms(units: Sequence[PreparedUnit]) -> frozenset[str]:
     """The terms of the participants' names (`PresidentObama`: "president", "obama"). Kept out of the similarity
     of summary candidates: sentences that name the same person (the thread author, most often) are not about one
     topic, and would otherwise make a sub-debate addressing that person look central."""
-    names = {unit.author for unit in units if unit.author}
-    return frozenset(t for name in names for t in content_terms(_NAME_SPLIT.sub(" ", name)) + content_terms(name))
+    return frozenset(chain.from_iterable(_terms_of_name(name) for name in {unit.author for unit in units} if name))
+
+
+@lru_cache(maxsize=4096)
+def _terms_of_name(name: str) -> tuple[str, ...]:
+    """The terms of one participant's name (names recur from thread to thread of a site)."""
+    return (*content_terms(_NAME_SPLIT.sub(" ", name)), *content_terms(name))
 
 
 # --- key points -------------------------------------------------------------------------------------------------------
