@@ -318,6 +318,11 @@ _ROLE = 1.5
 """A sentence of a unit that holds a role ranks this much higher in the summary: structure first, centrality second."""
 
 
+_SHOWN_ANSWER = 0.85
+"""The share of its gain a sentence of the thread author's answers keeps when the summary already shows the thread
+author: an AMA's answers are its substance, but in a debate the author answering everyone would fill the summary."""
+
+
 def _tree(prepared: PreparedThread) -> tuple[list[int], dict[int, list[int]]]:
     """Each unit's parent (the unit it replies to: the post's index for a top-level comment, -1 when the thread has
     no post body and for the post itself) and each unit's direct replies, in reading order."""
@@ -784,7 +789,9 @@ def _choose_sentences(scored: _Scored, wanted: int) -> list[int]:
             uncovered = [w for t, w in vec.items() if t not in covered] if covered else vec.values()
             novelty = sum(uncovered) / masses[k]
             speaker = units[unit_of[i]]
-            same = 0.5 if unit_of[i] in used else 0.7 if speaker.author in voices and not speaker.answer else 1.0
+            # a voice already shown counts less; the thread author answering others (an AMA) only a little less
+            shown = speaker.author in voices
+            same = 0.5 if unit_of[i] in used else (_SHOWN_ANSWER if speaker.answer else 0.7) if shown else 1.0
             gain = round(final[k] * novelty * same, 12)
             if gain > best_gain:
                 best_k, best_gain = k, gain
