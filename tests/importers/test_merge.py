@@ -241,9 +241,7 @@ def test_issue_17_item_5_a_part_saved_while_serving_joins_its_thread(tmp_path: P
     )
 )
 def test_part_groups_are_the_keys_found_in_more_than_one_file(found: list[tuple[str, str | None]]) -> None:
-    threads = [
-        Thread("T", path, extra={} if key is None else {"origin": "o", "origin_id": key}) for path, key in found
-    ]
+    threads = [Thread("T", path, extra={} if key is None else {"origin": "o", "origin_id": key}) for path, key in found]
     files: dict[tuple[str, str], set[str]] = {}
     for path, key in found:
         if key is not None:
