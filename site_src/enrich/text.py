@@ -42,6 +42,7 @@ __all__ = [
     "markdown_to_plain",
     "prepare",
     "split_sentences",
+    "terms_of_each",
     "trim_quote",
 ]
 
@@ -746,7 +747,8 @@ def fold_term(word: str) -> str | None:
     English plurals folded conservatively (`chemicals` -> `chemical`, `policies` ->
     `policy`), so the result is still a readable word.
     """
-    word = unicodedata.normalize("NFKC", word).casefold().replace("\u2019", "'")
+    # NFKC leaves ASCII as it is, and ASCII holds no curly apostrophe
+    word = word.casefold() if word.isascii() else unicodedata.normalize("NFKC", word).casefold().replace("\u2019", "'")
     if word in STOP_WORDS:
         return None
     if word.endswith("'s"):
@@ -771,20 +773,25 @@ def _fold_token(token: str) -> tuple[str | None, ...]:
     Runs of Chinese or Japanese characters (written without spaces) become overlapping
     character pairs, so other scripts give usable terms rather than one giant token.
     """
+    if token.isalnum() and token.isascii():  # most tokens: one ASCII word, which `_TERM` matches whole
+        return (fold_term(token),)
     if ("@" in token or "." in token) and _ADDRESS.search(token):
         return (None,)
     folded: list[str | None] = []
+    ascii_token = token.isascii()  # no CJK character: no word needs the regex look
     for word in _TERM.findall(token):
-        if len(word) > 1 and _CJK.search(word):
+        if len(word) > 1 and not ascii_token and _CJK.search(word):
             folded.extend(word[i : i + 2] for i in range(len(word) - 1))
         else:
             folded.append(fold_term(word))
-    if _ENDS_SENTENCE.search(token) and folded and folded[-1] is not None:
+    if token[-1] in _SENTENCE_TAIL and _ENDS_SENTENCE.search(token) and folded and folded[-1] is not None:
         folded.append(None)  # a phrase does not run on into the next sentence
     return tuple(folded)
 
 
 _ENDS_SENTENCE = re.compile(r"[.!?‽…\u3002\uff01\uff1f।॥][\"”\u2019'»)\]」』\uff09]*$")
+_SENTENCE_TAIL = frozenset(".!?‽…\u3002\uff01\uff1f।॥\"”\u2019'»)]」』\uff09")
+"""The characters an `_ENDS_SENTENCE` match can end with (a token ending otherwise needs no regex look)."""
 
 
 class _TokenCache(dict[str, tuple[str | None, ...]]):
@@ -838,6 +845,12 @@ def content_terms(text: str) -> list[str]:
     return list(filter(None, chain.from_iterable(map(_tokens, text.split()))))
 
 
+def terms_of_each(texts: list[str]) -> list[list[str]]:
+    """`content_terms` of each text (the sentences of a block, say), in one call."""
+    tokens, ends = _tokens, chain.from_iterable
+    return [list(filter(None, ends(map(tokens, text.split())))) for text in texts]
+
+
 # --- one preparation per thread ---------------------------------------------------------------------------------------
 
 
@@ -857,6 +870,8 @@ class PreparedUnit:
     """Its text as plain blocks."""
     terms: list[str] = field(default_factory=list)
     """Its content terms, in order (`content_terms` of each block)."""
+    block_terms: list[list[str]] = field(default_factory=list)
+    """The content terms of each of its blocks (`terms` is their concatenation), inline code left out."""
     answer: bool = False
     """The thread's author answering someone else (an AMA's answers, a patch author answering review)."""
     accepted: bool = False
@@ -915,14 +930,15 @@ def prepare(thread: Thread) -> PreparedThread:
         )
     for unit in units:
         # the folded words of every block, each block closed by a None (`_BLOCK_END`)
-        folded: list[str | None] = []
+        block_terms = unit.block_terms
         for block in unit.plain.blocks:
             pieces = block.text.split()
             if block.code:  # inline code is shown, but `rm -rf` is no keyword: its tokens break a phrase instead
-                folded += chain.from_iterable((None,) if w in block.code else tokens(w) for w in pieces)
+                folded = list(chain.from_iterable((None,) if w in block.code else tokens(w) for w in pieces))
             else:
-                folded += chain.from_iterable(map(tokens, pieces))
+                folded = list(chain.from_iterable(map(tokens, pieces)))
+            block_terms.append(list(filter(None, folded)))
             folded.append(None)
-        unit.terms = list(filter(None, folded))
-        words += folded
+            words += folded
+        unit.terms = list(chain.from_iterable(block_terms))
     return prepared
