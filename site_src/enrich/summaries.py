@@ -37,15 +37,7 @@ from operator import itemgetter, mul, sub
 from ..model import Thread
 from .keywords import _NAME_SPLIT, TERM_LIMIT, term_counts_prepared
 from .stats import ThreadStats, thread_stats_walked
-from .text import (
-    PreparedThread,
-    PreparedUnit,
-    content_terms,
-    markdown_to_plain,
-    prepare,
-    split_sentences,
-    terms_of_each,
-)
+from .text import PreparedThread, PreparedUnit, content_terms, markdown_to_plain, prepare, split_sentences
 
 __all__ = [
     "COMMENT_CAP",
@@ -543,18 +535,16 @@ class _Scored:
         for u in expand:
             start = first[u] = len(texts)
             post = units[u].id == "post"  # a quotation in the post is the article the thread is about
-            for block, block_terms in zip(units[u].plain.blocks, units[u].block_terms, strict=True):
+            for block in units[u].plain.blocks:
                 sentences = split_sentences(block.text)
                 texts += sentences
                 if block.quoted and not post and skip_quoted:  # never picked nor ranked: its terms are not needed
                     terms += [[] for _ in sentences]
-                elif len(sentences) == 1 and sentences[0] == block.text:  # the block's own terms, from `prepare`
-                    terms.append(block_terms)
                 elif block.code:  # as `prepare` does: inline code gives no terms
                     code = block.code
-                    terms += terms_of_each([" ".join(w for w in s.split() if w not in code) for s in sentences])
+                    terms += [content_terms(" ".join(w for w in s.split() if w not in code)) for s in sentences]
                 else:
-                    terms += terms_of_each(sentences)
+                    terms += map(content_terms, sentences)
                 quoted += [block.quoted and not post] * len(sentences)
                 items += [block.item] * len(sentences)
             count[u] = len(texts) - start

@@ -42,7 +42,6 @@ __all__ = [
     "markdown_to_plain",
     "prepare",
     "split_sentences",
-    "terms_of_each",
     "trim_quote",
 ]
 
@@ -773,8 +772,14 @@ def _fold_token(token: str) -> tuple[str | None, ...]:
     Runs of Chinese or Japanese characters (written without spaces) become overlapping
     character pairs, so other scripts give usable terms rather than one giant token.
     """
-    if token.isalnum() and token.isascii():  # most tokens: one ASCII word, which `_TERM` matches whole
-        return (fold_term(token),)
+    if token.isascii():
+        if token.isalnum():  # most tokens: one ASCII word, which `_TERM` matches whole
+            return (fold_term(token),)
+        word = token.rstrip(_WORD_TAIL)
+        if word.isalnum():  # one ASCII word and punctuation after it (`flour,`): no address, no other word
+            if (term := fold_term(word)) is not None and _ENDS_SENTENCE.search(token, len(word)):
+                return (term, None)  # a phrase does not run on into the next sentence
+            return (term,)
     if ("@" in token or "." in token) and _ADDRESS.search(token):
         return (None,)
     folded: list[str | None] = []
@@ -790,6 +795,8 @@ def _fold_token(token: str) -> tuple[str | None, ...]:
 
 
 _ENDS_SENTENCE = re.compile(r"[.!?‽…\u3002\uff01\uff1f।॥][\"”\u2019'»)\]」』\uff09]*$")
+_WORD_TAIL = ".,!?:;)]\"'"
+"""ASCII punctuation that ends a word (`flour,`, `done."`): no term and no address in it."""
 _SENTENCE_TAIL = frozenset(".!?‽…\u3002\uff01\uff1f।॥\"”\u2019'»)]」』\uff09")
 """The characters an `_ENDS_SENTENCE` match can end with (a token ending otherwise needs no regex look)."""
 
@@ -845,12 +852,6 @@ def content_terms(text: str) -> list[str]:
     return list(filter(None, chain.from_iterable(map(_tokens, text.split()))))
 
 
-def terms_of_each(texts: list[str]) -> list[list[str]]:
-    """`content_terms` of each text (the sentences of a block, say), in one call."""
-    tokens, ends = _tokens, chain.from_iterable
-    return [list(filter(None, ends(map(tokens, text.split())))) for text in texts]
-
-
 # --- one preparation per thread ---------------------------------------------------------------------------------------
 
 
@@ -870,8 +871,6 @@ class PreparedUnit:
     """Its text as plain blocks."""
     terms: list[str] = field(default_factory=list)
     """Its content terms, in order (`content_terms` of each block)."""
-    block_terms: list[list[str]] = field(default_factory=list)
-    """The content terms of each of its blocks (`terms` is their concatenation), inline code left out."""
     answer: bool = False
     """The thread's author answering someone else (an AMA's answers, a patch author answering review)."""
     accepted: bool = False
@@ -930,15 +929,14 @@ def prepare(thread: Thread) -> PreparedThread:
         )
     for unit in units:
         # the folded words of every block, each block closed by a None (`_BLOCK_END`)
-        block_terms = unit.block_terms
+        folded: list[str | None] = []
         for block in unit.plain.blocks:
             pieces = block.text.split()
             if block.code:  # inline code is shown, but `rm -rf` is no keyword: its tokens break a phrase instead
-                folded = list(chain.from_iterable((None,) if w in block.code else tokens(w) for w in pieces))
+                folded += chain.from_iterable((None,) if w in block.code else tokens(w) for w in pieces)
             else:
-                folded = list(chain.from_iterable(map(tokens, pieces)))
-            block_terms.append(list(filter(None, folded)))
+                folded += chain.from_iterable(map(tokens, pieces))
             folded.append(None)
-            words += folded
-        unit.terms = list(chain.from_iterable(block_terms))
+        unit.terms = list(filter(None, folded))
+        words += folded
     return prepared
