@@ -302,7 +302,8 @@ def _roles(units: Sequence[PreparedUnit], parents: Sequence[int]) -> frozenset[i
     if scored:
         roles.update(sorted(scored, key=lambda u: -(units[u].score or 0))[:3])
     else:
-        op = units[0].author if units and units[0].id == "post" else None
+        post = _post_index(units)
+        op = units[post].author if post >= 0 else None
         if op is not None:
             roles.update(u for u, p in enumerate(parents) if p >= 0 and units[p].author == op and units[u].author != op)
     replied = [u for u, unit in enumerate(units) if unit.replies > 1 and unit.id != "post"]
@@ -323,14 +324,20 @@ _SHOWN_ANSWER = 0.85
 author: an AMA's answers are its substance, but in a debate the author answering everyone would fill the summary."""
 
 
+def _post_index(units: Sequence[PreparedUnit]) -> int:
+    """The post's unit index: 0 when the post has a body (it is the first unit), else -1 (a link post)."""
+    return 0 if units and units[0].id == "post" else -1
+
+
 def _tree(prepared: PreparedThread) -> tuple[list[int], dict[int, list[int]]]:
     """Each unit's parent (the unit it replies to: the post's index for a top-level comment, -1 when the thread has
     no post body and for the post itself) and each unit's direct replies, in reading order."""
     units = prepared.units
-    offset = 1 if units and units[0].id == "post" else 0
+    post = _post_index(units)
+    offset = post + 1  # unit index of the first comment
     parents = [-1] * len(units)
     children: dict[int, list[int]] = {}
-    stack: list[int] = [0 if offset else -1]  # the unit open at each depth (depth 0: the post)
+    stack: list[int] = [post]  # the unit open at each depth (depth 0: the post)
     for n, (_, depth) in enumerate(prepared.walked):
         del stack[depth:]
         u = n + offset
@@ -474,7 +481,7 @@ class _Scored:
         self.idf = idf
         self._score(df, table, title)
         self.roles = _roles(units, self.parent)
-        self.answer = _best_answer(self, 0 if units and units[0].id == "post" else -1)
+        self.answer = _best_answer(self, _post_index(units))
         """The best answer to the post (`_best_answer`), if any."""
 
     def _tables(self, df: Counter[str], documents: int) -> tuple[list[float], dict[str, float]]:
@@ -509,7 +516,7 @@ class _Scored:
         by_replies = sorted(
             (u for u, unit in enumerate(units) if unit.replies and groups[u]), key=lambda u: -units[u].replies
         )
-        post = 0 if units and units[0].id == "post" else -1
+        post = _post_index(units)
         asker = units[post].author if post >= 0 else None
         confirmed = (  # answers the asker thanked somewhere below them: candidates for the best answer
             [u for u in self.children.get(post, ()) if units[u].author != asker and _confirmed(self, u, asker)][:3]
@@ -521,8 +528,8 @@ class _Scored:
                 break
             if units[u].id != "post":
                 chosen.add(u)
-        if units and units[0].id == "post":
-            chosen.add(0)
+        if post >= 0:
+            chosen.add(post)
         return sorted(chosen)
 
     def _split(self, expand: Iterable[int], skip_quoted: bool = False) -> None:
@@ -689,7 +696,7 @@ def _choose_sentences(scored: _Scored, wanted: int) -> list[int]:
     texts = scored.texts
     pool = sorted((i for i, v in enumerate(pre) if v > 0), key=pre.__getitem__, reverse=True)  # ties: first first
     units = scored.prepared.units
-    post_unit = 0 if units and units[0].id == "post" else -1
+    post_unit = _post_index(units)
     post_answer = _answer_sentence(scored, scored.answer) if scored.answer is not None else None
     # what the thread is about: the post's best sentence, if it can stand alone (a question can, when answered)
     # (its opening states the topic: the earliest of those scored nearly as well as the best); a post without a
@@ -834,7 +841,8 @@ def _key_points(scored: _Scored, wanted: int, shown: frozenset[int]) -> tuple[Ke
     sentences fit to stand alone that the summary (`shown`, sentence indices) does not already show.
     """
     units = scored.prepared.units
-    thread_author = units[0].author if units and units[0].id == "post" else scored.prepared.thread.author
+    post = _post_index(units)
+    thread_author = units[post].author if post >= 0 else scored.prepared.thread.author
     terms = scored.terms
     pre, quality = scored.pre, scored.quality
     if shown:  # a sentence with the same words elsewhere (a comment repeating the post) is shown too
@@ -981,8 +989,7 @@ def _role_label(scored: _Scored, u: int, hub: int | None) -> str:
     if parent >= 0 and units[parent].id != "post":
         if units[parent].author:
             return f"Reply to {units[parent].author}"
-        offset = 1 if units[0].id == "post" else 0
-        return f"Reply to #{parent - offset + 1}"
+        return f"Reply to #{parent - _post_index(units)}"  # comments numbered from 1 in reading order
     return ""
 
 
