@@ -267,11 +267,9 @@ def write_threads(
             known = related[old] if old in related else read_thread_file(old)
         gone: list[Path] = []
         for path, part in absorbed.get(_prefix(thread), []):
-            if part is thread or path == old:
-                gone.append(path)
-                continue
-            known = part if known is None else merge_thread(known, part)[0]
             gone.append(path)
+            if part is not thread and path != old:  # another file of this discussion: its comments join
+                known = part if known is None else merge_thread(known, part)[0]
         report: MergeReport | None = None
         if known is not None and known is not thread:
             thread, report = merge_thread(known, thread, complete=complete)
