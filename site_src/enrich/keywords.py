@@ -109,9 +109,12 @@ def _not_ascii(term: str) -> bool:
 
 _NAME_SPLIT = re.compile(r"[\W_]+|(?<=[a-z])(?=[A-Z])")
 """Where a user name splits into words: `Natural_Karma_Police`, `GoldenThumbs`, `de Castro`."""
-_LANGUAGES = ("es", "fr", "de", "it", "pt", "nl", "sv", "da", "no", "fi", "pl", "ru", "uk", "tr", "id", "ca", "ro")
-"""Languages whose stop words a thread written in them loses from its keywords (English has its own list in
-`text.STOP_WORDS`: stopwords-iso's English list holds content words such as `computer` and `research`)."""
+FOREIGN_LANGUAGES = (
+    "es", "fr", "de", "it", "pt", "nl", "sv", "da", "no", "fi", "pl", "ru", "uk", "tr", "id", "ca", "ro",
+)  # fmt: skip
+"""Languages besides English (stopwords-iso codes) whose stop words a thread written in them loses from its
+keywords (English has its own list in `text.STOP_WORDS`: stopwords-iso's English list holds content words
+such as `computer` and `research`)."""
 _FOREIGN_SHARE = 0.12
 """A thread is taken to be written in a language when that language's stop words are this share of its terms..."""
 _FOREIGN_MIN = 5
@@ -120,11 +123,11 @@ _FOREIGN_MIN = 5
 
 @lru_cache(maxsize=1)
 def _foreign_stop_words() -> dict[str, frozenset[str]]:
-    """Folded term -> the languages of `_LANGUAGES` that list it as a stop word (stopwords-iso, MIT)."""
+    """Folded term -> the languages of `FOREIGN_LANGUAGES` that list it as a stop word (stopwords-iso, MIT)."""
     import stopwordsiso
 
     found: dict[str, set[str]] = {}
-    for language in _LANGUAGES:
+    for language in FOREIGN_LANGUAGES:
         for word in sorted(stopwordsiso.stopwords(language)):
             term = fold_term(word) if word.isalpha() else None  # a phrase or an elision (`l'`) is no term
             if term:

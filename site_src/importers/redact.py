@@ -86,7 +86,6 @@ _SUFFIXES = (
     "ions", "ive", "able", "ful", "less", "ship", "hood", "ize", "ise", "ized", "ised", "ous",
 )  # fmt: skip
 """Endings by which a thread's words show that a name is one of them (`debt` / `debts`, `human` / `humanity`)."""
-_LANGUAGES = ("en", "es", "fr", "de", "it", "pt", "nl", "sv", "da", "no", "fi", "pl", "ru", "tr", "id", "ca", "ro")
 
 
 @cache
@@ -108,9 +107,11 @@ def _stop_words() -> frozenset[str]:
     """The stop words of stopwords-iso (MIT; its English list holds common content words too) and the site's."""
     import stopwordsiso
 
+    from ..enrich.keywords import FOREIGN_LANGUAGES
     from ..enrich.text import STOP_WORDS
 
-    words = {w.casefold() for language in _LANGUAGES for w in stopwordsiso.stopwords(language)}
+    languages = ("en", *FOREIGN_LANGUAGES)  # the languages keywords know; English's list here too (see above)
+    words = {w.casefold() for language in languages for w in stopwordsiso.stopwords(language)}
     return frozenset(words | {w.casefold() for w in STOP_WORDS})
 
 
