@@ -27,12 +27,13 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
+from .thread_files import fence_step
+
 MAX_NESTING = 8
 """Spoiler blocks inside spoiler blocks, at most: an opener deeper than this is text."""
 
 _OPEN = re.compile(r"^ {0,3}(:{3,})[ \t]*spoiler(?:[ \t]+(.*?))?[ \t]*$", re.IGNORECASE)
 _CLOSE = re.compile(r"^ {0,3}(:{3,})[ \t]*$")
-_CODE_FENCE = re.compile(r"^ {0,3}(`{3,}(?=[^`]*$)|~{3,})")
 
 
 def _escape(text: str) -> str:
@@ -50,14 +51,8 @@ def _split(text: str, nesting: int) -> list[tuple[str | None, str]]:
     stack: list[int] = []  # colons of the open blocks' fences
     fence: str | None = None  # the open code fence
     for line in text.split("\n"):
-        code = _CODE_FENCE.match(line)
-        if fence is None and code is not None:
-            fence = code.group(1)
-        elif fence is not None:
-            mark = code.group(1) if code is not None else ""
-            if mark[:1] == fence[0] and len(mark) >= len(fence) and not line.strip()[len(mark) :].strip():
-                fence = None
-        if fence is not None or code is not None:
+        fence, is_fence = fence_step(line, fence)
+        if fence is not None or is_fence:
             (inside if stack else outside).append(line)
             continue
         opened = _OPEN.match(line) if len(stack) < nesting else None

@@ -24,6 +24,21 @@ no backtick): the `.md` reader ignores comment markers between such lines, and t
 a body leaves open so that the next comment's marker is never taken into it."""
 
 
+def fence_step(line: str, fence: str | None) -> tuple[str | None, bool]:
+    """Reading Markdown line by line: the fence open after `line` (its backticks or tildes; None when none) given
+    `fence`, the one open before it, and whether `line` is itself a fence line (opening, closing, or a fence of
+    another kind inside a code block)."""
+    found = FENCE.match(line)
+    if found is None:
+        return fence, False
+    mark = found.group(1)
+    if fence is None:
+        return mark, True
+    if mark[0] == fence[0] and len(mark) >= len(fence) and not line.strip()[len(mark) :].strip():
+        return None, True
+    return fence, True
+
+
 def open_fence(text: str) -> str | None:
     """The fence still open at the end of `text` as its opening line begins (```` ``` ````, `  ~~~~`, ...), read as
     the `.md` reader reads it; None when every fence is closed."""
@@ -32,14 +47,10 @@ def open_fence(text: str) -> str | None:
     fence: str | None = None
     opener = ""
     for line in text.split("\n"):
-        found = FENCE.match(line)
-        if found is None:
-            continue
-        mark = found.group(1)
-        if fence is None:
-            fence, opener = mark, found.group(0)
-        elif mark[0] == fence[0] and len(mark) >= len(fence) and not line.strip()[len(mark) :].strip():
-            fence = None
+        before = fence
+        fence, _ = fence_step(line, fence)
+        if before is None and fence is not None:
+            opener = line[: len(line) - len(line.lstrip(" "))] + fence  # the opening line up to its mark
     return opener if fence is not None else None
 
 

@@ -415,19 +415,11 @@ def spoilers_at_line_start(markdown: str) -> str:
 
 def map_text_lines(markdown: str, change: Callable[[str], str]) -> str:
     """`change` applied to each line of `markdown` outside fenced code blocks."""
-    from ..thread_files import FENCE
+    from ..thread_files import fence_step
 
     out: list[str] = []
     fence: str | None = None
     for line in markdown.split("\n"):
-        found = FENCE.match(line)
-        if found:
-            mark = found.group(1)
-            if fence is None:
-                fence = mark
-            elif mark[0] == fence[0] and len(mark) >= len(fence) and not line.strip()[len(mark) :].strip():
-                fence = None
-            out.append(line)
-            continue
-        out.append(line if fence is not None else change(line))
+        fence, is_fence = fence_step(line, fence)
+        out.append(line if is_fence or fence is not None else change(line))
     return "\n".join(out)
