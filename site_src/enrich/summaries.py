@@ -289,7 +289,11 @@ _ANSWER = 1.4
 """Weight of the thread author answering someone (an AMA's answers, a patch author's reply to review)."""
 _ROLE_UNITS = 8
 """Besides the `UNIT_CAP` most central comments, at most this many that hold a role are always split: the
-accepted answer, the thread author's answers, the top-scored and the most-replied comments."""
+accepted answer, the thread author's answers, the top-scored and the most-replied comments, and the first
+`_OPENING_UNITS` top-level comments."""
+_OPENING_UNITS = 2
+"""The first top-level comments, always split in a long thread: they open the discussion (under a link post, they
+say what the link means), and the summary's opening sentence may come from them."""
 
 
 def _roles(units: Sequence[PreparedUnit], parents: Sequence[int]) -> frozenset[int]:
@@ -523,7 +527,9 @@ class _Scored:
             if asker is not None
             else []
         )
-        for u in chain(roles, confirmed, by_score[:3], by_replies[:2]):
+        # the first top-level comments open the discussion (a link post's reaction to the link): always read
+        opening = [u for u in self.children.get(post, ()) if groups[u]][:_OPENING_UNITS]
+        for u in chain(roles, confirmed, by_score[:3], by_replies[:2], opening):
             if len(chosen) >= UNIT_CAP + _ROLE_UNITS:
                 break
             if units[u].id != "post":
