@@ -32,7 +32,8 @@ for words (the same for every system, so the comparison is even). Baselines see 
 Also counted, for every picked sentence (summary sentences and key-point quotes, split into sentences):
 failures of the cleanliness rules (mail header or e-mail address, attribution line, quotation from its
 comment's `>` lines, sign-off or `Signed-off-by:` or "Edit:"/"[deleted]" boilerplate, a `\\`, struck-out
-`~~` text, a list fragment: two list items run together, a bare short item, or a lead-in ending in `:`),
+`~~` text, a list fragment: two list items run together, a bare short item, or a lead-in ending in `:`, a dash
+left dangling at the end where a link or list was),
 and whether both sides are shown (a summary sentence or key point by an author of each side).
 """
 
@@ -370,6 +371,8 @@ def failures(sentence: str, unit: Unit, authors: set[str]) -> list[str]:
             found.append("list fragment")
     if text.endswith(":") and not re.search(r":[a-z0-9_+-]+:$", text):
         found.append("list fragment")
+    if re.search(r"\s[-\u2013\u2014]$", text):
+        found.append("dangling dash")  # "… is open sourced -": what it pointed at (a link, a list) is not shown
     return found
 
 

@@ -222,6 +222,7 @@ def leans_back(text: str) -> bool:
 
 _PRONOUNS = frozenset(["it", "it's", "he", "she", "they", "him", "her", "them", "his", "their", "its"])
 _ENDS = frozenset(".!?…")
+_DASHES = frozenset("-\u2013\u2014")
 _CLOSERS = "\"\u201d\u2019')]\u00bb"
 """What may follow a sentence's closing punctuation (`... end.")`)."""
 _EDGE_PUNCT = "\"'\u201c\u201d\u2018\u2019()[]*_,.:;!?-"
@@ -293,7 +294,7 @@ accepted answer, the thread author's answers, the top-scored and the most-replie
 `_OPENING_UNITS` top-level comments."""
 _OPENING_UNITS = 2
 """The first top-level comments, always split in a long thread: they open the discussion (under a link post, they
-say what the link means), and the summary's opening sentence may come from them."""
+say what the link means)."""
 
 
 def _roles(units: Sequence[PreparedUnit], parents: Sequence[int]) -> frozenset[int]:
@@ -706,16 +707,22 @@ def _choose_sentences(scored: _Scored, wanted: int) -> list[int]:
     post_answer = _answer_sentence(scored, scored.answer) if scored.answer is not None else None
     # what the thread is about: the post's best sentence, if it can stand alone (a question can, when answered)
     # (its opening states the topic: the earliest of those scored nearly as well as the best); a post without a
-    # body (a link) leaves that to the first comment, which opens the discussion
-    opener = post_unit if post_unit >= 0 or not units else 0
-    post_pool = [
-        i
-        for i in pool
-        if unit_of[i] == opener
-        and (quality[i] >= _POST_QUALITY or (post_answer is not None and _is_question(texts[i]) and quality[i] > 0))
-    ]
-    if opener != post_unit:  # a comment's question comes only with its own answer (below)
-        post_pool = [i for i in post_pool if not _is_question(texts[i])]
+    # body (a link), or without a sentence that can stand alone (a link and a line), leaves that to the first
+    # comment, which opens the discussion
+    openers = [post_unit] if post_unit >= 0 else []
+    openers += scored.children.get(post_unit, [])[:1]
+    post_pool: list[int] = []
+    for opener in openers:
+        post_pool = [
+            i
+            for i in pool
+            if unit_of[i] == opener
+            and (quality[i] >= _POST_QUALITY or (post_answer is not None and _is_question(texts[i]) and quality[i] > 0))
+        ]
+        if opener != post_unit:  # a comment's question comes only with its own answer (below)
+            post_pool = [i for i in post_pool if not _is_question(texts[i])]
+        if post_pool:
+            break
     questions = [i for i in post_pool if _is_question(texts[i])]  # only there when the post has an answer
     if questions:  # a post that asks is about its question: the best of them, with its answer after it
         post = questions[:1]
@@ -1038,11 +1045,15 @@ _PAIRS = (("(", ")"), ("[", "]"), ("\u201c", "\u201d"))
 
 
 def balanced(sentence: str) -> str:
-    """A sentence lifted out of a longer bracket or quotation, without the half of the pair it carries.
+    """A sentence lifted out of a longer bracket or quotation, without the half of the pair it carries, nor a dash
+    left dangling at its end.
 
     `(In English: it is the whole scene.` came from `(In English: ... scene. So I think ....)`: shown alone
-    in a summary, the open bracket would never close.
+    in a summary, the open bracket would never close. `MoltenVK is open sourced -` pointed at a link that plain
+    text leaves out.
     """
+    if sentence[-2:-1] == " " and sentence[-1:] in _DASHES:
+        sentence = sentence[:-2].rstrip()
     for opening, closing in _PAIRS:
         if sentence.startswith(opening) and closing not in sentence:
             sentence = sentence[len(opening) :].lstrip()

@@ -287,3 +287,19 @@ def test_issue_16_a_writer_introducing_themselves_is_not_the_summary() -> None:
     assert intro not in _shown(summary), _shown(summary)
     mine = "My name is Ana Lopez and I maintain the inode cache of the network file system."
     assert mine not in _shown(summarize(_thread(mine + " " + POST, *REPLIES))), mine
+
+
+def test_issue_16_a_dash_left_dangling_by_a_link_is_not_shown() -> None:
+    """ "MoltenVK is open sourced - <link>": plain text leaves the link out, and the dash before it must go too."""
+    from site_src.enrich.summaries import balanced
+
+    assert balanced("MoltenVK, a layer from Vulkan to Metal, is open sourced \u2013") == (
+        "MoltenVK, a layer from Vulkan to Metal, is open sourced"
+    )
+    assert balanced("Well - that is all.") == "Well - that is all."
+    thread = _thread(
+        "MoltenVK, the translation layer from Vulkan to Metal, is open sourced now - https://github.com/KhronosGroup/MoltenVK",
+        *REPLIES,
+    )
+    shown = [ref.text for ref in summarize(thread).sentences]
+    assert shown and not any(text.rstrip().endswith(("-", "\u2013", "\u2014")) for text in shown), shown

@@ -192,3 +192,36 @@ def test_a_link_post_without_a_body_opens_the_summary_with_the_first_comment() -
     )
     summary = summarize(thread)
     assert summary.sentences[0].text == opening, [s.text for s in summary.sentences]
+
+
+def test_a_post_of_a_link_and_a_line_leaves_the_opening_to_the_first_comments() -> None:
+    """A post with no sentence fit to stand alone (a link and "All in favor of Metal") is a link post: the first
+    comment opens the summary, even in a long thread where other comments are more central (it was not even split
+    into sentences)."""
+    opening = "Apple will likely remove OpenGL from iOS first, so the engine could stop shipping on iPhones next year."
+    central = [
+        "The renderer could use Vulkan through a translation layer and keep the current shaders.",
+        "A Vulkan renderer would need new shaders and a lot of testing on every platform we support.",
+        "Vulkan drivers on Android are still buggy, so the renderer would need a fallback path.",
+        "The renderer code is old, and a Vulkan backend would be a good reason to clean it up.",
+        "Shaders written for the current renderer would have to be converted for Vulkan anyway.",
+        "Testing a Vulkan renderer on every platform is the hard part, more than writing it.",
+        "Most of the renderer could stay as it is if Vulkan sits behind the same interface.",
+        "A Vulkan backend in the renderer would help Android too, where drivers are getting better.",
+        "The shaders are the biggest piece of work for any new renderer, Vulkan or not.",
+        "I would start the Vulkan renderer with the samples and grow it from there.",
+        "Converting the shaders automatically for a Vulkan renderer is possible with existing tools.",
+        "The interface of the renderer is already close to what a Vulkan backend expects.",
+        "Nobody works full time on the renderer, so a Vulkan backend will take a while.",
+        "A Vulkan renderer could share most of its code with the current one.",
+    ]
+    thread = Thread(
+        title="Apple deprecates OpenGL",
+        path="link.md",
+        author="poster",
+        body="All in favor of Metal\n<https://developer.apple.com/macos/whats-new/>",
+        comments=[_answer("c1", "bo", "That was expected. " + opening), _answer("c2", "ana", "Sucks. xD")]
+        + [_answer(f"d{n}", f"user{n}", text) for n, text in enumerate(central)],
+    )
+    summary = summarize(thread)
+    assert summary.sentences[0].text == opening, [s.text for s in summary.sentences]
