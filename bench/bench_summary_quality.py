@@ -31,9 +31,9 @@ for words (the same for every system, so the comparison is even). Baselines see 
 
 Also counted, for every picked sentence (summary sentences and key-point quotes, split into sentences):
 failures of the cleanliness rules (mail header or e-mail address, attribution line, quotation from its
-comment's `>` lines, sign-off or `Signed-off-by:` or "Edit:"/"[deleted]" boilerplate, a `\\`, struck-out
-`~~` text, a list fragment: two list items run together, a bare short item, or a lead-in ending in `:`, a dash
-left dangling at the end where a link or list was),
+comment's `>` lines or BBCode `[quote]`, sign-off or `Signed-off-by:` or "Edit:"/"[deleted]" boilerplate, a
+`\\`, struck-out `~~` text, a list fragment: two list items run together, a bare short item, or a lead-in
+ending in `:`, a dash left dangling at the end where a link or list was),
 and whether both sides are shown (a summary sentence or key point by an author of each side).
 """
 
@@ -319,6 +319,9 @@ _SIGN_OFF = re.compile(
     re.IGNORECASE,
 )
 _STRIKE = re.compile(r"~~(.+?)~~")
+_BB_QUOTED = re.compile(r"\[quote(?:=[^\]\n]*)?\](.*?)(?:\[/quote\]|$)", re.IGNORECASE | re.DOTALL)
+"""A BBCode quotation (`[quote="name"]...[/quote]`, old forum posts): someone else's words, like `>` lines."""
+_BB_TAG = re.compile(r"\[/?quote(?:=[^\]\n]*)?\]", re.IGNORECASE)
 _ITEM = re.compile(r"^\s{0,3}(?:[-*+]|\d{1,9}[.)])\s+(.*)$")
 
 
@@ -345,14 +348,18 @@ def failures(sentence: str, unit: Unit, authors: set[str]) -> list[str]:
     if _ATTRIBUTION.search(text) or (first and first in authors):
         found.append("attribution")
     body_lines = _outside_fences(unit.body.replace("\r", "").split("\n"))
-    quoted = _norm(" ".join(line.lstrip(" >") for line in body_lines if line.lstrip().startswith(">")))
+    body = "\n".join(body_lines).replace("\\[", "[").replace("\\]", "]")
+    own_lines = _BB_QUOTED.sub(" ", body).split("\n")  # outside BBCode quotations
+    quoted = _norm(
+        " ".join(line.lstrip(" >") for line in body_lines if line.lstrip().startswith(">"))
+        + " "
+        + " ".join(_BB_QUOTED.findall(body))
+    )
+    if _BB_TAG.search(text):
+        found.append("quote")  # a BBCode [quote] tag left in the text
     key = _norm(text)
-    if (
-        key
-        and len(key) > 15
-        and key[:60] in quoted
-        and key[:60] not in _norm(" ".join(line for line in body_lines if not line.lstrip().startswith(">")))
-    ):
+    own = _norm(" ".join(line for line in own_lines if not line.lstrip().startswith(">")))
+    if key and len(key) > 15 and key[:60] in quoted and key[:60] not in own:
         found.append("quote")
     if _SIGN_OFF.search(text):
         found.append("sign-off/boilerplate")

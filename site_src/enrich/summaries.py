@@ -731,8 +731,8 @@ def _choose_sentences(scored: _Scored, wanted: int) -> list[int]:
     asks = bool(post) and (_is_question(texts[post[0]]) or _asks(scored))
     answers: dict[int, int] = {}
     """Question sentence -> the sentence of its best answer."""
-    if asks and post_answer is not None:
-        answers[post[0]] = post_answer
+    if asks and post_answer is not None and unit_of[post_answer] != unit_of[post[0]]:
+        answers[post[0]] = post_answer  # (an opening comment that is the best answer itself is not paired with it)
     for i in pool[:SENTENCE_CAP]:
         if unit_of[i] != post_unit and _is_question(texts[i]):
             reply = _best_answer(scored, unit_of[i])

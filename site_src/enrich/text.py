@@ -386,8 +386,38 @@ def markdown_to_plain(markdown: str, author: str | None = None) -> PlainText:
         card = False
         code = frozenset(w for m in _CODE_SPAN.finditer(raw) for w in m.group(2).split()) if "`" in raw else _NO_CODE
         blocks.append(Block(plain, quoted, item, code))
+    if "quote" in text or "QUOTE" in text:
+        blocks = _bbcode_quotes(blocks)
     source_chars = len("".join(markdown.split()))
     return PlainText(_tidy(blocks, author), url_chars, source_chars)
+
+
+_BB_QUOTE = re.compile(r"\[(/?)quote(?:=[^\]\n]*)?\]", re.IGNORECASE)
+"""A BBCode quotation tag, `[quote="name"]` or `[/quote]`: old forum posts (phpBB, posts migrated to Discourse) quote
+that way."""
+
+
+def _bbcode_quotes(blocks: list[Block]) -> list[Block]:
+    """The blocks with BBCode quotations (`[quote="name"]...[/quote]`, nested or across paragraphs) marked quoted and
+    the tags left out; the text around them, in the same paragraph or not, stays the writer's own. A quotation left
+    open runs to the end."""
+    out: list[Block] = []
+    depth = 0
+    for block in blocks:
+        text = block.text
+        tags = list(_BB_QUOTE.finditer(text)) if "uote" in text or "UOTE" in text else []
+        if not tags:
+            out.append(block if block.quoted or not depth else Block(text, True, block.item, block.code))
+            continue
+        start = 0
+        for tag in (*tags, None):
+            piece = text[start : tag.start() if tag else len(text)].strip()
+            if piece:
+                out.append(Block(piece, block.quoted or depth > 0, block.item, block.code))
+            if tag is not None:
+                depth = max(depth - 1, 0) if tag.group(1) else depth + 1
+                start = tag.end()
+    return out
 
 
 _NO_CODE: frozenset[str] = frozenset()

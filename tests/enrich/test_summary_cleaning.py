@@ -303,3 +303,17 @@ def test_issue_16_a_dash_left_dangling_by_a_link_is_not_shown() -> None:
     )
     shown = [ref.text for ref in summarize(thread).sentences]
     assert shown and not any(text.rstrip().endswith(("-", "\u2013", "\u2014")) for text in shown), shown
+
+
+def test_issue_16_bbcode_quotations_are_never_picked() -> None:
+    """`[quote="name"]...[/quote]` (old forum posts) is someone else's words, like `>` lines: never shown from the
+    comments that quote it, however central it is, and no tag is ever shown."""
+    quoted = "Keying the cache by the unique id breaks when the server reuses inode numbers after a delete."
+    own = (
+        "So the creation time has to be part of the cache key as well.",
+        "A generation number from the server would catch the reused inode numbers better.",
+        "Reused inode numbers are rare enough on most servers to ignore for now.",
+    )
+    bodies = [f"\\[quote=“someone”\\]\n\n{quoted}\n\n\\[/quote\\]\n\n{text}" for text in own]
+    summary = summarize(_thread(POST, *REPLIES, *bodies))
+    assert not any("quote" in text or quoted in text for text in _shown(summary)), _shown(summary)

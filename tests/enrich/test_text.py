@@ -72,6 +72,27 @@ def test_blockquotes_and_quoted_paragraphs_are_marked() -> None:
     ]
 
 
+def test_bbcode_quotations_are_marked_and_their_tags_left_out() -> None:
+    """Old forum posts (phpBB, or posts migrated from it to Discourse) quote with `[quote="name"]...[/quote]`, the
+    brackets escaped in Markdown: across paragraphs, nested, or inside one paragraph with the writer's own words."""
+    source = (
+        "\\[quote=“ann”\\]Lighting looks different on each tile.\n\n"
+        "Is there a way around it?\\\n\\[/quote\\]\n\n"
+        "How did you fix the collisions?\n\n"
+        "\\[QUOTE\\]outer \\[quote\\]inner\\[/quote\\] still outer\\[/QUOTE\\] Mine again. \\[quote\\]left open"
+    )
+    assert [(b.text, b.quoted) for b in markdown_to_plain(source).blocks] == [
+        ("Lighting looks different on each tile.", True),
+        ("Is there a way around it?", True),
+        ("How did you fix the collisions?", False),
+        ("outer", True),
+        ("inner", True),
+        ("still outer", True),
+        ("Mine again.", False),
+        ("left open", True),
+    ]
+
+
 def test_unclosed_link_and_bare_url_leave_no_url_text() -> None:
     plain = markdown_to_plain("Read more: [https://theatln.tc/HSMRby4S](https://theatln.tc/HSMRby4S")
     assert "http" not in plain.text
