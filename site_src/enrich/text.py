@@ -386,37 +386,85 @@ def markdown_to_plain(markdown: str, author: str | None = None) -> PlainText:
         card = False
         code = frozenset(w for m in _CODE_SPAN.finditer(raw) for w in m.group(2).split()) if "`" in raw else _NO_CODE
         blocks.append(Block(plain, quoted, item, code))
-    if "quote" in text or "QUOTE" in text:
-        blocks = _bbcode_quotes(blocks)
+    if "[/" in text or "quote" in text or "QUOTE" in text:  # BBCode (in Markdown, brackets escaped: `\\[/b\\]`)
+        blocks = _bbcode(blocks)
     source_chars = len("".join(markdown.split()))
     return PlainText(_tidy(blocks, author), url_chars, source_chars)
 
 
-_BB_QUOTE = re.compile(r"\[(/?)quote(?:=[^\]\n]*)?\]", re.IGNORECASE)
-"""A BBCode quotation tag, `[quote="name"]` or `[/quote]`: old forum posts (phpBB, posts migrated to Discourse) quote
-that way."""
+_BB_TAG = re.compile(
+    r"\[(/?)(quote|code|spoiler|b|i|u|s|color|size|font|center|url|li|ul|ol|list|\*)(?:=[^\]\n]*)?\]", re.IGNORECASE
+)
+"""A BBCode tag (`[quote="name"]`, `[/code]`, `[b]`, `[color=#00AA00]`, `[li]`, `[*]`): old forum posts (phpBB, and
+posts migrated from it to Discourse) are written with them."""
+_BB_CLOSE = re.compile(r"\[/(quote|code|spoiler|b|i|u|s|color|size|font|center|url|li|ul|ol|list)\]", re.IGNORECASE)
+_BB_DROPPED = frozenset(["code", "spoiler"])
+"""BBCode whose content is no prose to summarise: code, and what a spoiler hides."""
+_BB_LIST = frozenset(["li", "ul", "ol", "list", "*"])
 
 
-def _bbcode_quotes(blocks: list[Block]) -> list[Block]:
-    """The blocks with BBCode quotations (`[quote="name"]...[/quote]`, nested or across paragraphs) marked quoted and
-    the tags left out; the text around them, in the same paragraph or not, stays the writer's own. A quotation left
-    open runs to the end."""
-    out: list[Block] = []
-    depth = 0
+def _bbcode_closed(blocks: list[Block]) -> frozenset[str]:
+    """The BBCode tags the text closes somewhere (`[/b]`), and `quote` when it opens one: only those are read as
+    BBCode, so an array index `a[i]` in a text without `[/i]` stays as written, and a tag whose closing a link took
+    along (`[url]http://...[/url]`) hides nothing."""
+    closed: set[str] = set()
     for block in blocks:
-        text = block.text
-        tags = list(_BB_QUOTE.finditer(text)) if "uote" in text or "UOTE" in text else []
-        if not tags:
-            out.append(block if block.quoted or not depth else Block(text, True, block.item, block.code))
+        if "[/" in block.text:
+            closed.update(m.group(1).lower() for m in _BB_CLOSE.finditer(block.text))
+        if "[quote" in block.text.lower():
+            closed.add("quote")  # a quotation left open runs to the end
+    if closed & _BB_LIST:
+        closed.add("*")  # `[*]` (its star read as emphasis leaves `[]`) opens an item of a closed list
+    return frozenset(closed)
+
+
+def _bb_block(out: list[Block], text: str, block: Block, quoted: bool, item: bool) -> None:
+    """Add a piece of `block` (between BBCode boundaries) to `out`, unless it is blank."""
+    text = _tidy_spaces(text)
+    if text:
+        out.append(Block(text, block.quoted or quoted, block.item or item, block.code))
+
+
+def _bbcode(blocks: list[Block]) -> list[Block]:
+    """The blocks with the BBCode they close read (`_bbcode_closed`): a quotation (`[quote="name"]...[/quote]`,
+    nested or across paragraphs) is marked quoted; code and spoilers are left out; list items (`[li]`, `[*]`) are
+    blocks of their own; formatting tags (`[b]`, `[color=...]`, `[url]`) go and their text stays. What is around a
+    quotation, in its paragraph or not, stays the writer's own."""
+    closed = _bbcode_closed(blocks)
+    if not closed:
+        return blocks
+    out: list[Block] = []
+    quoting = dropping = listing = 0
+    for block in blocks:
+        text = block.text.replace("[]", "[*]") if "*" in closed and "[]" in block.text else block.text
+        if "[" not in text:
+            if not dropping:
+                quoted, item = block.quoted or quoting > 0, block.item or listing > 0
+                same = quoted == block.quoted and item == block.item
+                out.append(block if same else Block(text, quoted, item, block.code))
             continue
+        piece: list[str] = []  # the text since the last boundary, formatting tags left out
         start = 0
-        for tag in (*tags, None):
-            piece = text[start : tag.start() if tag else len(text)].strip()
-            if piece:
-                out.append(Block(piece, block.quoted or depth > 0, block.item, block.code))
-            if tag is not None:
-                depth = max(depth - 1, 0) if tag.group(1) else depth + 1
-                start = tag.end()
+        for tag in _BB_TAG.finditer(text):
+            name = tag.group(2).lower()
+            if name not in closed:
+                continue
+            piece.append(text[start : tag.start()])
+            start = tag.end()
+            if name in _BB_DROPPED or name == "quote" or name in _BB_LIST:  # a boundary: what came before is a block
+                if not dropping:
+                    _bb_block(out, "".join(piece), block, quoting > 0, listing > 0)
+                piece.clear()
+                step = -1 if tag.group(1) else 1
+                if name in _BB_DROPPED:
+                    dropping = max(dropping + step, 0)
+                elif name == "quote":
+                    quoting = max(quoting + step, 0)
+                elif name != "*":
+                    listing = max(listing + step, 0)
+        piece.append(text[start:])
+        if not dropping:
+            _bb_block(out, "".join(piece), block, quoting > 0, listing > 0)
     return out
 
 

@@ -93,6 +93,24 @@ def test_bbcode_quotations_are_marked_and_their_tags_left_out() -> None:
     ]
 
 
+def test_bbcode_code_spoilers_lists_and_formatting_are_read() -> None:
+    """BBCode the text closes is read: code and spoilers left out, list items apart, formatting tags gone; an array
+    index `a[i]` in a text that never closes `[/i]` stays."""
+    source = (
+        "Look at \\[b\\]this\\[/b\\] in \\[color=#00AA00\\]green\\[/color\\].\n\n"
+        "\\[code\\]\nvoid f();\n\n# not a heading\n\\[/code\\]\n\n"
+        "\\[spoiler\\]The ending.\\[/spoiler\\] It crashes on exit.\n\n"
+        "\\[ul\\]\\[li\\]First item here.\\[/li\\]\\[li\\]Second item here.\\[/li\\]\\[/ul\\]"
+    )
+    assert [(b.text, b.item) for b in markdown_to_plain(source).blocks] == [
+        ("Look at this in green.", False),
+        ("It crashes on exit.", False),
+        ("First item here.", True),
+        ("Second item here.", True),
+    ]
+    assert [b.text for b in markdown_to_plain("Use a\\[i\\] and b\\[i\\] here.").blocks] == ["Use a[i] and b[i] here."]
+
+
 def test_unclosed_link_and_bare_url_leave_no_url_text() -> None:
     plain = markdown_to_plain("Read more: [https://theatln.tc/HSMRby4S](https://theatln.tc/HSMRby4S")
     assert "http" not in plain.text
