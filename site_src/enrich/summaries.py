@@ -1037,11 +1037,18 @@ def _quote(texts: list[str], scores: list[float], usable: list[bool]) -> str:
         length += 1 + len(texts[start])
     while start < best and leans_back(texts[start]):
         start += 1  # a quote never opens on a sentence that leans on one it leaves out
-    body = " ".join(balanced(t) if start == end else t for t in texts[start : end + 1])
+    body = " ".join(balanced(t) if start == end else _undangled(t) for t in texts[start : end + 1])
     return ("… " if start > 0 else "") + body + (" …" if end + 1 < len(texts) else "")
 
 
 _PAIRS = (("(", ")"), ("[", "]"), ("\u201c", "\u201d"))
+
+
+def _undangled(sentence: str) -> str:
+    """A sentence without a dash left dangling at its end (`MoltenVK is open sourced -` before a link)."""
+    if sentence[-2:-1] == " " and sentence[-1:] in _DASHES:
+        return sentence[:-2].rstrip()
+    return sentence
 
 
 def balanced(sentence: str) -> str:
@@ -1052,8 +1059,7 @@ def balanced(sentence: str) -> str:
     in a summary, the open bracket would never close. `MoltenVK is open sourced -` pointed at a link that plain
     text leaves out.
     """
-    if sentence[-2:-1] == " " and sentence[-1:] in _DASHES:
-        sentence = sentence[:-2].rstrip()
+    sentence = _undangled(sentence)
     for opening, closing in _PAIRS:
         if sentence.startswith(opening) and closing not in sentence:
             sentence = sentence[len(opening) :].lstrip()

@@ -104,6 +104,10 @@ _SHORTCODE = re.compile(r"(?<![\w:]):[a-z][a-z0-9_+-]{1,30}:(?![\w:])")
 _LINK = re.compile(r"\[([^\]]*)\]\(\s*(<[^>]*>|[^\s)]*)(?:\s+\"[^\"]*\")?\s*\)?")
 _REF_LINK = re.compile(r"\[([^\]]+)\]\[[^\]]*\]")
 _LINK_DEF = re.compile(r"^ {0,3}\[[^\]]+\]:\s*\S+.*$")
+_LINK_ADDRESS = re.compile(
+    r"\s*(?:(?:[a-zA-Z][a-zA-Z0-9+.-]{1,20}://|www\.)\S*|[\w-]+(?:\.[\w-]+)+/\S*)(?:\s*…\s*\S*)?\s*$"
+)
+"""A link's text that is a web address (`github.com/urho3d/Urho3D`), maybe shortened by the forum with `…` in it."""
 _URL = re.compile(r"<?(?:[a-zA-Z][a-zA-Z0-9+.-]{1,20}://|www\.|mailto:)[^\s<>]*>?")
 _HTML_TAG = re.compile(r"</?[A-Za-z][A-Za-z0-9-]*(?:\s[^<>]*)?/?>")
 _CODE_SPAN = re.compile(r"`(`*)(.+?)`\1")
@@ -135,7 +139,11 @@ def _inline_plain(text: str) -> tuple[str, int]:
 
         def link(match: re.Match[str]) -> str:
             removed.append(len(match.group(2)))
-            return match.group(1)
+            label = match.group(1)
+            if ("/" in label or "www." in label) and _LINK_ADDRESS.match(label):
+                removed.append(len(label))
+                return " "  # the address as its own text, often shortened (`host/pa … th.html`): no prose
+            return label
 
         text = _LINK.sub(link, text)
     if "][" in text:

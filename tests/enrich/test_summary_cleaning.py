@@ -291,12 +291,15 @@ def test_issue_16_a_writer_introducing_themselves_is_not_the_summary() -> None:
 
 def test_issue_16_a_dash_left_dangling_by_a_link_is_not_shown() -> None:
     """ "MoltenVK is open sourced - <link>": plain text leaves the link out, and the dash before it must go too."""
-    from site_src.enrich.summaries import balanced
+    from site_src.enrich.summaries import _quote, balanced
 
     assert balanced("MoltenVK, a layer from Vulkan to Metal, is open sourced \u2013") == (
         "MoltenVK, a layer from Vulkan to Metal, is open sourced"
     )
     assert balanced("Well - that is all.") == "Well - that is all."
+    assert _quote(
+        ["Check the debug output first.", "RenderDoc validates the pipeline -"], [2.0, 1.0], [True, True]
+    ) == ("Check the debug output first. RenderDoc validates the pipeline")
     thread = _thread(
         "MoltenVK, the translation layer from Vulkan to Metal, is open sourced now - https://github.com/KhronosGroup/MoltenVK",
         *REPLIES,

@@ -111,6 +111,18 @@ def test_bbcode_code_spoilers_lists_and_formatting_are_read() -> None:
     assert [b.text for b in markdown_to_plain("Use a\\[i\\] and b\\[i\\] here.").blocks] == ["Use a[i] and b[i] here."]
 
 
+def test_a_link_whose_text_is_its_address_leaves_no_text() -> None:
+    """Forums show a long link by its address, shortened in the middle (`host/pa … th.html`): not prose, like a bare
+    URL. A link named by a file or a name with a dot stays."""
+    source = (
+        "Android version:  \n[play.google.com/store/apps/deta … om.mds.dnc](https://play.google.com/store/apps/x)\n\n"
+        "Read [urho3d.github.io/documentation/H … erial.html](https://urho3d.github.io/x.html) and "
+        "[Urho3D.h](https://x.org/Urho3D.h) or [node.js](https://nodejs.org), [read/write](https://x.org/rw) too."
+    )
+    plain = markdown_to_plain(source)
+    assert [b.text for b in plain.blocks] == ["Android version:", "Read and Urho3D.h or node.js, read/write too."]
+
+
 def test_unclosed_link_and_bare_url_leave_no_url_text() -> None:
     plain = markdown_to_plain("Read more: [https://theatln.tc/HSMRby4S](https://theatln.tc/HSMRby4S")
     assert "http" not in plain.text
