@@ -131,6 +131,9 @@ def _inline_plain(text: str) -> tuple[str, int]:
     if not _INLINE_SYNTAX.search(text):
         return _collapse_spaces(text), 0
     removed: list[int] = []  # lengths of the URLs taken out
+    ticks = "\\`" in text  # an escaped backtick (a shell's backquote in mail) opens no code span: kept aside
+    if ticks:
+        text = text.replace("\\`", _TICK)
     if "`" in text:
         text = _CODE_SPAN.sub(_GROUP_2, text)
     if "![" in text:
@@ -173,7 +176,13 @@ def _inline_plain(text: str) -> tuple[str, int]:
         text = text.replace("\x00", "")
     if "&" in text:
         text = html.unescape(text)
+    if ticks:
+        text = text.replace(_TICK, "`")
     return _collapse_spaces(text), sum(removed)
+
+
+_TICK = "\ue003"
+"""Stands in for an escaped backtick while `_inline_plain` reads code spans."""
 
 
 def _protect(match: re.Match[str]) -> str:
@@ -392,7 +401,7 @@ def markdown_to_plain(markdown: str, author: str | None = None) -> PlainText:
         else:
             open_quote = False
         card = False
-        code = frozenset(w for m in _CODE_SPAN.finditer(raw) for w in m.group(2).split()) if "`" in raw else _NO_CODE
+        code = _code_words(raw) if "`" in raw else _NO_CODE
         blocks.append(Block(plain, quoted, item, code))
     if "[/" in text or "quote" in text or "QUOTE" in text:  # BBCode (in Markdown, brackets escaped: `\\[/b\\]`)
         blocks = _bbcode(blocks)
@@ -477,6 +486,13 @@ def _bbcode(blocks: list[Block]) -> list[Block]:
 
 
 _NO_CODE: frozenset[str] = frozenset()
+
+
+def _code_words(raw: str) -> frozenset[str]:
+    """The words of a paragraph's inline code spans (escaped backticks open none, as in `_inline_plain`)."""
+    if "\\`" in raw:
+        raw = raw.replace("\\`", _TICK)
+    return frozenset(w for m in _CODE_SPAN.finditer(raw) for w in m.group(2).split())
 _LINK_ONLY = re.compile(r"^\s*(?:!\[[^\]]*\]\([^)]*\)\s*)?\[[^\]]*\]\([^)]*\)\s*$")
 """A paragraph or heading that is one link (a Discourse onebox title, `### [owner/repo](url)`), maybe after an icon."""
 

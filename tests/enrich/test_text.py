@@ -123,6 +123,14 @@ def test_a_link_whose_text_is_its_address_leaves_no_text() -> None:
     assert [b.text for b in plain.blocks] == ["Android version:", "Read and Urho3D.h or node.js, read/write too."]
 
 
+def test_escaped_backticks_are_backticks_not_code_spans() -> None:
+    """A mail's shell backquotes come escaped (`\\``): they open no code span, and no backslash is left over."""
+    plain = markdown_to_plain("Link with gcc \\`pkg-config --libs gmime\\` \\`xapian-config --libs\\` now. Run `make`.")
+    assert [(b.text, b.code) for b in plain.blocks] == [
+        ("Link with gcc `pkg-config --libs gmime` `xapian-config --libs` now. Run make.", frozenset(["make"]))
+    ]
+
+
 def test_unclosed_link_and_bare_url_leave_no_url_text() -> None:
     plain = markdown_to_plain("Read more: [https://theatln.tc/HSMRby4S](https://theatln.tc/HSMRby4S")
     assert "http" not in plain.text
