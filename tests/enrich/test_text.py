@@ -72,42 +72,55 @@ def test_blockquotes_and_quoted_paragraphs_are_marked() -> None:
     ]
 
 
-def test_bbcode_quotations_are_marked_and_their_tags_left_out() -> None:
-    """Old forum posts (phpBB, or posts migrated from it to Discourse) quote with `[quote="name"]...[/quote]`, the
-    brackets escaped in Markdown: across paragraphs, nested, or inside one paragraph with the writer's own words."""
-    source = (
-        "\\[quote=“ann”\\]Lighting looks different on each tile.\n\n"
-        "Is there a way around it?\\\n\\[/quote\\]\n\n"
-        "How did you fix the collisions?\n\n"
-        "\\[QUOTE\\]outer \\[quote\\]inner\\[/quote\\] still outer\\[/QUOTE\\] Mine again. \\[quote\\]left open"
-    )
-    assert [(b.text, b.quoted) for b in markdown_to_plain(source).blocks] == [
-        ("Lighting looks different on each tile.", True),
-        ("Is there a way around it?", True),
-        ("How did you fix the collisions?", False),
-        ("outer", True),
-        ("inner", True),
-        ("still outer", True),
-        ("Mine again.", False),
-        ("left open", True),
-    ]
+_BBCODE_QUOTES = (
+    "\\[quote=“ann”\\]Lighting looks different on each tile.\n\n"
+    "Is there a way around it?\\\n\\[/quote\\]\n\n"
+    "How did you fix the collisions?\n\n"
+    "\\[QUOTE\\]outer \\[quote\\]inner\\[/quote\\] still outer\\[/QUOTE\\] Mine again. \\[quote\\]left open"
+)
+_BBCODE_MARKUP = (
+    "Look at \\[b\\]this\\[/b\\] in \\[color=#00AA00\\]green\\[/color\\].\n\n"
+    "\\[code\\]\nvoid f();\n\n# not a heading\n\\[/code\\]\n\n"
+    "\\[spoiler\\]The ending.\\[/spoiler\\] It crashes on exit.\n\n"
+    "\\[ul\\]\\[li\\]First item here.\\[/li\\]\\[li\\]Second item here.\\[/li\\]\\[/ul\\]"
+)
 
 
-def test_bbcode_code_spoilers_lists_and_formatting_are_read() -> None:
-    """BBCode the text closes is read: code and spoilers left out, list items apart, formatting tags gone; an array
-    index `a[i]` in a text that never closes `[/i]` stays."""
-    source = (
-        "Look at \\[b\\]this\\[/b\\] in \\[color=#00AA00\\]green\\[/color\\].\n\n"
-        "\\[code\\]\nvoid f();\n\n# not a heading\n\\[/code\\]\n\n"
-        "\\[spoiler\\]The ending.\\[/spoiler\\] It crashes on exit.\n\n"
-        "\\[ul\\]\\[li\\]First item here.\\[/li\\]\\[li\\]Second item here.\\[/li\\]\\[/ul\\]"
-    )
-    assert [(b.text, b.item) for b in markdown_to_plain(source).blocks] == [
-        ("Look at this in green.", False),
-        ("It crashes on exit.", False),
-        ("First item here.", True),
-        ("Second item here.", True),
-    ]
+@pytest.mark.parametrize(
+    ("source", "expected"),
+    [
+        (  # quotations across paragraphs, nested, or inside a paragraph with the writer's own words
+            _BBCODE_QUOTES,
+            [
+                ("Lighting looks different on each tile.", True, False),
+                ("Is there a way around it?", True, False),
+                ("How did you fix the collisions?", False, False),
+                ("outer", True, False),
+                ("inner", True, False),
+                ("still outer", True, False),
+                ("Mine again.", False, False),
+                ("left open", True, False),
+            ],
+        ),
+        (  # code and spoilers left out, list items apart, formatting tags gone
+            _BBCODE_MARKUP,
+            [
+                ("Look at this in green.", False, False),
+                ("It crashes on exit.", False, False),
+                ("First item here.", False, True),
+                ("Second item here.", False, True),
+            ],
+        ),
+    ],
+)
+def test_bbcode_is_read(source: str, expected: list[tuple[str, bool, bool]]) -> None:
+    """Old forum posts (phpBB, or posts migrated from it to Discourse) are written in BBCode, the brackets escaped in
+    Markdown: the tags the text closes are read."""
+    assert [(b.text, b.quoted, b.item) for b in markdown_to_plain(source).blocks] == expected
+
+
+def test_bbcode_tags_the_text_never_closes_stay() -> None:
+    """An array index `a[i]` in a text that never closes `[/i]` is no BBCode."""
     assert [b.text for b in markdown_to_plain("Use a\\[i\\] and b\\[i\\] here.").blocks] == ["Use a[i] and b[i] here."]
 
 
