@@ -487,14 +487,15 @@ def _bbcode(blocks: list[Block]) -> list[Block]:
 
 _NO_CODE: frozenset[str] = frozenset()
 
+_LINK_ONLY = re.compile(r"^\s*(?:!\[[^\]]*\]\([^)]*\)\s*)?\[[^\]]*\]\([^)]*\)\s*$")
+"""A paragraph or heading that is one link (a Discourse onebox title, `### [owner/repo](url)`), maybe after an icon."""
+
 
 def _code_words(raw: str) -> frozenset[str]:
     """The words of a paragraph's inline code spans (escaped backticks open none, as in `_inline_plain`)."""
     if "\\`" in raw:
         raw = raw.replace("\\`", _TICK)
     return frozenset(w for m in _CODE_SPAN.finditer(raw) for w in m.group(2).split())
-_LINK_ONLY = re.compile(r"^\s*(?:!\[[^\]]*\]\([^)]*\)\s*)?\[[^\]]*\]\([^)]*\)\s*$")
-"""A paragraph or heading that is one link (a Discourse onebox title, `### [owner/repo](url)`), maybe after an icon."""
 
 
 _MARKUP_CHARS = ("`", "*", "_", "~", "[", "<", ">", "#", "|", "\\", "&", "\r", "://", "www.", "mailto:")

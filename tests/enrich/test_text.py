@@ -17,6 +17,7 @@ from site_src.enrich.text import (
     _HTML_TAG,
     _IMAGE,
     _LINK,
+    _LINK_ADDRESS,
     _REF_LINK,
     _STRUCK,
     _URL,
@@ -221,9 +222,17 @@ def _every_rewrite(text: str) -> tuple[str, int]:
         url_chars += len(match.group(group))
         return keep or match.group(1)
 
+    text = text.replace("\\`", "\ue003")  # an escaped backtick opens no code span
     text = _CODE_SPAN.sub(lambda m: m.group(2), text)
     text = _IMAGE.sub(" ", text)
-    text = _LINK.sub(lambda m: count(m, 2, ""), text)
+
+    def link(m: re.Match[str]) -> str:
+        label = count(m, 2, "")
+        if ("/" in label or "www." in label) and _LINK_ADDRESS.match(label):
+            return count(m, 1, " ")  # a link whose text is its own address
+        return label
+
+    text = _LINK.sub(link, text)
     text = _REF_LINK.sub(lambda m: m.group(1), text)
     text = _URL.sub(lambda m: count(m, 0, " "), text)
     text = _HTML_TAG.sub(" ", text)
@@ -232,7 +241,7 @@ def _every_rewrite(text: str) -> tuple[str, int]:
     text = _ESCAPE.sub(lambda m: marks.get(m.group(1), m.group(1)), text)
     back = {v: k for k, v in marks.items()}
     text = "".join(back.get(c, c) for c in _EMPHASIS.sub("", text))
-    text = html.unescape(text.replace("\x00", ""))
+    text = html.unescape(text.replace("\x00", "")).replace("\ue003", "`")
     text = spaces.sub(lambda m: "\n" if "\n" in m.group(0) else " ", text)
     return text.strip(), url_chars
 
@@ -241,6 +250,7 @@ _INLINE_PIECES = [
     "word", " ", "  ", "\n", "\n  ", "\t", "\u00a0", "\x00", "*", "**", "_", "~~", "`", "``", "[", "]", "(", ")",
     "![", "](", "][", "<", ">", "<b>", "</a>", "\\", "\\*", "&amp;", "&", "http://x.org/a", "www.y.com", "mailto:z",
     "<https://x.org>", '"', "é", "日本", "a_b", "_a", "b_", "___", "~", "w", "www.", "m", "mailto:", ":", "//", "1",
+    "\\`", "/", "x.org/a", " … ",
 ]  # fmt: skip
 
 
