@@ -189,6 +189,8 @@ def _quality(text: str, n_terms: int, quoted: bool, item: bool) -> float:
         return 0.0  # "Edit: thanks for the gold!": an afterthought about the comment, not its point
     if (first in _GREETINGS or "name is" in text) and _INTRODUCTION.search(text):
         return 0.0  # "Hi, I'm Ana Lopez, ...": who writes (the page shows it), not what the thread is about
+    if words <= _WELCOME_WORDS and "elcome" in text and _WELCOME.match(text):
+        return 0.0  # "Also, welcome to the forums!": a greeting to a newcomer, not the discussion
     quality = 0.6 if words < 8 else 0.6 if words > 45 else 0.8 if words > 35 else 1.0
     if last == "?":
         quality *= 0.5
@@ -250,6 +252,9 @@ _INTRODUCTION = re.compile(
     r"|\b(?i:my name is)\b"
 )
 """A writer introducing themselves: a greeting and a name (`Hi, I'm Ana`), or `my name is`."""
+_WELCOME = re.compile(r"\W*(?:(?:also|and|oh|btw|by the way|and also)\W+)?(?:a\s+(?:warm|big)\s+)?welcome\b", re.I)
+_WELCOME_WORDS = 8
+"""A sentence of at most this many words that opens with a welcome ("And welcome to the forums!") is a greeting."""
 _CODE_MARKS = re.compile(r"\w\(|\)\s*;|->|::|[{}]|\b[a-z]+_[a-z_]+\b|\b[A-Z][A-Z0-9]*_[A-Z0-9_]+\b|==|!=|#\w")
 
 

@@ -320,3 +320,11 @@ def test_issue_16_bbcode_quotations_are_never_picked() -> None:
     bodies = [f"\\[quote=“someone”\\]\n\n{quoted}\n\n\\[/quote\\]\n\n{text}" for text in own]
     summary = summarize(_thread(POST, *REPLIES, *bodies))
     assert not any("quote" in text or quoted in text for text in _shown(summary)), _shown(summary)
+
+
+def test_issue_16_a_welcome_to_a_newcomer_is_not_the_discussion() -> None:
+    """ "And welcome to the forums!": a greeting, however many write it, is neither summary nor key point."""
+    welcomes = ("Welcome to the forums, Ada!", "And welcome to the forums!", "Also, welcome to the forums, Ada!")
+    bodies = [f"{welcome} {reply}" for welcome, reply in zip(welcomes, REPLIES, strict=True)]
+    shown = _shown(summarize(_thread(POST, *bodies)))
+    assert shown and not any("elcome" in text for text in shown), shown
