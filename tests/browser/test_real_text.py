@@ -1,0 +1,125 @@
+"""Real text in real Chromium: what forum threads hold and a reader's eye catches, in both bundled themes.
+
+Found by building the imported Urho3D forum archive and the shared corpus and looking at the pages; each
+thread here is written to hold one class of those problems:
+- long unbroken text (a Windows path, a Java symbol, a URL in a title) in the key points, the related threads
+  and the bylines widened the page on phones: grid and flex items do not shrink below their longest word;
+- people's names in capitals: labels set in capitals or small capitals ("Reply to LanterneRougeOG",
+  "10 replies to gold_tie", a card's "by LilSpaz") turned a name into LANTERNEROUGEOG;
+- a code block or table that scrolls sideways could not be scrolled from the keyboard (axe
+  `scrollable-region-focusable`).
+
+One build per theme (module fixture), opened from file:// with relative URLs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from support import build_site, make_project
+
+pytestmark = pytest.mark.browser
+
+THEMES = ("default", "broadsheet")
+PATH = r"\ThirdParty\SDL\src\main\android\SDL_android.c:Java_org_libsdl_app_SDLActivity_nativeInit(JNIEnv*)"
+URL = "https://github.com/urho3d/Urho3D/issues/2043#issuecomment-305894710-and-the-rest-of-a-long-address"
+NAMES = ("LanterneRougeOG", "McIlroyDev", "vivienneANTHONY_the_second")
+
+
+def _thread(slug: str, title: str, author: str, comments: list[tuple[str, str | None, str, int, str]]) -> str:
+    """A Markdown thread file; comments are (id, parent, author, score, body)."""
+    lines = [f"---\ntitle: {title!r}\nauthor: {author}\ndate: 2024-03-0{len(slug) % 9 + 1}\ntags: [android, build]\n---"]
+    lines.append(f"Building for Android fails in {PATH} and I am stuck with the linker.\n")
+    for cid, parent, who, score, body in comments:
+        head = f"--- comment id={cid} author={who} score={score}" + (f" parent={parent}" if parent else "")
+        lines.append(f"{head}\n{body}\n")
+    return "\n".join(lines)
+
+
+CODE = "    " + "very_long_identifier_name = some_function(argument_one, argument_two, argument_three) " * 3
+TABLE = "| setting | value |\n|---|---|\n| " + "x" * 120 + " | on |\n"
+FILES = {
+    "content/android.md": _thread(
+        "android",
+        "Android build and the linker",
+        NAMES[0],
+        [
+            ("c1", None, NAMES[1], 40, f"What I did was added the functions to {PATH} right below the others."),
+            ("c2", "c1", NAMES[2], 25, f"The issue I have is the ad view: {PATH} never loads the first time."),
+            ("c3", "c2", NAMES[0], 30, f"Thanks, that worked after I moved {PATH} into the project folder."),
+            ("c4", None, NAMES[2], 12, f"Here is the code that fails:\n\n{CODE}\n\nand the settings:\n\n{TABLE}"),
+            ("c5", "c4", NAMES[1], 8, "Same here, the linker stops at the second symbol every time."),
+        ],
+    ),
+    "content/confused.md": _thread(
+        "confused",
+        f"I'm completely confused ({URL})",
+        NAMES[2],
+        [("d1", None, NAMES[1], 3, "Read the issue again, the answer is in the third comment of it.")],
+    ),
+    "content/linker.md": _thread(
+        "linker",
+        "The linker and Android again",
+        NAMES[1],
+        [("e1", None, NAMES[0], 5, "Android builds need the NDK linker, not the system one.")],
+    ),
+}
+
+
+@pytest.fixture(scope="module")
+def sites(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """theme -> output folder."""
+    built = {}
+    for theme in THEMES:
+        root = make_project(
+            tmp_path_factory.mktemp(f"real-{theme}"),
+            FILES,
+            config=f'title = "Real text"\nbase_url = "https://example.org/"\ntheme = "{theme}"\n',
+        )
+        result = build_site(root, relative_urls=True)
+        assert not result.report.errors, result.report
+        built[theme] = root / "public"
+    return built
+
+
+@pytest.fixture
+def phone(browser: Any) -> Iterator[Any]:
+    context = browser.new_context(viewport={"width": 390, "height": 844}, color_scheme="dark")
+    yield context.new_page()
+    context.close()
+
+
+PAGES = ("index.html", "t/android/index.html", "t/confused/index.html", "t/linker/index.html")
+STICKING_OUT = r"""() => {
+    for (const d of document.querySelectorAll('details')) d.open = true;
+    const width = document.documentElement.clientWidth;
+    const scrolls = el => { for (let a = el.parentElement; a && a !== document.body; a = a.parentElement)
+        if (/(auto|scroll)/.test(getComputedStyle(a).overflowX)) return true; return false; };
+    const out = [];
+    for (const el of document.querySelectorAll('main *')) {
+        const r = el.getBoundingClientRect();
+        if (r.width && r.height && (r.right > width + 0.5 || r.left < -0.5) && !scrolls(el)
+            && !el.closest('.visually-hidden, .fold-all')) out.push(`${el.tagName} ${el.className} ${Math.round(r.right)}px`);
+    }
+    return {scroll: document.documentElement.scrollWidth - width, out: out.slice(0, 5)};
+}"""
+
+
+@pytest.mark.parametrize("theme", THEMES)
+def test_long_unbroken_text_stays_inside_a_phone_screen(sites: dict[str, Path], theme: str, phone: Any) -> None:
+    """A path, a symbol or a URL longer than the line breaks inside the key points, the related threads and the
+    bylines instead of widening the page."""
+    phone.goto((sites[theme] / "t" / "android" / "index.html").as_uri())
+    assert PATH[:40] in " ".join(phone.locator(".key-points q").all_inner_texts()), "no key point holds the path"
+    phone.goto((sites[theme] / "t" / "linker" / "index.html").as_uri())
+    assert URL[:40] in phone.locator(".related").inner_text(), "the long title is not among the related threads"
+    problems = []
+    for page in PAGES:
+        phone.goto((sites[theme] / page).as_uri())
+        facts = phone.evaluate(STICKING_OUT)
+        if facts["scroll"] > 0 or facts["out"]:
+            problems.append(f"{page}: scrolls sideways by {facts['scroll']}px; {facts['out']}")
+    assert problems == [], "\n".join(problems)
