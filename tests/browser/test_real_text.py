@@ -123,3 +123,32 @@ def test_long_unbroken_text_stays_inside_a_phone_screen(sites: dict[str, Path], 
         if facts["scroll"] > 0 or facts["out"]:
             problems.append(f"{page}: scrolls sideways by {facts['scroll']}px; {facts['out']}")
     assert problems == [], "\n".join(problems)
+
+
+NAMES_IN_CAPITALS = r"""(names) => {
+    for (const d of document.querySelectorAll('details')) d.open = true;
+    const found = [];
+    const walker = document.createTreeWalker(document.querySelector('main'), NodeFilter.SHOW_TEXT);
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+        const name = names.find(n => node.textContent.includes(n));
+        if (!name || node.parentElement.closest('.visually-hidden, script')) continue;
+        const style = getComputedStyle(node.parentElement);
+        if (style.textTransform !== 'none' || style.fontVariantCaps !== 'normal')
+            found.push(`${name} in <${node.parentElement.tagName.toLowerCase()} class="${node.parentElement.className}">: `
+                       + `${style.textTransform} ${style.fontVariantCaps}`);
+    }
+    return found;
+}"""
+
+
+@pytest.mark.parametrize("theme", THEMES)
+def test_names_keep_their_letters(sites: dict[str, Path], theme: str, phone: Any) -> None:
+    """A name is shown as it is written, also inside labels set in capitals: a key point's "Reply to
+    McIlroyDev", the "2 replies to McIlroyDev" line, a card's byline."""
+    problems = []
+    for page in PAGES:
+        phone.goto((sites[theme] / page).as_uri())
+        problems += [f"{page}: {p}" for p in phone.evaluate(NAMES_IN_CAPITALS, list(NAMES))]
+    phone.goto((sites[theme] / "t" / "android" / "index.html").as_uri())
+    assert any(n in " ".join(phone.locator(".key-point-role").all_inner_texts()) for n in NAMES), "no role names anyone"
+    assert problems == [], "\n".join(problems)
