@@ -9,7 +9,9 @@ made), and one pass over the tags it made enforces our rules:
 - external links get `rel="nofollow ugc noopener"`;
 - images become links (`[image: alt]`): a stranger's comment must not make the reader's browser fetch
   from other hosts; an image with an unsafe source keeps only its text;
-- headings move down two levels, so a comment can never add an `<h1>`.
+- headings move down two levels, so a comment can never add an `<h1>`;
+- code blocks and tables, which scroll sideways when wider than the column, get `tabindex="0"`: the
+  keyboard reaches them and scrolls them with the arrow keys.
 
 Bare URLs (`http://…`, `https://…`, `www.…`) become links in a second pass over the text between tags
 (never inside a link or code), run only on HTML that contains `://` or `www.` (`_linkify_html`).
@@ -49,6 +51,8 @@ if TYPE_CHECKING:
 SAFE_SCHEMES = frozenset({"http", "https", "mailto"})
 EXTERNAL_REL = "nofollow ugc noopener"
 HEADING_SHIFT = 2
+SCROLLER_ATTR = ' tabindex="0"'
+"""On `<pre>` and `<table>`: a region that scrolls must be reachable from the keyboard (WCAG 2.1.1)."""
 BACKEND_ENV = "THREAD_DIGEST_MARKDOWN"
 """Environment variable naming the backend: `py`, `native` or `auto` (the default)."""
 
@@ -171,6 +175,21 @@ def _heading_open(self: RendererHTML, tokens: Sequence[Token], idx: int, options
     return self.renderToken(tokens, idx, options, env)
 
 
+def _table_open(self: RendererHTML, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType) -> str:
+    tokens[idx].attrSet("tabindex", "0")
+    return self.renderToken(tokens, idx, options, env)
+
+
+def _focusable_pre(rule: Callable[[Sequence[Token], int, OptionsDict, EnvType], str]) -> Callable[..., str]:
+    """The renderer's own `fence` or `code_block` rule, with SCROLLER_ATTR on the `<pre>` it writes."""
+
+    def render(self: RendererHTML, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType) -> str:
+        html = rule(tokens, idx, options, env)
+        return f"<pre{SCROLLER_ATTR}{html[4:]}" if html.startswith("<pre") else html
+
+    return render
+
+
 def make_markdown() -> MarkdownIt:
     """The configured reference parser (bare URLs are linked after it, by `_linkify_html`)."""
     from markdown_it import MarkdownIt
@@ -181,6 +200,10 @@ def make_markdown() -> MarkdownIt:
     md.add_render_rule("link_close", _link_close)
     md.add_render_rule("image", _image)
     md.add_render_rule("heading_open", _heading_open)
+    md.add_render_rule("table_open", _table_open)
+    rules = md.renderer.rules  # type: ignore[attr-defined]  # RendererHTML's, typed as the protocol
+    for name in ("fence", "code_block"):
+        md.add_render_rule(name, _focusable_pre(rules[name]))
     return md
 
 
@@ -236,10 +259,10 @@ _SHORT_ENOUGH = 20_000
 _NESTERS = str.maketrans("", "", ">-+*_~[.)")
 """Deleted from a long text to count what can open a nesting level: quotes, list markers, delimiters, brackets."""
 
-_NATIVE_TAG = re.compile(r"<(a|img|/a|h[1-6]|/h[1-6])(?=[\s>])([^>]*)>")
-"""Tags our rules change or check: links, images, headings."""
+_NATIVE_TAG = re.compile(r"<(a|img|/a|h[1-6]|/h[1-6]|pre|table)(?=[\s>])([^>]*)>")
+"""Tags our rules change or check: links, images, headings, code blocks and tables."""
 _ATTR = re.compile(r'\s([a-z]+)="([^"]*)"')
-_FIXED_HINTS = ("<a ", "<img ", "<h")
+_FIXED_HINTS = ("<a ", "<img ", "<h", "<pre", "<table")
 """HTML containing none of these goes out without the tag pass (most comments: paragraphs, emphasis, code)."""
 
 
@@ -266,7 +289,8 @@ def _link_attrs(href: str) -> str | None:
 
 
 def _apply_rules(html: str) -> str:
-    """Our rules on the tags markdown-it-pyrs made: links checked and marked, images made links, headings moved."""
+    """Our rules on the tags markdown-it-pyrs made: links checked and marked, images made links, headings moved,
+    code blocks and tables made focusable."""
     dropped = False  # the last <a> was unsafe: its </a> goes too
     in_link = False
 
@@ -290,6 +314,8 @@ def _apply_rules(html: str) -> str:
             if rel is None or in_link:  # an unsafe source, or inside a link (links do not nest): text only
                 return label
             return f'<a class="image-link" href="{src}"{rel}>{label}</a>'
+        if name in ("pre", "table"):
+            return f"<{name}{SCROLLER_ATTR}{attrs}>"
         closing = name[0] == "/"
         level = min(6, int(name[-1]) + HEADING_SHIFT)
         return f"</h{level}>" if closing else f"<h{level}>"

@@ -31,7 +31,8 @@ NAMES = ("LanterneRougeOG", "McIlroyDev", "vivienneANTHONY_the_second")
 
 def _thread(slug: str, title: str, author: str, comments: list[tuple[str, str | None, str, int, str]]) -> str:
     """A Markdown thread file; comments are (id, parent, author, score, body)."""
-    lines = [f"---\ntitle: {title!r}\nauthor: {author}\ndate: 2024-03-0{len(slug) % 9 + 1}\ntags: [android, build]\n---"]
+    front = f"title: {title!r}\nauthor: {author}\ndate: 2024-03-0{len(slug) % 9 + 1}\ntags: [android, build]"
+    lines = [f"---\n{front}\n---"]
     lines.append(f"Building for Android fails in {PATH} and I am stuck with the linker.\n")
     for cid, parent, who, score, body in comments:
         head = f"--- comment id={cid} author={who} score={score}" + (f" parent={parent}" if parent else "")
@@ -102,7 +103,8 @@ STICKING_OUT = r"""() => {
     for (const el of document.querySelectorAll('main *')) {
         const r = el.getBoundingClientRect();
         if (r.width && r.height && (r.right > width + 0.5 || r.left < -0.5) && !scrolls(el)
-            && !el.closest('.visually-hidden, .fold-all')) out.push(`${el.tagName} ${el.className} ${Math.round(r.right)}px`);
+            && !el.closest('.visually-hidden, .fold-all'))
+            out.push(`${el.tagName} ${el.className} ${Math.round(r.right)}px`);
     }
     return {scroll: document.documentElement.scrollWidth - width, out: out.slice(0, 5)};
 }"""
@@ -133,9 +135,9 @@ NAMES_IN_CAPITALS = r"""(names) => {
         const name = names.find(n => node.textContent.includes(n));
         if (!name || node.parentElement.closest('.visually-hidden, script')) continue;
         const style = getComputedStyle(node.parentElement);
+        const where = `<${node.parentElement.tagName.toLowerCase()} class="${node.parentElement.className}">`;
         if (style.textTransform !== 'none' || style.fontVariantCaps !== 'normal')
-            found.push(`${name} in <${node.parentElement.tagName.toLowerCase()} class="${node.parentElement.className}">: `
-                       + `${style.textTransform} ${style.fontVariantCaps}`);
+            found.push(`${name} in ${where}: ${style.textTransform} ${style.fontVariantCaps}`);
     }
     return found;
 }"""
@@ -152,3 +154,22 @@ def test_names_keep_their_letters(sites: dict[str, Path], theme: str, phone: Any
     phone.goto((sites[theme] / "t" / "android" / "index.html").as_uri())
     assert any(n in " ".join(phone.locator(".key-point-role").all_inner_texts()) for n in NAMES), "no role names anyone"
     assert problems == [], "\n".join(problems)
+
+
+@pytest.mark.parametrize("theme", THEMES)
+def test_code_and_tables_that_scroll_sideways_scroll_from_the_keyboard(
+    sites: dict[str, Path], theme: str, phone: Any
+) -> None:
+    """A code block or a table wider than the column is reached with Tab and scrolled with the arrow keys."""
+    phone.goto((sites[theme] / "t" / "android" / "index.html").as_uri())
+    scrollers = phone.locator(".comment-body pre, .comment-body table")
+    assert scrollers.count() == 2
+    for n in range(scrollers.count()):
+        region = scrollers.nth(n)
+        assert region.evaluate("e => e.scrollWidth > e.clientWidth"), "the test's code and table must overflow"
+        assert region.evaluate("e => e.tabIndex") == 0, f"{region.evaluate('e => e.outerHTML.slice(0, 40)')}"
+        region.focus()
+        assert region.evaluate("e => e === document.activeElement")
+        phone.keyboard.press("ArrowRight")
+        phone.wait_for_timeout(100)
+        assert region.evaluate("e => e.scrollLeft") > 0, "the arrow key did not scroll it"

@@ -99,7 +99,7 @@ def test_issue_20_a_body_markdown_it_fails_on_is_plain_text_with_a_warning(tmp_p
     for slug in ("bad", "good", "jbad", "tbad"):
         assert f"t/{slug}/index.html" in result.files
     page = result.files["t/bad/index.html"].decode("utf-8")
-    assert "<pre><code>ample.co[http://p://\n</code></pre>" in page
+    assert '<pre tabindex="0"><code>ample.co[http://p://\n</code></pre>' in page
     assert "<p>hello</p>" in page  # the other comments are Markdown as usual
     assert check_site(result.files) == []
 
