@@ -40,6 +40,9 @@ def _thread(slug: str, title: str, author: str, comments: list[tuple[str, str | 
     return "\n".join(lines)
 
 
+ARABIC_NAME = "سالم"
+ARABIC = "قال المشغّل ذلك في اجتماع المجلس."
+HEBREW = "נכון. המעבורת לא תפעל ביום שישי (תחזוקה)."
 CODE = "    " + "very_long_identifier_name = some_function(argument_one, argument_two, argument_three) " * 3
 TABLE = "| setting | value |\n|---|---|\n| " + "x" * 120 + " | on |\n"
 FILES = {
@@ -67,6 +70,13 @@ FILES = {
         NAMES[1],
         [("e1", None, NAMES[0], 5, "Android builds need the NDK linker, not the system one.")],
     ),
+    "content/ferry.md": (
+        "---\ntitle: Translating the ferry notice\nauthor: harbour_watch\ndate: 2025-06-01\ntags: [translation]\n---\n"
+        "Could someone translate the notice? It is posted in Arabic and Hebrew at the pier.\n\n"
+        f"--- comment id=f1 author={ARABIC_NAME} score=5\n{ARABIC}\n\n"
+        "--- comment id=f2 parent=f1 author=harbour_watch score=2\nThanks! So no ferry on Friday, then?\n\n"
+        f"--- comment id=f3 parent=f2 author=נועה score=3\n{HEBREW}\n"
+    ),
 }
 
 
@@ -93,7 +103,7 @@ def phone(browser: Any) -> Iterator[Any]:
     context.close()
 
 
-PAGES = ("index.html", "t/android/index.html", "t/confused/index.html", "t/linker/index.html")
+PAGES = ("index.html", "t/android/index.html", "t/confused/index.html", "t/linker/index.html", "t/ferry/index.html")
 STICKING_OUT = r"""() => {
     for (const d of document.querySelectorAll('details')) d.open = true;
     const width = document.documentElement.clientWidth;
@@ -173,3 +183,31 @@ def test_code_and_tables_that_scroll_sideways_scroll_from_the_keyboard(
         phone.keyboard.press("ArrowRight")
         phone.wait_for_timeout(100)
         assert region.evaluate("e => e.scrollLeft") > 0, "the arrow key did not scroll it"
+
+
+@pytest.mark.parametrize("theme", THEMES)
+def test_right_to_left_text_in_a_left_to_right_thread(sites: dict[str, Path], theme: str, phone: Any) -> None:
+    """An Arabic or Hebrew comment reads right to left (aligned right, its full stop at its left end), and an
+    Arabic name followed by a number ("Top score: name (5)", "— name · 5 points") keeps the number after it."""
+    phone.goto((sites[theme] / "t" / "ferry" / "index.html").as_uri())
+    for comment in ("f1", "f3"):
+        facts = phone.locator(f"#comment-{comment} .comment-body p").evaluate(
+            """p => { const r = document.createRange(); r.selectNodeContents(p);
+                      const text = r.getBoundingClientRect(), box = p.getBoundingClientRect();
+                      return {gapLeft: text.left - box.left, gapRight: box.right - text.right}; }"""
+        )
+        assert facts["gapRight"] < 2 < facts["gapLeft"], f"comment {comment} is not aligned right: {facts}"
+    order = phone.evaluate(
+        """(name) => {
+            for (const d of document.querySelectorAll('details')) d.open = true;
+            const links = [...document.querySelectorAll('.attribution a, .glance dd a')];
+            const link = links.find(a => a.textContent === name && /[0-9]/.test(a.nextSibling?.textContent));
+            if (!link) return null;
+            const after = link.nextSibling, at = after.textContent.search(/[0-9]/), r = document.createRange();
+            r.setStart(after, at); r.setEnd(after, at + 1);
+            return {name: link.getBoundingClientRect().right, digit: r.getBoundingClientRect().left};
+        }""",
+        ARABIC_NAME,
+    )
+    assert order is not None, "no name followed by a number"
+    assert order["digit"] >= order["name"] - 1, f"the score's number moved before the name: {order}"
