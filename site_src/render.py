@@ -52,6 +52,7 @@ from .feeds import thread_feed
 from .jsonld import discussion_jsonld_json
 from .load import LINK_HINT, display_path, escapes, link_refused
 from .site import Site
+from .text import text_direction
 from .themes import Theme
 from .twins import ThemeTemplate, Twin, source_digest
 from .urls import Linker
@@ -84,6 +85,8 @@ class SiteView:
     base_url: str
     search: bool
     feed_path: str = "/feed.xml"
+    direction: str = "ltr"
+    """`rtl` for a language written right to left (`ar`, `he`, `fa`, ...; `text.text_direction`), else `ltr`."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -498,6 +501,7 @@ def site_view(config: SiteConfig) -> SiteView:
         author=config.author,
         base_url=config.base_url,
         search=config.search,
+        direction=text_direction(config.language),
     )
 
 

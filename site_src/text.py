@@ -48,3 +48,18 @@ def truncate_words(text: str, limit: int) -> str:
     if space > limit // 2:
         cut = cut[:space]
     return cut.rstrip(" ,;:.-") + "…"
+
+
+RTL_LANGUAGES = frozenset({"ar", "arc", "ckb", "dv", "fa", "he", "iw", "ks", "ps", "sd", "syr", "ug", "ur", "yi"})
+"""Languages written right to left (primary subtags of BCP 47), unless a script subtag says otherwise."""
+RTL_SCRIPTS = frozenset({"adlm", "arab", "hebr", "nkoo", "rohg", "syrc", "thaa"})
+"""ISO 15924 scripts written right to left (`az-Arab`, `pa-Arab`)."""
+
+
+def text_direction(language: str) -> str:
+    """`rtl` or `ltr`: the direction a page in `language` (a BCP 47 tag: `ar`, `fa-IR`, `az-Arab`) is laid out in."""
+    primary, *rest = language.strip().lower().replace("_", "-").split("-")
+    script = next((part for part in rest if len(part) == 4 and part.isalpha()), None)
+    if script is not None:
+        return "rtl" if script in RTL_SCRIPTS else "ltr"
+    return "rtl" if primary in RTL_LANGUAGES else "ltr"

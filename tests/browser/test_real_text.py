@@ -211,3 +211,42 @@ def test_right_to_left_text_in_a_left_to_right_thread(sites: dict[str, Path], th
     )
     assert order is not None, "no name followed by a number"
     assert order["digit"] >= order["name"] - 1, f"the score's number moved before the name: {order}"
+
+
+@pytest.mark.parametrize("theme", THEMES)
+def test_a_right_to_left_site_is_laid_out_right_to_left(tmp_path: Path, theme: str, phone: Any) -> None:
+    """`language = "ar"`: the page reads right to left: the site title on the right, reply lines and quote bars
+    on the right of what they mark; code still left to right."""
+    root = make_project(
+        tmp_path / "site",
+        {
+            "content/ferry.md": FILES["content/ferry.md"].replace(
+                f"{ARABIC_NAME} score=5\n", f"{ARABIC_NAME} score=5\n> {ARABIC}\n\n"
+            )
+            + "\n    code_line = 1\n"
+        },
+        config=f'title = "ملخص النقاشات"\nlanguage = "ar"\nbase_url = "https://example.org/"\ntheme = "{theme}"\n',
+    )
+    result = build_site(root, relative_urls=True)
+    assert not result.report.errors, result.report
+    phone.goto((root / "public" / "t" / "ferry" / "index.html").as_uri())
+    facts = phone.evaluate(
+        """() => {
+            const box = s => document.querySelector(s).getBoundingClientRect();
+            const style = s => getComputedStyle(document.querySelector(s));
+            const nested = style('.comments .comments'), quote = style('.comment-body blockquote');
+            return {
+                dir: document.documentElement.dir,
+                titleGapRight: document.documentElement.clientWidth - box('.site-title').right,
+                titleGapLeft: box('.site-title').left,
+                replyLine: [parseFloat(nested.borderRightWidth), parseFloat(nested.borderLeftWidth)],
+                quoteBar: [parseFloat(quote.borderRightWidth), parseFloat(quote.borderLeftWidth)],
+                code: style('pre').direction,
+            };
+        }"""
+    )
+    assert facts["dir"] == "rtl"
+    assert facts["titleGapRight"] < facts["titleGapLeft"], facts
+    assert facts["replyLine"][0] > 0 and facts["replyLine"][1] == 0, facts
+    assert facts["quoteBar"][0] > 0 and facts["quoteBar"][1] == 0, facts
+    assert facts["code"] == "ltr"
