@@ -35,6 +35,8 @@ _SAFE_SEGMENT = re.compile(r"(?!x[0-9a-f]{10}$)[a-z0-9_-]{1,64}")
 and never the shape of a hashed id (`x` and ten hex digits), so two ids never share a page."""
 _TAG = re.compile(r"<[^>]*>")
 """An HTML tag, from `<` to the next `>` (as `Markup.striptags` finds them)."""
+POST_HEADING_TOP = 2
+"""A post's first heading level: it sits right under the thread page's `<h1>` (comments: `markup.HEADING_TOP`)."""
 _PLAIN_ANCHOR = re.compile(r"(?!x[0-9a-f]{10}$)[^\s\x00-\x1f\x7f]{1,200}")
 
 
@@ -355,7 +357,7 @@ def thread_view(
     link = safe_link(thread.extra.get("link") if isinstance(thread.extra.get("link"), str) else None)
     if link and link == safe_link(thread.source):
         link = ""
-    body_html = render_markdown(thread.body)
+    body_html = render_markdown(thread.body, top=POST_HEADING_TOP)
 
     return ThreadView(
         title=thread.title,

@@ -9,7 +9,9 @@ made), and one pass over the tags it made enforces our rules:
 - external links get `rel="nofollow ugc noopener"`;
 - images become links (`[image: alt]`): a stranger's comment must not make the reader's browser fetch
   from other hosts; an image with an unsafe source keeps only its text;
-- headings move down two levels, so a comment can never add an `<h1>`;
+- headings move down two levels, so a comment can never add an `<h1>`; then (`render_markdown`) a body's
+  levels are numbered by rank from `top` (3 for a comment, under the page's `<h2>`; 2 for the post, under its
+  `<h1>`), so a lone `###` is an `<h3>`, never an `<h5>` that skips two levels;
 - code blocks and tables, which scroll sideways when wider than the column, get `tabindex="0"`: the
   keyboard reaches them and scrolls them with the arrow keys.
 
@@ -51,6 +53,9 @@ if TYPE_CHECKING:
 SAFE_SCHEMES = frozenset({"http", "https", "mailto"})
 EXTERNAL_REL = "nofollow ugc noopener"
 HEADING_SHIFT = 2
+HEADING_TOP = 3
+"""The level of a body's first heading level: a comment sits under the page's `<h2>` ("12 comments")."""
+_HEADING_TAG = re.compile(r"<(/?)h([1-6])>")
 SCROLLER_ATTR = ' tabindex="0"'
 """On `<pre>` and `<table>`: a region that scrolls must be reachable from the keyboard (WCAG 2.1.1)."""
 BACKEND_ENV = "THREAD_DIGEST_MARKDOWN"
@@ -381,8 +386,20 @@ def choose_backend(name: str | None = None) -> Callable[[str], str]:
 _RENDER = choose_backend()
 
 
-def render_markdown(text: str) -> Markup:
-    """Markdown source from anyone -> HTML safe to put in a page."""
+def render_markdown(text: str, top: int = HEADING_TOP) -> Markup:
+    """Markdown source from anyone -> HTML safe to put in a page; its headings start at `<h{top}>`."""
     if not text:
         return Markup("")
-    return Markup(_RENDER(text))
+    html = _RENDER(text)
+    return Markup(_rank_headings(html, top) if "<h" in html else html)
+
+
+def _rank_headings(html: str, top: int) -> str:
+    """The heading levels used in `html`, renumbered by rank from `top` (at most 6): no level is skipped.
+
+    Every `<` in the HTML is a tag the renderer made (raw HTML is off), so the pattern sees only real headings."""
+    levels = sorted({int(level) for _, level in _HEADING_TAG.findall(html)})
+    rank = {level: min(6, top + n) for n, level in enumerate(levels)}
+    if all(rank[level] == level for level in levels):
+        return html
+    return _HEADING_TAG.sub(lambda m: f"<{m.group(1)}h{rank[int(m.group(2))]}>", html)

@@ -7,19 +7,29 @@ thread here is written to hold one class of those problems:
 - people's names in capitals: labels set in capitals or small capitals ("Reply to LanterneRougeOG",
   "10 replies to gold_tie", a card's "by LilSpaz") turned a name into LANTERNEROUGEOG;
 - a code block or table that scrolls sideways could not be scrolled from the keyboard (axe
-  `scrollable-region-focusable`).
+  `scrollable-region-focusable`);
+- right-to-left text (an Arabic comment in an English thread, a site in Arabic) was laid out left to right;
+- headings in posts and comments skipped levels (a comment's `###` was an `<h5>` under the page's `<h2>`): the
+  Nu HTML checker's error on real Stack Exchange and Discourse threads.
 
 One build per theme (module fixture), opened from file:// with relative URLs.
 """
 
 from __future__ import annotations
 
+import json
+import os
+import shutil
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from support import build_site, make_project
+
+REPO = Path(__file__).resolve().parents[2]
+VNU_JAR = REPO / "tests" / "tools" / "node_modules" / "vnu-jar" / "build" / "dist" / "vnu.jar"
 
 pytestmark = pytest.mark.browser
 
@@ -77,6 +87,11 @@ FILES = {
         "--- comment id=f2 parent=f1 author=harbour_watch score=2\nThanks! So no ferry on Friday, then?\n\n"
         f"--- comment id=f3 parent=f2 author=נועה score=3\n{HEBREW}\n"
     ),
+    "content/crema.md": (
+        "---\ntitle: What affects espresso crema?\nauthor: barista\ndate: 2015-02-01\ntags: [coffee]\n---\n"
+        "### What I tried\n\nFresher beans and a finer grind.\n\n"
+        "--- comment id=g1 author=roaster score=7\n## Short answer\n\nFreshness.\n\n#### Why\n\nGas leaves old beans.\n"
+    ),
 }
 
 
@@ -103,7 +118,14 @@ def phone(browser: Any) -> Iterator[Any]:
     context.close()
 
 
-PAGES = ("index.html", "t/android/index.html", "t/confused/index.html", "t/linker/index.html", "t/ferry/index.html")
+PAGES = (
+    "index.html",
+    "t/android/index.html",
+    "t/confused/index.html",
+    "t/linker/index.html",
+    "t/ferry/index.html",
+    "t/crema/index.html",
+)
 STICKING_OUT = r"""() => {
     for (const d of document.querySelectorAll('details')) d.open = true;
     const width = document.documentElement.clientWidth;
@@ -250,3 +272,20 @@ def test_a_right_to_left_site_is_laid_out_right_to_left(tmp_path: Path, theme: s
     assert facts["replyLine"][0] > 0 and facts["replyLine"][1] == 0, facts
     assert facts["quoteBar"][0] > 0 and facts["quoteBar"][1] == 0, facts
     assert facts["code"] == "ltr"
+
+
+def test_the_pages_are_valid_html(sites: dict[str, Path]) -> None:
+    """The Nu HTML checker over every page of both builds: headings of posts and comments skip no level (the post
+    starts at `<h2>` under the title, a comment at `<h3>` under "N comments")."""
+    if shutil.which("java") is None or not VNU_JAR.is_file():
+        if os.environ.get("CI") == "true":
+            pytest.fail("java or vnu.jar is missing (npm ci --prefix tests/tools --ignore-scripts)")
+        pytest.skip("java or vnu.jar is missing (npm ci --prefix tests/tools --ignore-scripts)")
+    command = ["java", "-jar", str(VNU_JAR), "--errors-only", "--skip-non-html", "--format", "json"]
+    done = subprocess.run([*command, *map(str, sites.values())], capture_output=True, text=True, timeout=300)
+    errors = [
+        f"{m.get('url', '?')}:{m.get('lastLine', '?')}: {m.get('message')}"
+        for m in json.loads(done.stderr)["messages"]
+        if m.get("type") in ("error", "non-document-error")
+    ]
+    assert errors == [], "\n".join(errors)

@@ -50,3 +50,24 @@ def test_images_become_links_not_requests() -> None:
 
 def test_raw_html_shows_as_text() -> None:
     assert render_markdown("<b>hi</b>") == "<p>&lt;b&gt;hi&lt;/b&gt;</p>\n"
+
+
+@pytest.mark.parametrize(
+    ("source", "top", "expected"),
+    [
+        ("### Only a small heading", 3, ["h3"]),  # was h5 right under the page's h2: two levels skipped
+        ("## Setup\n\ntext\n\n#### Details\n\n## Result", 3, ["h3", "h4", "h3"]),  # the gap closes
+        ("# One\n\n## Two\n\n### Three", 3, ["h3", "h4", "h5"]),
+        ("### The post's own heading", 2, ["h2"]),  # the post sits right under the page's h1
+        ("# a\n\n## b\n\n### c\n\n#### d\n\n##### e", 3, ["h3", "h4", "h5", "h6", "h6"]),
+        ("::: spoiler Ending\n#### Inside\n:::\n\n## Outside", 3, ["h4", "h3"]),
+        ("`<h5>` in code and <h5>raw</h5> stay text", 3, []),
+    ],
+)
+def test_headings_in_a_body_never_skip_a_level(source: str, top: int, expected: list[str]) -> None:
+    """A body's headings are numbered by rank from `top`: its first level is `top`, the next one used is one
+    deeper, so a comment's lone `###` never follows the page's `<h2>` as an `<h5>` (the Nu checker's error
+    on real Stack Exchange and Discourse threads)."""
+    html = str(render_markdown(source, top=top))
+    assert re.findall(r"<(h[1-6])>", html) == expected
+    assert re.findall(r"</(h[1-6])>", html) == expected
