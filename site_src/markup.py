@@ -35,7 +35,7 @@ import re
 from collections.abc import Callable, Sequence
 from functools import cache
 from typing import TYPE_CHECKING
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote, unquote, urlsplit
 
 from markupsafe import Markup
 
@@ -67,7 +67,7 @@ _BROWSER_SKIPPED = re.compile("[\x00-\x20\x7f]")
 
 
 def is_safe_url(url: str) -> bool:
-    """True for http(s), mailto and scheme-less (relative or fragment) URLs.
+    """True for http(s) URLs with a usable host, mailto and scheme-less (relative or fragment) URLs.
 
     The scheme is read the way a browser does: control characters and
     whitespace are stripped, case is ignored.
@@ -77,7 +77,24 @@ def is_safe_url(url: str) -> bool:
         scheme = urlsplit(cleaned).scheme.lower()
     except ValueError:
         return False
+    if scheme in ("http", "https"):
+        return has_usable_host(cleaned)
     return not scheme or scheme in SAFE_SCHEMES
+
+
+_AUTHORITY_END = re.compile(r"[/?#]")
+_BAD_HOST = re.compile(r"[\s%\"<>\\^`{|}]")
+"""Never in a host name a browser can reach (`http://%20http://...` is how a pasted `http:// http://...` arrives)."""
+
+
+def has_usable_host(url: str) -> bool:
+    """True when the `http(s)://` URL `url` names a host: not empty, no space in it (percent-escapes read first:
+    the native renderer writes `bücher.de` as `b%C3%BCcher.de`, and `%20` is a space)."""
+    authority = _AUTHORITY_END.split(url.split("//", 1)[1] if "//" in url else "", maxsplit=1)[0]
+    host = unquote(authority.rpartition("@")[2])
+    if not host.startswith("["):  # an IPv6 literal keeps its colons
+        host = host.partition(":")[0]
+    return bool(host) and _BAD_HOST.search(host) is None
 
 
 def is_external(url: str) -> bool:
@@ -286,8 +303,8 @@ def _unescape_attr(value: str) -> str:
 def _link_attrs(href: str) -> str | None:
     """` rel=...` (or "") for a link to `href` (as escaped in the HTML), None when it must not be a link."""
     url = _unescape_attr(href)
-    if url.startswith(("https://", "http://")):
-        return f' rel="{EXTERNAL_REL}"'  # what is_safe_url and is_external say, without urlsplit
+    if url.startswith(("https://", "http://")):  # what is_safe_url and is_external say, without urlsplit
+        return f' rel="{EXTERNAL_REL}"' if has_usable_host(url) else None
     if not is_safe_url(url):
         return None
     return f' rel="{EXTERNAL_REL}"' if is_external(url) else ""

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from site_src.markup import render_markdown
+from site_src.markup import NATIVE_AVAILABLE, render_markdown, render_native, render_reference
 
 
 @pytest.mark.parametrize(
@@ -71,3 +71,27 @@ def test_headings_in_a_body_never_skip_a_level(source: str, top: int, expected: 
     html = str(render_markdown(source, top=top))
     assert re.findall(r"<(h[1-6])>", html) == expected
     assert re.findall(r"</(h[1-6])>", html) == expected
+
+
+@pytest.mark.parametrize(
+    ("url", "linked"),
+    [
+        ("http://%20http://www.example.org/a", False),  # a pasted "http:// http://...", from a Stack Exchange dump
+        ("http:///path", False),
+        ("HTTPS://%20example.org", False),
+        ("https://user@example.org:8080/x", True),
+        ("http://bücher.de/x", True),
+        ("http://[::1]:8000/", True),
+        ("https://example.org/?q=%20a", True),
+    ],
+)
+@pytest.mark.parametrize("backend", ["py", "native"])
+def test_a_link_without_a_usable_host_is_text(url: str, linked: bool, backend: str) -> None:
+    """A browser cannot follow `http://%20http://...` (the Nu checker: "Illegal character in domain"): its text
+    stays, the link goes, in both backends."""
+    if backend == "native" and not NATIVE_AVAILABLE:
+        pytest.skip("markdown-it-pyrs is not installed")
+    render = render_native if backend == "native" else render_reference
+    html = render(f"[the article]({url}) at Smithsonian")
+    assert ("<a " in html) is linked, html
+    assert "the article" in html and "Smithsonian" in html
