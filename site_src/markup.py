@@ -412,11 +412,17 @@ def render_markdown(text: str, top: int = HEADING_TOP) -> Markup:
 
 
 def _rank_headings(html: str, top: int) -> str:
-    """The heading levels used in `html`, renumbered by rank from `top` (at most 6): no level is skipped.
+    """The heading levels used in `html`, renumbered by rank so that no level is skipped: the first heading is
+    `<h{top}>`, each level below it one deeper (at most 6), and a level above the first one is `top` too
+    (`## a`, `# b` give `<h3>`, `<h3>`).
 
     Every `<` in the HTML is a tag the renderer made (raw HTML is off), so the pattern sees only real headings."""
-    levels = sorted({int(level) for _, level in _HEADING_TAG.findall(html)})
-    rank = {level: min(6, top + n) for n, level in enumerate(levels)}
+    found = [int(level) for _, level in _HEADING_TAG.findall(html)]
+    if not found:
+        return html
+    levels = sorted(set(found))
+    first = levels.index(found[0])
+    rank = {level: min(6, top + max(0, n - first)) for n, level in enumerate(levels)}
     if all(rank[level] == level for level in levels):
         return html
     return _HEADING_TAG.sub(lambda m: f"<{m.group(1)}h{rank[int(m.group(2))]}>", html)

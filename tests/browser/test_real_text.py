@@ -90,7 +90,8 @@ FILES = {
     "content/crema.md": (
         "---\ntitle: What affects espresso crema?\nauthor: barista\ndate: 2015-02-01\ntags: [coffee]\n---\n"
         "### What I tried\n\nFresher beans and a finer grind.\n\n"
-        "--- comment id=g1 author=roaster score=7\n## Short answer\n\nFreshness.\n\n#### Why\n\nGas leaves old beans.\n"
+        "--- comment id=g1 author=roaster score=7\n## Short answer\n\nFreshness.\n\n"
+        "#### Why\n\nGas leaves old beans.\n\n# In short\n\nBuy fresh.\n"
     ),
 }
 

@@ -60,7 +60,8 @@ def test_raw_html_shows_as_text() -> None:
         ("# One\n\n## Two\n\n### Three", 3, ["h3", "h4", "h5"]),
         ("### The post's own heading", 2, ["h2"]),  # the post sits right under the page's h1
         ("# a\n\n## b\n\n### c\n\n#### d\n\n##### e", 3, ["h3", "h4", "h5", "h6", "h6"]),
-        ("::: spoiler Ending\n#### Inside\n:::\n\n## Outside", 3, ["h4", "h3"]),
+        ("## Basic\n\ntext\n\n# Advanced\n\n## More", 3, ["h3", "h3", "h3"]),  # a level above the first: top too
+        ("::: spoiler Ending\n#### Inside\n:::\n\n## Outside\n\n#### Again", 3, ["h3", "h3", "h3"]),
         ("`<h5>` in code and <h5>raw</h5> stay text", 3, []),
     ],
 )
