@@ -6,7 +6,8 @@ made), and one pass over the tags it made enforces our rules:
 
 - only http(s), mailto and relative (scheme-less) links stay links; any other link keeps its text and
   loses the tag;
-- external links get `rel="nofollow ugc noopener"`;
+- external links get `rel="nofollow ugc noopener"`; a link to a site path (`/t/b/`) gets `class="site-path"`,
+  and each page writes it for its own place (`site_links.py`: under the `base_url` path, or relative);
 - images become links (`[image: alt]`): a stranger's comment must not make the reader's browser fetch
   from other hosts; an image with an unsafe source keeps only its text;
 - headings move down two levels, so a comment can never add an `<h1>`; then (`render_markdown`) a body's
@@ -39,6 +40,7 @@ from urllib.parse import quote, unquote, urlsplit
 
 from markupsafe import Markup
 
+from .site_links import SITE_PATH_CLASS
 from .spoilers import with_spoilers
 
 if TYPE_CHECKING:
@@ -164,6 +166,8 @@ def _link_open(self: RendererHTML, tokens: Sequence[Token], idx: int, options: O
     href = str(token.attrGet("href") or "")
     if is_external(href):
         token.attrSet("rel", EXTERNAL_REL)
+    elif href.startswith("/"):
+        token.attrSet("class", SITE_PATH_CLASS)  # written for each page by site_links.py
     env["in_link"] = True
     return self.renderToken(tokens, idx, options, env)
 
@@ -300,14 +304,17 @@ def _unescape_attr(value: str) -> str:
     return value.replace("&quot;", '"').replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
 
 
-def _link_attrs(href: str) -> str | None:
-    """` rel=...` (or "") for a link to `href` (as escaped in the HTML), None when it must not be a link."""
+def _link_attrs(href: str, *, image: bool = False) -> str | None:
+    """` rel=...`, ` class="site-path"` or "" for a link to `href` (as escaped in the HTML; `image`: an image's
+    link, never marked), None when it must not be a link."""
     url = _unescape_attr(href)
     if url.startswith(("https://", "http://")):  # what is_safe_url and is_external say, without urlsplit
         return f' rel="{EXTERNAL_REL}"' if has_usable_host(url) else None
     if not is_safe_url(url):
         return None
-    return f' rel="{EXTERNAL_REL}"' if is_external(url) else ""
+    if is_external(url):
+        return f' rel="{EXTERNAL_REL}"'
+    return f' class="{SITE_PATH_CLASS}"' if url.startswith("/") and not image else ""
 
 
 def _apply_rules(html: str) -> str:
@@ -332,7 +339,7 @@ def _apply_rules(html: str) -> str:
             found = dict(_ATTR.findall(attrs))
             label = f"[image: {found.get('alt') or 'image'}]"  # alt is escaped already, as text must be
             src = found.get("src", "")
-            rel = _link_attrs(src)
+            rel = _link_attrs(src, image=True)
             if rel is None or in_link:  # an unsafe source, or inside a link (links do not nest): text only
                 return label
             return f'<a class="image-link" href="{src}"{rel}>{label}</a>'

@@ -52,6 +52,7 @@ from .feeds import thread_feed
 from .jsonld import discussion_jsonld_json
 from .load import LINK_HINT, display_path, escapes, link_refused
 from .site import Site
+from .site_links import resolve_site_paths
 from .text import text_direction
 from .themes import Theme
 from .twins import ThemeTemplate, Twin, source_digest
@@ -442,12 +443,13 @@ class Renderer:
     def render(self, page: Page) -> bytes:
         config = self.config
         info = PageInfo(kind=page.kind, path=page.path, title=page.title, canonical=self.absolute_url(page.path))
+        linker = Linker(config, page.path)
         try:
             template = self.env.get_template(page.template)
             text = template.render(
                 site=self.site_view,
                 page=info,
-                url=Linker(config, page.path),
+                url=linker,
                 absolute_url=self.absolute_url,
                 **page.variables,
             )
@@ -464,6 +466,10 @@ class Renderer:
                 line,
                 f"template error while rendering {page.path}: {type(exc).__name__}: {exc}",
             ) from exc
+        if page.kind == "feed":
+            text = resolve_site_paths(text, self.absolute_url, escaped=True)
+        else:
+            text = resolve_site_paths(text, linker)
         return text.encode("utf-8")
 
 

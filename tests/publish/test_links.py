@@ -144,3 +144,42 @@ def test_checker_is_fast_enough_for_big_sites() -> None:
     result = check_output(pages, "/")
     assert result.ok and result.links == 40_000
     assert time.perf_counter() - started < 10.0
+
+
+LINKING = {
+    "content/a.md": (
+        "---\ntitle: A\ndate: 2025-07-10\n---\nSee [the other thread](/t/b/), [its comment](/t/b/#comment-c1) "
+        '[the tags](/tags/ "all tags") and [a page](https://example.com/x).\n\n'
+        "--- comment id=c1 author=x\nAs [B said](/t/b/#comment-c1).\n"
+    ),
+    "content/b.md": "---\ntitle: B\ndate: 2025-07-11\n---\nPost.\n\n--- comment id=c1 author=y\nHi.\n",
+}
+
+
+@pytest.mark.parametrize("mode", list(MODES))
+def test_site_paths_in_posts_and_comments_follow_the_base_url(tmp_path: Path, mode: str) -> None:
+    """`[the other thread](/t/b/)` in a post or comment is a path of this site: under a sub-path and opened from
+    disk it is written as the templates write links (it was left as `/t/b/`, which 404s under `/digest/`)."""
+    from support import build_site
+
+    site = make_project(tmp_path / "site", LINKING, config='title = "L"\nbase_url = "https://example.org/"\n')
+    result = build_site(site, **MODES[mode])
+    assert not result.report.errors
+    page = result.files["t/a/index.html"].decode()
+    expected = {
+        "root": ("/t/b/", "/tags/"),
+        "subpath": ("/digest/t/b/", "/digest/tags/"),
+        "relative": ("../b/index.html", "../../tags/index.html"),
+    }[mode]
+    assert f'<a href="{expected[0]}">the other thread</a>' in page
+    assert f'<a href="{expected[0]}#comment-c1">its comment</a>' in page
+    assert f'<a href="{expected[1]}" title="all tags">the tags</a>' in page
+    assert f'<a href="{expected[0]}#comment-c1">B said</a>' in page
+    assert 'href="https://example.com/x" rel="nofollow ugc noopener"' in page
+    assert "site-path" not in page
+    feed = result.files["t/a/feed.xml"].decode()
+    host = "https://example.org/digest/" if mode == "subpath" else "https://example.org/"
+    assert f"&lt;a href=&#34;{host}t/b/#comment-c1&#34;&gt;B said" in feed
+    base_url = MODES[mode].get("base_url", "https://example.org/")
+    problems = check_output(result.files, base_url, relative=mode == "relative").problems
+    assert [p.format() for p in problems] == []

@@ -37,7 +37,7 @@ def test_external_links_get_rel_and_headings_move_down() -> None:
     html = render_markdown("# Big\n\n[x](https://example.org) and [y](/local/)")
     assert "<h3>Big</h3>" in html
     assert '<a href="https://example.org" rel="nofollow ugc noopener">x</a>' in html
-    assert '<a href="/local/">y</a>' in html
+    assert '<a href="/local/" class="site-path">y</a>' in html  # a site path: each page writes it (site_links.py)
 
 
 def test_images_become_links_not_requests() -> None:

@@ -358,7 +358,7 @@ def test_rules_apply_in_both(backend: str) -> None:
     page = render("# Big\n\n[x](https://example.org) [y](/local/) <https://example.org/z> ![cat](https://e.org/c.png)")
     assert "<h3>Big</h3>" in page
     assert '<a href="https://example.org" rel="nofollow ugc noopener">x</a>' in page
-    assert '<a href="/local/">y</a>' in page
+    assert '<a href="/local/" class="site-path">y</a>' in page
     assert '<a href="https://example.org/z" rel="nofollow ugc noopener">' in page
     assert '<a class="image-link" href="https://e.org/c.png" rel="nofollow ugc noopener">[image: cat]</a>' in page
     assert render("<b>hi</b>") == "<p>&lt;b&gt;hi&lt;/b&gt;</p>\n"
