@@ -91,7 +91,8 @@ FILES = {
         "---\ntitle: What affects espresso crema?\nauthor: barista\ndate: 2015-02-01\ntags: [coffee]\n---\n"
         "### What I tried\n\nFresher beans and a finer grind.\n\n"
         "--- comment id=g1 author=roaster score=7\n## Short answer\n\nFreshness.\n\n"
-        "#### Why\n\nGas leaves old beans.\n\n# In short\n\nBuy fresh.\n"
+        "#### Why\n\nGas leaves old beans.\n\n# In short\n\nBuy fresh.\n\n"
+        + "".join(f"--- comment id=g{n} parent=g{n - 1} author=reader{n}\nReply {n}.\n\n" for n in (2, 3, 4))
     ),
 }
 
@@ -104,7 +105,8 @@ def sites(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
         root = make_project(
             tmp_path_factory.mktemp(f"real-{theme}"),
             FILES,
-            config=f'title = "Real text"\nbase_url = "https://example.org/"\ntheme = "{theme}"\n',
+            # fold_depth 1: the crema thread's branch continues on /t/crema/c/g1/, under its headed comment
+            config=f'title = "Real text"\nbase_url = "https://example.org/"\ntheme = "{theme}"\nfold_depth = 1\n',
         )
         result = build_site(root, relative_urls=True)
         assert not result.report.errors, result.report
@@ -278,6 +280,7 @@ def test_a_right_to_left_site_is_laid_out_right_to_left(tmp_path: Path, theme: s
 def test_the_pages_are_valid_html(sites: dict[str, Path]) -> None:
     """The Nu HTML checker over every page of both builds: headings of posts and comments skip no level (the post
     starts at `<h2>` under the title, a comment at `<h3>` under "N comments")."""
+    assert all((out / "t" / "crema" / "c" / "g1" / "index.html").is_file() for out in sites.values())
     if shutil.which("java") is None or not VNU_JAR.is_file():
         if os.environ.get("CI") == "true":
             pytest.fail("java or vnu.jar is missing (npm ci --prefix tests/tools --ignore-scripts)")
