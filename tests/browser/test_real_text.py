@@ -293,3 +293,27 @@ def test_the_pages_are_valid_html(sites: dict[str, Path]) -> None:
         if m.get("type") in ("error", "non-document-error")
     ]
     assert errors == [], "\n".join(errors)
+
+
+@pytest.mark.parametrize("theme", THEMES)
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_search_highlights_are_readable_in_both_colour_schemes(
+    sites: dict[str, Path], theme: str, scheme: str, browser: Any
+) -> None:
+    """A search hit (`<mark>`, written by static/search.js) takes the theme's colours: the browser's pure yellow
+    glared on the dark background; its text has 4.5:1 contrast or more."""
+    from contrast import contrast
+
+    context = browser.new_context(viewport={"width": 390, "height": 844}, color_scheme=scheme)
+    page = context.new_page()
+    page.goto((sites[theme] / "index.html").as_uri())
+    page.evaluate(
+        """() => { const mark = document.createElement('mark'); mark.textContent = 'crema';
+                   document.querySelector('main').appendChild(mark); }"""
+    )
+    mark = page.locator("main mark")
+    background = mark.evaluate("e => getComputedStyle(e).backgroundColor")
+    ratio = contrast(mark)
+    context.close()
+    assert background != "rgb(255, 255, 0)", "the browser's default highlight"
+    assert ratio >= 4.5, (background, ratio)
