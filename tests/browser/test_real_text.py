@@ -228,7 +228,8 @@ def test_right_to_left_text_in_a_left_to_right_thread(sites: dict[str, Path], th
             const links = [...document.querySelectorAll('.attribution a, .glance dd a')];
             const link = links.find(a => a.textContent === name && /[0-9]/.test(a.nextSibling?.textContent));
             if (!link) return null;
-            const after = link.nextSibling, at = after.textContent.search(/[0-9]/), r = document.createRange();
+            const next = link.nextSibling, after = next.nodeType === Node.TEXT_NODE ? next : next.firstChild;
+            const at = after.textContent.search(/[0-9]/), r = document.createRange();
             r.setStart(after, at); r.setEnd(after, at + 1);
             return {name: link.getBoundingClientRect().right, digit: r.getBoundingClientRect().left};
         }""",
