@@ -58,6 +58,12 @@ def _counted(value: int, unit: str) -> str:
 TEXT_PX = 12
 """Size of every label, in CSS pixels: the charts are drawn at the width of the page (percentages across, pixels
 down, no `viewBox`), so a label is this size on a phone and on a desktop alike."""
+YEAR_ROOM_PX = 40
+"""Room for a year under the axis: `2015` in TEXT_PX letters and a space before the next one."""
+NARROW_PX, WIDE_PX = 320, 640
+"""A chart's width on a phone and in a desktop page's column. Years under the axis are spaced for each; those
+only the wide chart has room for carry the class `chart-label-wide` (themes hide it on small screens)."""
+_YEAR_STEPS = (1, 2, 5, 10, 20, 25, 50, 100)
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
@@ -97,7 +103,8 @@ def column_chart_svg(
 
     A baseline and, when the bars are few enough to label, each bar's count above it; else a scale line at the
     highest count (`6 comments an hour`, where `per` is `an hour`). The first and last labels under the axis,
-    and the starts of years between them on a long monthly axis. Each bar carries a `<title>` tooltip
+    and the starts of years between them on a long monthly axis, every 1, 2, 5, 10... years as the width allows
+    (`_years_apart`). Each bar carries a `<title>` tooltip
     (`Jul 2025: 1 thread`). `note` is added to the chart's summary (`2 comments far from the rest not shown`).
     Returns "" when there is nothing to draw.
     """
@@ -144,11 +151,24 @@ def column_chart_svg(
     parts.append(_text("0", y, first))
     if n > 1:
         parts.append(_text("100%", y, last, "end"))
+        narrow = _years_apart(n, NARROW_PX)
+        wide = _years_apart(n, WIDE_PX, within=narrow)
         for i, (label, _) in enumerate(labels_values):  # years between, on a long monthly axis
             if n > 24 and len(label) == 7 and label.endswith("-01") and 0.18 * n < i < 0.82 * n:
-                parts.append(_text(f"{_num(i * step)}%", y, label[:4], "middle"))
+                year = int(label[:4]) if label[:4].isdigit() else 1
+                if year % wide == 0:
+                    cls = "chart-label" if year % narrow == 0 else "chart-label chart-label-wide"
+                    parts.append(_text(f"{_num(i * step)}%", y, label[:4], "middle", cls))
     parts.append("</svg>")
     return "".join(parts)
+
+
+def _years_apart(months: int, width_px: int, within: int = 0) -> int:
+    """Label every this many years on an axis of `months` drawn `width_px` wide, so labels never touch;
+    `within`: a step whose labels must all be among these (it is a multiple of the answer)."""
+    per_year = width_px * 12 / months
+    steps = [k for k in _YEAR_STEPS if not within or within % k == 0] or [within]
+    return next((k for k in steps if k * per_year >= YEAR_ROOM_PX), steps[-1])
 
 
 @lru_cache(maxsize=256)

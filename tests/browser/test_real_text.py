@@ -87,6 +87,7 @@ FILES = {
         "--- comment id=f2 parent=f1 author=harbour_watch score=2\nThanks! So no ferry on Friday, then?\n\n"
         f"--- comment id=f3 parent=f2 author=נועה score=3\n{HEBREW}\n"
     ),
+    "content/old.md": "---\ntitle: The first thread\nauthor: founder\ndate: 2005-06-01\ntags: [history]\n---\nHello.\n",
     "content/crema.md": (
         "---\ntitle: What affects espresso crema?\nauthor: barista\ndate: 2015-02-01\ntags: [coffee]\n---\n"
         "### What I tried\n\nFresher beans and a finer grind.\n\n"
@@ -318,3 +319,31 @@ def test_search_highlights_are_readable_in_both_colour_schemes(
     context.close()
     assert background != "rgb(255, 255, 0)", "the browser's default highlight"
     assert ratio >= 4.5, (background, ratio)
+
+
+OVERLAPPING_LABELS = r"""() => {
+    const boxes = [...document.querySelectorAll('.chart text')]
+        .filter(t => getComputedStyle(t).display !== 'none' && t.getBoundingClientRect().width > 0)
+        .map(t => ({text: t.textContent, r: t.getBoundingClientRect()}));
+    const found = [];
+    for (let i = 0; i < boxes.length; i++) for (let j = i + 1; j < boxes.length; j++) {
+        const a = boxes[i].r, b = boxes[j].r;
+        if (a.left < b.right + 2 && b.left < a.right + 2 && a.top < b.bottom && b.top < a.bottom)
+            found.push(`${boxes[i].text} / ${boxes[j].text}`);
+    }
+    return {labels: boxes.length, found};
+}"""
+
+
+@pytest.mark.parametrize("width", [390, 1280])
+@pytest.mark.parametrize("theme", THEMES)
+def test_chart_labels_never_overlap(sites: dict[str, Path], theme: str, width: int, browser: Any) -> None:
+    """Twenty years of threads per month: the years under the axis are spaced for the chart's width (on a phone
+    they ran into each other: "2010 20112012 2013")."""
+    context = browser.new_context(viewport={"width": width, "height": 900})
+    page = context.new_page()
+    page.goto((sites[theme] / "stats" / "index.html").as_uri())
+    facts = page.evaluate(OVERLAPPING_LABELS)
+    context.close()
+    assert facts["labels"] >= 4, facts
+    assert facts["found"] == [], facts["found"]

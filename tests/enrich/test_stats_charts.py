@@ -121,3 +121,24 @@ def test_empty_buckets_are_drawn_as_empty_bars() -> None:
     assert empty and all(bar.get("height") == "0" for bar in empty)
     assert len({bar.get("y") for bar in empty}) == 1
     assert all(bar.findtext(f"{SVG}title", "").endswith(": 0 comments") for bar in empty)
+
+
+def test_years_under_a_long_axis_are_spaced_for_the_width() -> None:
+    """250 months: on a phone-wide chart every 5th year (2010, 2015, 2020); a desktop-wide one has room for no
+    more (every 2nd year would not hold every 5th); 120 months: every 2nd year, and on a desktop every year,
+    marked `chart-label-wide` for themes to hide on small screens."""
+    from site_src.enrich.charts import column_chart_svg
+
+    def years(count: int) -> dict[str | None, str | None]:
+        months = [(f"{2005 + (m + 5) // 12}-{(m + 5) % 12 + 1:02d}", m % 7) for m in range(count)]
+        root = ET.fromstring(column_chart_svg(months, "Threads per month", unit="threads"))
+        return {
+            t.text: t.get("class")
+            for t in root.iter("{http://www.w3.org/2000/svg}text")
+            if t.text and t.text.isdigit() and len(t.text) == 4
+        }
+
+    assert years(250) == {"2010": "chart-label", "2015": "chart-label", "2020": "chart-label"}
+    wide = "chart-label chart-label-wide"
+    narrow = "chart-label"
+    assert years(120) == {"2008": narrow, "2009": wide, "2010": narrow, "2011": wide, "2012": narrow, "2013": wide}
