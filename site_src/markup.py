@@ -40,7 +40,6 @@ from urllib.parse import quote, unquote, urlsplit
 
 from markupsafe import Markup
 
-from .site_links import SITE_PATH_CLASS
 from .spoilers import with_spoilers
 
 if TYPE_CHECKING:
@@ -58,6 +57,8 @@ HEADING_SHIFT = 2
 HEADING_TOP = 3
 """The level of a body's first heading level: a comment sits under the page's `<h2>` ("12 comments")."""
 _HEADING_TAG = re.compile(r"<(/?)h([1-6])>")
+SITE_PATH_CLASS = "site-path"
+"""The class of a link to a path of this site (`/t/b/`): each page writes it for its place (`site_links.py`)."""
 SCROLLER_ATTR = ' tabindex="0"'
 """On `<pre>` and `<table>`: a region that scrolls must be reachable from the keyboard (WCAG 2.1.1)."""
 BACKEND_ENV = "THREAD_DIGEST_MARKDOWN"
@@ -182,12 +183,12 @@ def _image(self: RendererHTML, tokens: Sequence[Token], idx: int, options: Optio
     src = str(token.attrGet("src") or "")
     alt = self.renderInlineAsText(token.children or [], options, env) or "image"
     if env.get("in_link"):  # links do not nest: the image's text only, inside the link
-        return f"[image: {_escape_attr(alt)}]"
+        return f"[image: {escape_attr(alt)}]"
     rel = f' rel="{EXTERNAL_REL}"' if is_external(src) else ""
-    return f'<a class="image-link" href="{_escape_attr(src)}"{rel}>[image: {_escape_attr(alt)}]</a>'
+    return f'<a class="image-link" href="{escape_attr(src)}"{rel}>[image: {escape_attr(alt)}]</a>'
 
 
-def _escape_attr(value: str) -> str:
+def escape_attr(value: str) -> str:
     """Escape as both renderers escape attributes: exactly & < > \"."""
     return value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
 

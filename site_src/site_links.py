@@ -20,21 +20,16 @@ from collections.abc import Callable
 from urllib.parse import unquote
 
 from .escaping import escape_text
+from .markup import SITE_PATH_CLASS, escape_attr
 
-SITE_PATH_CLASS = "site-path"
 MARK = f' class="{SITE_PATH_CLASS}">'
 """How a marked link's start tag ends in a page (markup.py puts the class last)."""
 ESCAPED_MARK = f" class=&#34;{SITE_PATH_CLASS}&#34;&gt;"
 """The same, in a feed's escaped `<content>` (Jinja and `feed_xml.py` escape `"` as `&#34;`)."""
-_MARKED = re.compile(r'<a href="(/[^"]*)"([^<>]*) class="site-path">')
+_MARKED = re.compile(r'<a href="(/[^"]*)"([^<>]*)' + re.escape(MARK))
 _ESCAPED_MARKED = re.compile(
-    r"&lt;a href=&#34;(/(?:(?!&#34;)[^<>])*)&#34;((?:(?!&gt;)[^<>])*) class=&#34;site-path&#34;&gt;"
+    r"&lt;a href=&#34;(/(?:(?!&#34;)[^<>])*)&#34;((?:(?!&gt;)[^<>])*)" + re.escape(ESCAPED_MARK)
 )
-
-
-def _attr(value: str) -> str:
-    """Escape as the renderers escape attributes: exactly & < > \"."""
-    return value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
 
 
 def site_link(href: str, link: Callable[[str], str]) -> str:
@@ -56,7 +51,7 @@ def resolve_site_paths(text: str, link: Callable[[str], str], *, escaped: bool =
             return text
 
         def plain(match: re.Match[str]) -> str:
-            return f'<a href="{_attr(site_link(html.unescape(match.group(1)), link))}"{match.group(2)}>'
+            return f'<a href="{escape_attr(site_link(html.unescape(match.group(1)), link))}"{match.group(2)}>'
 
         return _MARKED.sub(plain, text)
     if ESCAPED_MARK not in text:
@@ -64,6 +59,6 @@ def resolve_site_paths(text: str, link: Callable[[str], str], *, escaped: bool =
 
     def twice(match: re.Match[str]) -> str:
         href = html.unescape(html.unescape(match.group(1)))
-        return f"&lt;a href=&#34;{escape_text(_attr(site_link(href, link)))}&#34;{match.group(2)}&gt;"
+        return f"&lt;a href=&#34;{escape_text(escape_attr(site_link(href, link)))}&#34;{match.group(2)}&gt;"
 
     return _ESCAPED_MARKED.sub(twice, text)
