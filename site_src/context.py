@@ -24,7 +24,7 @@ from .enrich import EnrichedThread
 from .enrich.charts import activity_svg
 from .enrich.text import split_sentences
 from .markup import is_safe_url, render_markdown
-from .model import Comment, Moment, MonthDate
+from .model import Comment, Moment, MonthDate, Thread
 from .site import Month, Site, Tag
 from .spoilers import without_spoiler_html
 from .text import WINDOWS_RESERVED
@@ -343,6 +343,7 @@ def thread_view(
         number_of = {c.id: n for n, c in enumerate(walked, 1)}
     numbers = number_of
     recorded = any(author_of.values())
+    scored = scores_say_something(thread)
 
     def point(comment_id: str, author: str | None, quote: str, score: int | None, role: str = "") -> KeyPointView:
         target = f"{pages.get(comment_id, item.url)}#{anchor(comment_id)}"
@@ -379,8 +380,10 @@ def thread_view(
         max_depth=item.max_depth,
         extra=thread.extra,
         keywords=item.keywords,
-        key_points=[point(k.comment_id, k.author, k.quote, k.score, k.role) for k in item.key_points],
-        glance=_glance(item, point, author_of),
+        key_points=[
+            point(k.comment_id, k.author, k.quote, k.score if scored else None, k.role) for k in item.key_points
+        ],
+        glance=_glance(item, point, author_of, scored),
         related=related or [],
         authors_recorded=recorded,
         comments_text=comments_text,
@@ -400,12 +403,14 @@ def summary_beside_post(summary: str, post_html: str) -> str:
     return " ".join(kept)
 
 
-def _glance(item: EnrichedThread, point: Any, authors: Mapping[str, str | None]) -> GlanceView:
-    """The figures that say something: a single replied-to comment, one person or a flat thread are left out."""
+def _glance(item: EnrichedThread, point: Any, authors: Mapping[str, str | None], scored: bool = True) -> GlanceView:
+    """The figures that say something: a single replied-to comment, one person, a flat thread or a top score
+    where no comment has a score other than 0 are left out."""
     stats = item.stats
     replied = stats.most_replied if stats.most_replied and stats.most_replied[1] > 1 else None
     most = point(replied[0], authors.get(replied[0]), "", None) if replied else None
-    top = point(stats.top_scored[0], authors.get(stats.top_scored[0]), "", None) if stats.top_scored else None
+    top_scored = stats.top_scored if scored else None
+    top = point(top_scored[0], authors.get(top_scored[0]), "", None) if top_scored else None
     participants = stats.participants or 0
     span_text = _span_text(stats.span)
     core = stats.core_span if stats.activity_outside else None
@@ -424,7 +429,7 @@ def _glance(item: EnrichedThread, point: Any, authors: Mapping[str, str | None])
         most_replied=most,
         most_replied_count=replied[1] if replied else 0,
         top_scored=top,
-        top_score=stats.top_scored[1] if stats.top_scored else 0,
+        top_score=top_scored[1] if top_scored else 0,
         activity_svg=Markup(
             activity_svg(stats.activity, height=80, outside=stats.activity_outside, unit=stats.activity_unit)
         ),
@@ -483,6 +488,7 @@ def comment_pages(item: EnrichedThread, fold_depth: int) -> list[CommentPage]:
     pages = [first]
     op = item.thread.author or ""
     recorded = any(c.author for c, _ in item.thread.walk())
+    scored = scores_say_something(item.thread)
     walked = 0  # comments walked so far
     # (comment, relative depth, list to append the view to), or (None, view of a branch left, walked before it)
     stack: list[tuple[Comment, int, list[CommentView]] | tuple[None, CommentView, int]] = [
@@ -498,7 +504,7 @@ def comment_pages(item: EnrichedThread, fold_depth: int) -> list[CommentPage]:
             continue
         comment, depth, siblings = entry
         walked += 1
-        view = _comment_view(comment, depth, op, walked, recorded)
+        view = _comment_view(comment, depth, op, walked, recorded, scored)
         siblings.append(view)
         replies = comment.replies
         if not replies:
@@ -538,7 +544,15 @@ _STATES = (
 """`extra` flags the importers set, and how a comment carrying one is marked."""
 
 
-def _comment_view(comment: Comment, depth: int, op: str, number: int = 0, recorded: bool = True) -> CommentView:
+def scores_say_something(thread: Thread) -> bool:
+    """False when no comment has a score other than 0 (a forum's like count where nobody liked anything): then
+    no score is shown, rather than "0 points" on every comment and a "Top score" of 0."""
+    return any(c.score for c, _ in thread.walk())
+
+
+def _comment_view(
+    comment: Comment, depth: int, op: str, number: int = 0, recorded: bool = True, scored: bool = True
+) -> CommentView:
     """The view of one comment, with its display strings ready so the comment tree template stays simple.
 
     Its count of comments below (`descendant_count`, `replies_text`) is left at none: `comment_pages` sets it.
@@ -557,7 +571,7 @@ def _comment_view(comment: Comment, depth: int, op: str, number: int = 0, record
     if not name and recorded:
         name = "unknown"
     label = author or ("a deleted account" if name == "deleted account" else f"comment #{number}")
-    score = comment.score
+    score = comment.score if scored else None
     moment = comment.date
     if extra:
         more_replies = _count_value(extra.get("more_replies"))
