@@ -94,3 +94,19 @@ def test_json_ld_gives_each_comment_its_start_and_its_place_and_the_post_in_full
     assert first["url"] == "https://example.org/t/x/#comment-c1" and 'id="comment-c1"' in html
     assert html.count(long) == 3  # the post and the comment in full on the page, and the JSON-LD of the post
     assert first["comment"][0]["text"] == "Short reply."
+
+
+def test_stats_totals_are_readable_and_say_something(tmp_path: Path) -> None:
+    """Big totals with thousands separators (`1,205`, not `1205`); no "Tags 0" box on a site without tags (the
+    imported forum archive: 5,046 threads, no tags)."""
+    from support import build_site, make_project
+
+    comments = "".join(f"--- comment id=c{n} author=a{n}\nComment {n}.\n\n" for n in range(1, 1206))
+    site = make_project(
+        tmp_path / "site",
+        {"content/a.md": f"---\ntitle: A\ndate: 2025-01-02\n---\nPost.\n\n{comments}"},
+        config='title = "S"\nbase_url = "https://example.org/"\n',
+    )
+    page = build_site(site).files["stats/index.html"].decode()
+    assert "<dt>Comments</dt><dd>1,205</dd>" in page
+    assert "<dt>Tags</dt>" not in page
