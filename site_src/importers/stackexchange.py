@@ -4,15 +4,18 @@ In: the path of a site dump's `Posts.xml` (possibly compressed), read with `iter
 tree is never held whole. Rows: `PostTypeId` 1 = question, 2 = answer (`ParentId` names its
 question); other types (tag wikis, ...) are skipped. `Body` is HTML; dates are UTC without a zone.
 Out: the question as the post (tags from `Tags`), each answer a top-level comment, the accepted one
-marked `accepted`. Comments on posts live in `Comments.xml` and are not read.
+marked `accepted`. Rows come in `Id` order, but an answer moved from a merged question can be older than
+the question it now belongs to: such an answer waits for its question. An answer whose question is not in
+the file at all is a warning naming its line. Comments on posts live in `Comments.xml` and are not read.
 """
 
 from __future__ import annotations
 
 import re
-import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from typing import IO
+from xml.parsers import expat
 
 from ..model import Comment, Thread
 from . import common
@@ -49,28 +52,33 @@ def parse_stackexchange(
     A dump does not say which site it is: without `base_url`, site-relative links stay as they are and one
     warning (to `warn`) counts them."""
     questions: dict[str, _Question] = {}
-    orphans = 0
+    waiting: dict[str, list[tuple[Comment, int]]] = {}  # question id -> its answers seen before it, with their lines
     base = base_url.rstrip("/") if base_url else None
     with open_binary(path, common.MAX_LINE, data) as handle:  # a dump has a row a line: a line cap bounds a row
         try:
-            for _event, elem in ET.iterparse(handle, events=("end",)):
-                if elem.tag != "row":
-                    continue
-                row = dict(elem.attrib)
-                elem.clear()
+            for row, line in _rows(handle):
                 kind = row.get("PostTypeId")
                 if kind == "1" and row.get("Id"):
                     questions[row["Id"]] = _question(row, base)
                 elif kind == "2" and row.get("Id"):
                     parent = questions.get(row.get("ParentId", ""))
                     if parent is None:
-                        orphans += 1
-                        continue
-                    parent.answers.append(_answer(row, base))
-        except ET.ParseError as exc:
-            line, column = exc.position
-            raise ImportFailure(path, line, f"not well-formed XML (column {column}): {exc}") from exc
-    if not questions and orphans == 0:
+                        waiting.setdefault(row.get("ParentId", ""), []).append((_answer(row, base), line))
+                    else:
+                        parent.answers.append(_answer(row, base))
+        except expat.ExpatError as exc:
+            message = f"not well-formed XML (column {exc.offset + 1}): {expat.ErrorString(exc.code)}"
+            raise ImportFailure(path, exc.lineno, message) from exc
+    for question_id, early in waiting.items():
+        question = questions.get(question_id)
+        if question is not None:  # answers moved from a merged question: their Ids come first
+            question.answers[:0] = [answer for answer, _line in early]
+        elif warn is not None:
+            for answer, line in early:
+                question_name = question_id or "(no ParentId)"
+                message = f"answer {answer.id} skipped: its question {question_name} is not in the file"
+                warn(ImportWarning_(path, line, message))
+    if not questions and not waiting:
         raise ImportFailure(path, 1, 'expected a Stack Exchange Posts.xml with <row PostTypeId="1" ...> questions')
     if base is None and warn is not None:
         relative = sum(
@@ -87,6 +95,24 @@ def parse_stackexchange(
                 answer.extra["accepted"] = True
         question.thread.comments = question.answers
         yield question.thread
+
+
+def _rows(handle: IO[bytes]) -> Iterator[tuple[dict[str, str], int]]:
+    """Each `<row>`'s attributes with the line it starts on, read a block at a time."""
+    found: list[tuple[dict[str, str], int]] = []
+    parser = expat.ParserCreate()
+
+    def start(name: str, attrs: dict[str, str]) -> None:
+        if name == "row":
+            found.append((attrs, parser.CurrentLineNumber))
+
+    parser.StartElementHandler = start
+    while block := handle.read(1 << 16):
+        parser.Parse(block, False)
+        yield from found
+        found.clear()
+    parser.Parse(b"", True)
+    yield from found
 
 
 def _question(row: dict[str, str], base: str | None) -> _Question:
