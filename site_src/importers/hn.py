@@ -3,7 +3,8 @@
 In: JSON text of
 - Algolia `items/<id>`: one item with nested `children` (`author`, `created_at_i`, `text`, `points`);
 - Firebase `item/<id>`: flat items (`by`, `time`, `text`, `kids`, `parent`), one per file, or a list of
-  them, or several files given together; they are assembled by `parent`;
+  them, or several files given together; they are assembled by `kids`, and by `parent` for an item its
+  parent does not list (fetched later than its parent, or rows without `kids`);
 - HNPWA / node-hnapi `item/<id>`: nested `comments` (`user`, `time`, `content`, `level`).
 Out: one Thread per root item (story, ask, job, poll, or a comment whose parent is not in the input),
 replies under the item they answer; HTML text converted to Markdown. Kids named by an item but absent
@@ -18,7 +19,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from ..model import Comment, Thread
-from .common import build_tree, thread_file_name, title_from_text, utc_from_epoch
+from .common import build_tree, thread_file_name, title_from_text, utc_from_epoch, utc_from_iso
 from .errors import ImportFailure, ImportWarning_
 from .html_to_markdown import html_to_markdown
 
@@ -74,7 +75,11 @@ def _algolia_or_hnpwa(root: dict[str, Any], kids_key: str) -> Thread:
     def fields(node: dict[str, Any]) -> tuple[str, Any, Any]:
         html = node.get("text" if algolia else "content")
         body = html_to_markdown(html, HN + "/") if isinstance(html, str) else ""
-        return body, node.get("author" if algolia else "user"), node.get("created_at_i" if algolia else "time")
+        when = node.get("created_at_i" if algolia else "time")
+        if algolia and when is None:  # an item with only the ISO `created_at` (older Algolia records)
+            moment = utc_from_iso(node.get("created_at"))
+            when = int(moment.timestamp()) if moment else None
+        return body, node.get("author" if algolia else "user"), when
 
     body, author, when = fields(root)
     thread = _new_thread(root.get("id"), root.get("title"), body, root, author, when)
@@ -115,13 +120,32 @@ def _firebase(items: list[tuple[dict[str, Any], str]], warn: Callable[[ImportWar
             else:
                 message = f"poll option {item.get('id')} skipped: its poll {item.get('poll')} is not in the input"
                 warn(ImportWarning_(paths[item.get("id")], 1, message + " (an option alone is not a discussion)"))
+    unlisted: dict[Any, list[dict[str, Any]]] = {}
+    for item in by_id.values():
+        parent = by_id.get(item.get("parent"))
+        if parent is not None and item.get("id") not in (parent.get("kids") or []):
+            unlisted.setdefault(item["parent"], []).append(item)
     for item in by_id.values():
         if item.get("type") == "pollopt" or item.get("parent") in by_id:
             continue
-        yield _firebase_thread(item, by_id, options.get(item.get("id"), []))
+        yield _firebase_thread(item, by_id, options.get(item.get("id"), []), unlisted)
 
 
-def _firebase_thread(root: dict[str, Any], by_id: dict[Any, dict[str, Any]], options: list[dict[str, Any]]) -> Thread:
+def _kid_ids(item: dict[str, Any], unlisted: dict[Any, list[dict[str, Any]]]) -> list[Any]:
+    """The replies of `item`: its `kids` (newest first, as HN orders them), then the items of the input that
+    name it as `parent` but are not among its kids (fetched after it, or from a dump without `kids`), oldest
+    first."""
+    late = sorted(unlisted.get(item.get("id"), []), key=lambda kid: (_int(kid.get("time")) or 0, str(kid["id"])))
+    kids = item.get("kids")
+    return [*(kids if isinstance(kids, list) else []), *(kid["id"] for kid in late)]
+
+
+def _firebase_thread(
+    root: dict[str, Any],
+    by_id: dict[Any, dict[str, Any]],
+    options: list[dict[str, Any]],
+    unlisted: dict[Any, list[dict[str, Any]]],
+) -> Thread:
     body = html_to_markdown(root["text"], HN + "/") if isinstance(root.get("text"), str) else ""
     if options:
         lines = [f"- {html_to_markdown(o.get('text') or '')} ({o.get('score', 0)} points)" for o in options]
@@ -134,7 +158,7 @@ def _firebase_thread(root: dict[str, Any], by_id: dict[Any, dict[str, Any]], opt
     while queue:
         item, own_id = queue.pop(0)
         missing = 0
-        for kid_id in item.get("kids") or []:
+        for kid_id in _kid_ids(item, unlisted):
             kid = by_id.get(kid_id)
             if kid is None:
                 missing += 1

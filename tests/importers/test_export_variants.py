@@ -42,3 +42,37 @@ def test_stackexchange_answer_older_than_its_question_is_kept(tmp_path: Path) ->
     assert thread.comments[0].body == "moved" and thread.comments[0].extra.get("accepted") is True
     # the answer whose question is not in the file is not silently dropped: a warning names its row's line
     assert [(w.line, "answer 11" in w.message and "77" in w.message) for w in warnings] == [(6, True)]
+
+
+def test_hn_firebase_reply_its_parent_does_not_list_is_kept(tmp_path: Path) -> None:
+    # Items fetched one by one: a reply posted after its parent was fetched is not in the parent's `kids`;
+    # rows of a table export carry `parent` and no `kids` at all.
+    items = [
+        {"id": 1, "type": "story", "by": "a", "time": 1600000000, "title": "S", "kids": [3, 2]},
+        {"id": 2, "type": "comment", "by": "b", "time": 1600000100, "parent": 1, "text": "first"},
+        {"id": 3, "type": "comment", "by": "c", "time": 1600000200, "parent": 1, "text": "second", "kids": []},
+        {"id": 5, "type": "comment", "by": "e", "time": 1600000400, "parent": 1, "text": "late, top"},
+        {"id": 4, "type": "comment", "by": "d", "time": 1600000300, "parent": 1, "text": "late, older"},
+        {"id": 6, "type": "comment", "by": "f", "time": 1600000500, "parent": 3, "text": "late reply"},
+        {"id": 7, "type": "comment", "by": "g", "time": 1600000600, "parent": 6, "text": "its reply"},
+    ]
+    path = tmp_path / "items.json"
+    path.write_text(json.dumps(items))
+    (thread,) = _import("hn", path)
+    assert _tree(thread.comments) == [("3", [("6", [("7", [])])]), ("2", []), ("4", []), ("5", [])]
+    assert "more_replies" not in thread.extra
+
+
+def test_hn_algolia_item_with_iso_date_only(tmp_path: Path) -> None:
+    item = {
+        "id": 1,
+        "title": "S",
+        "author": "a",
+        "created_at": "2008-01-02T03:04:05.000Z",
+        "children": [{"id": 2, "author": "b", "created_at": "2008-01-02T04:00:00.000Z", "text": "x", "children": []}],
+    }
+    path = tmp_path / "item.json"
+    path.write_text(json.dumps(item))
+    (thread,) = _import("hn", path)
+    assert thread.date is not None and thread.date.isoformat() == "2008-01-02T03:04:05+00:00"
+    assert thread.comments[0].date is not None and thread.comments[0].date.isoformat() == "2008-01-02T04:00:00+00:00"
