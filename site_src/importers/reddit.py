@@ -14,6 +14,7 @@ Out: the submission as the post, every `t1` as a comment under the comment it an
 
 from __future__ import annotations
 
+import html
 import json
 from collections.abc import Iterator
 from typing import Any
@@ -21,6 +22,7 @@ from typing import Any
 from ..model import Comment, Thread
 from .common import resolve_site_links, spoilers_at_line_start, thread_file_name, utc_from_epoch
 from .errors import ImportFailure
+from .html_to_markdown import html_to_markdown
 
 REDDIT = "https://www.reddit.com"
 GONE = {"[deleted]", "[removed]"}
@@ -31,13 +33,25 @@ def unescape_legacy(text: str) -> str:
     return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
 
 
+def markdown_text(data: dict[str, Any], key: str, escaped: bool) -> str:
+    """The Markdown of `data[key]` (`body`, `selftext`), legacy escaping undone; from `<key>_html` when an
+    export carries only the HTML (converted to Markdown; escaped once more on a page without `raw_json`)."""
+    text = data.get(key)
+    if isinstance(text, str):
+        text = unescape_legacy(text) if escaped else text
+    else:
+        markup = data.get(f"{key}_html")
+        if not isinstance(markup, str):
+            return ""
+        if markup.lstrip().startswith("&lt;"):
+            markup = html.unescape(markup)
+        text = html_to_markdown(markup, REDDIT + "/")
+    return spoilers_at_line_start(resolve_site_links(text, REDDIT))
+
+
 def comment_from_data(data: dict[str, Any], escaped: bool) -> Comment:
     """One `t1` object (from a page or a dump line) -> Comment, without replies."""
-    body = data.get("body")
-    body = body if isinstance(body, str) else ""
-    if escaped:
-        body = unescape_legacy(body)
-    body = spoilers_at_line_start(resolve_site_links(body, REDDIT))
+    body = markdown_text(data, "body", escaped)
     author = data.get("author")
     comment = Comment(
         body=body,
@@ -74,9 +88,9 @@ def comment_from_data(data: dict[str, Any], escaped: bool) -> Comment:
 def thread_from_submission(data: dict[str, Any], escaped: bool) -> Thread:
     """A `t3` object (from a page or a dump line) -> Thread without comments."""
     title = str(data.get("title") or "")
-    body = data.get("selftext") if isinstance(data.get("selftext"), str) else ""
     if escaped:
-        title, body = unescape_legacy(title), unescape_legacy(str(body))
+        title = unescape_legacy(title)
+    body = markdown_text(data, "selftext", escaped)
     sub_id = str(data.get("id") or "")
     permalink = data.get("permalink")
     author = data.get("author")
@@ -87,7 +101,7 @@ def thread_from_submission(data: dict[str, Any], escaped: bool) -> Thread:
         author=author if isinstance(author, str) and author not in GONE else None,
         date=utc_from_epoch(data.get("created_utc")),
         locked=data.get("locked") is True,
-        body=spoilers_at_line_start(resolve_site_links(str(body or ""), REDDIT)),
+        body=body,
     )
     extra = thread.extra
     extra["origin"] = "reddit"
@@ -99,8 +113,9 @@ def thread_from_submission(data: dict[str, Any], escaped: bool) -> Thread:
     if isinstance(data.get("score"), int) and not isinstance(data["score"], bool):
         extra["score"] = data["score"]
     url = data.get("url")
-    if data.get("is_self") is False and isinstance(url, str) and url.startswith("http"):
-        extra["link"] = unescape_legacy(url) if escaped else url
+    if data.get("is_self") is False and isinstance(url, str) and url.startswith(("http", "/")) and url[:2] != "//":
+        url = unescape_legacy(url) if escaped else url
+        extra["link"] = REDDIT + url if url.startswith("/") else url  # a crosspost's: the original's permalink
     flair = data.get("link_flair_text")
     if isinstance(flair, str) and flair.strip():
         extra["flair"] = flair

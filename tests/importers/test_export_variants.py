@@ -6,6 +6,7 @@ the one it answers, and a bad record a `path:line` warning while the rest import
 
 from __future__ import annotations
 
+import html
 import json
 from pathlib import Path
 
@@ -76,3 +77,39 @@ def test_hn_algolia_item_with_iso_date_only(tmp_path: Path) -> None:
     (thread,) = _import("hn", path)
     assert thread.date is not None and thread.date.isoformat() == "2008-01-02T03:04:05+00:00"
     assert thread.comments[0].date is not None and thread.comments[0].date.isoformat() == "2008-01-02T04:00:00+00:00"
+
+
+def _reddit_page(submission: dict[str, object], comments: list[dict[str, object]]) -> str:
+    listing = [{"kind": "Listing", "data": {"children": [{"kind": "t3", "data": submission}]}}]
+    listing.append({"kind": "Listing", "data": {"children": [{"kind": "t1", "data": c} for c in comments]}})
+    return json.dumps(listing)
+
+
+def test_reddit_html_only_bodies_and_crosspost_link(tmp_path: Path) -> None:
+    # Some exports carry only `body_html` / `selftext_html` (escaped once more without raw_json=1); a
+    # crosspost's `url` is the original's site-relative permalink.
+    submission = {
+        "id": "abc",
+        "title": "t",
+        "author": "a",
+        "created_utc": 1600000000,
+        "permalink": "/r/x/comments/abc/t/",
+        "is_self": False,
+        "url": "/r/y/comments/zzz/orig/",
+        "crosspost_parent": "t3_zzz",
+        "selftext_html": html.escape('<!-- SC_OFF --><div class="md"><p>see &amp; this</p></div>', quote=False),
+    }
+    comment = {
+        "id": "c1",
+        "author": "b",
+        "created_utc": 1600000100,
+        "parent_id": "t3_abc",
+        "replies": "",
+        "body_html": html.escape('<div class="md"><p>only <em>html</em>, <a href="/r/z">z</a></p></div>', quote=False),
+    }
+    path = tmp_path / "page.json"
+    path.write_text(_reddit_page(submission, [comment]))
+    (thread,) = _import("reddit", path)
+    assert thread.body == "see & this"
+    assert thread.extra["link"] == "https://www.reddit.com/r/y/comments/zzz/orig/"
+    assert thread.comments[0].body == "only *html*, [z](https://www.reddit.com/r/z)"
