@@ -139,9 +139,18 @@ def _author(msg: EmailMessage) -> str | None:
 
 
 def _date(msg: EmailMessage) -> datetime | None:
-    raw = _header(msg, "Date")
+    """The `Date`; without a usable one, the time the first server took the mail (the date after the `;` of
+    the last `Received` header, the one nearest the sender), else None."""
+    moment = _parse_date(_header(msg, "Date"))
+    if moment is None:
+        stamps = [str(value).rpartition(";")[2] for key, value in msg.raw_items() if key.lower() == "received"]
+        moment = next((found for stamp in reversed(stamps) if (found := _parse_date(stamp)) is not None), None)
+    return moment
+
+
+def _parse_date(raw: str) -> datetime | None:
     try:
-        moment = parsedate_to_datetime(raw)
+        moment = parsedate_to_datetime(" ".join(raw.split()))
     except (TypeError, ValueError, IndexError):
         return None
     if moment.tzinfo is None:
@@ -154,6 +163,11 @@ def _body(msg: EmailMessage) -> tuple[str, dict[str, object]]:
         part = msg.get_body(preferencelist=("plain", "html"))
     except Exception:
         part = None
+    if part is None:  # its only text is marked as an attachment (a patch, a forwarded text): that is the body
+        texts = [p for p in msg.walk() if p.get_content_maintype() == "text"]
+        part = next((p for p in texts if p.get_content_subtype() == "plain"), None) or next(
+            (p for p in texts if p.get_content_subtype() == "html"), None
+        )
     if part is None:
         return "", {}
     try:

@@ -113,3 +113,24 @@ def test_reddit_html_only_bodies_and_crosspost_link(tmp_path: Path) -> None:
     assert thread.body == "see & this"
     assert thread.extra["link"] == "https://www.reddit.com/r/y/comments/zzz/orig/"
     assert thread.comments[0].body == "only *html*, [z](https://www.reddit.com/r/z)"
+
+
+def test_mail_without_date_or_with_only_an_attached_text(tmp_path: Path) -> None:
+    # No Date header: the time the first server took it (the last Received); its only text marked as an
+    # attachment (a patch or a note sent as a file): still its body.
+    mails = [
+        "From a@x Mon Jan  1 00:00:00 2024\nFrom: A <a@x>\nSubject: s\nMessage-ID: <1@x>\n"
+        "Date: Mon, 1 Jan 2024 00:00:00 +0000\n\nfirst\n",
+        "From b@x Tue Jan  2 09:00:00 2024\nFrom: B <b@x>\nSubject: Re: s\nMessage-ID: <2@x>\nIn-Reply-To: <1@x>\n"
+        "Received: from mx2 by list; Tue, 2 Jan 2024 11:00:00 +0100\n"
+        "Received: from laptop by mx2;\n Tue, 2 Jan 2024 10:00:00 +0100\n"
+        "MIME-Version: 1.0\nContent-Type: multipart/mixed; boundary=B\n\n"
+        "--B\nContent-Type: text/plain; charset=us-ascii\nContent-Disposition: attachment; filename=n.txt\n\n"
+        "the note\n--B--\n",
+    ]
+    path = tmp_path / "list.mbox"
+    path.write_text("\n".join(mails))
+    (thread,) = _import("mbox", path)
+    (reply,) = thread.comments
+    assert reply.body == "the note"
+    assert reply.date is not None and reply.date.isoformat() == "2024-01-02T09:00:00+00:00"
