@@ -63,7 +63,8 @@ Discourse topic's relative links belong to."""
 _RELATIVE = re.compile(r"""(?:href|src)=\\?["']/(?!/)""")  # in JSON text the quote is escaped: href=\"/...
 
 
-def _load(path: str, text: str | bytes) -> dict[str, Any]:
+def _load(path: str, text: str | bytes, skipped: list[ImportWarning_] | None = None) -> dict[str, Any]:
+    """The page's JSON; a post without a whole-number `post_number` is left out, with a warning put in `skipped`."""
     try:
         data: dict[str, Any] = orjson.loads(text)  # several times quicker; its errors are JSONDecodeErrors
     except json.JSONDecodeError as exc:
@@ -71,9 +72,13 @@ def _load(path: str, text: str | bytes) -> dict[str, Any]:
     stream = data.get("post_stream") if isinstance(data, dict) else None
     if not isinstance(stream, dict) or not isinstance(stream.get("posts"), list):
         raise ImportFailure(path, 1, "expected a Discourse topic: an object with post_stream.posts (a list)")
-    for index, post in enumerate(stream["posts"]):
-        if not isinstance(post, dict) or not isinstance(post.get("post_number"), int):
-            raise ImportFailure(path, 1, f"post_stream.posts[{index}]: expected a post with a 'post_number'")
+    good = [post for post in stream["posts"] if isinstance(post, dict) and type(post.get("post_number")) is int]
+    if len(good) < len(stream["posts"]):
+        for index, post in enumerate(stream["posts"]):
+            if not (isinstance(post, dict) and type(post.get("post_number")) is int) and skipped is not None:
+                message = f"post_stream.posts[{index}] skipped: expected a post with a whole-number 'post_number'"
+                skipped.append(ImportWarning_(path, 1, message))
+        stream["posts"] = good
     return data
 
 
@@ -183,9 +188,11 @@ def parse_discourse(
 ) -> Iterator[Thread]:
     """(path, JSON text) pairs -> one Thread per topic id found in them."""
     topics: dict[str, _Topic] = {}
+    skipped: list[ImportWarning_] = []
     for path, text in texts:
-        data = _load(path, text)
+        data = _load(path, text, skipped)
         _add_page(topics.setdefault(_topic_id(data), _Topic(path=path)), data, text, base_url)
+    _pass_on(skipped, warn)
     for topic_id, topic in topics.items():
         thread, warnings = _finish(topic_id, topic, base_url)
         _pass_on(warnings, warn)
@@ -235,10 +242,12 @@ def _topic_thread(
     """One topic's Thread (and its warnings) from its page files (run in a worker process, or here)."""
     topic_id, topic_paths = topic
     merged = _Topic(path=topic_paths[0])
+    skipped: list[ImportWarning_] = []
     for path in topic_paths:
         data = read(path)
-        _add_page(merged, _load(path, data), data.decode("utf-8") if base_url is None else "", base_url)
-    return _finish(topic_id, merged, base_url)
+        _add_page(merged, _load(path, data, skipped), data.decode("utf-8") if base_url is None else "", base_url)
+    thread, warnings = _finish(topic_id, merged, base_url)
+    return thread, skipped + warnings
 
 
 def _thread(topic_id: str, topic: _Topic, base_url: str | None) -> Thread:

@@ -134,3 +134,19 @@ def test_mail_without_date_or_with_only_an_attached_text(tmp_path: Path) -> None
     (reply,) = thread.comments
     assert reply.body == "the note"
     assert reply.date is not None and reply.date.isoformat() == "2024-01-02T09:00:00+00:00"
+
+
+def test_discourse_bad_post_is_a_warning_and_the_rest_imports(tmp_path: Path) -> None:
+    def post(number: object, **fields: object) -> dict[str, object]:
+        return {"post_number": number, "topic_id": 7, "username": f"u{number}", "cooked": f"<p>{number}</p>", **fields}
+
+    posts = [post(1), post(2, reply_to_post_number=9), post("3"), post(4, reply_to_post_number=2, post_type=4)]
+    topic = {"id": 7, "title": "T", "slug": "t", "post_stream": {"stream": [1, 2, 3, 4], "posts": posts}}
+    path = tmp_path / "7.json"
+    path.write_text(json.dumps(topic))
+    warnings: list[ImportWarning_] = []
+    (thread,) = _import("discourse", path, warnings)
+    # p2 answers a post absent from the page: top level and marked, never under a guessed parent
+    assert _tree(thread.comments) == [("p2", [("p4", [])])]
+    assert thread.comments[0].extra["missing_parent"] == "p9"
+    assert [(w.path, "posts[2] skipped" in w.message) for w in warnings] == [(str(path), True)]
