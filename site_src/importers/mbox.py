@@ -1,6 +1,7 @@
 """Mailing-list archives (mbox) -> one Thread per mail thread, threaded the JWZ way.
 
-In: the path of an mbox file (plain or compressed). Messages are split on `From ` lines
+In: the path of an mbox file (plain or compressed), or of a Maildir or MH folder (a file a message). Messages of an
+mbox are split on `From ` lines
 (mboxrd `>From ` escaping undone), parsed with the stdlib `email` package.
 Out: one Thread per thread: the first mail is the post, every reply a comment under the mail it
 answers. Threading follows Jamie Zawinski's algorithm (https://www.jwz.org/doc/threading.html):
@@ -24,6 +25,7 @@ import email
 import email.errors
 import email.policy
 import hashlib
+import os
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -31,6 +33,7 @@ from datetime import UTC, datetime
 from email.header import decode_header
 from email.message import EmailMessage
 from email.utils import getaddresses, parsedate_to_datetime
+from pathlib import Path
 
 from ..model import Comment, Thread
 from .common import REFERENCES, build_tree, iter_lines, thread_file_name
@@ -261,9 +264,30 @@ def _nearest_mail(container: _Container) -> _Container | None:
     return current
 
 
+def split_folder(path: str) -> Iterator[tuple[int, bytes]]:
+    """(place, message bytes) for each message of a Maildir (the files of its `cur/` and `new/`, in name order:
+    a Maildir name starts with the delivery time) or of a folder of one-message files (MH's numbered files,
+    `.eml` files), in name order, numbers as numbers; dot files (`.mh_sequences`) are not messages."""
+    folder = Path(path)
+    parts = [folder / "cur", folder / "new"]
+    if any(part.is_dir() for part in parts):
+        files = sorted((f for part in parts if part.is_dir() for f in part.iterdir()), key=lambda f: f.name)
+    else:
+        files = sorted(
+            folder.iterdir(), key=lambda f: [int(t) if t.isdigit() else t for t in re.split(r"(\d+)", f.name)]
+        )
+    messages = [f for f in files if f.is_file() and not f.name.startswith(".")]
+    if not messages:
+        raise ImportFailure(path, 0, "no messages: expected an mbox file, a Maildir (cur/, new/) or a folder of mails")
+    for place, message in enumerate(messages, 1):
+        yield place, b"".join(line for _number, line in iter_lines(message))
+
+
 def parse_mbox(path: str, data: bytes | None = None) -> Iterator[Thread]:
-    """The mbox at `path` (or `data` read from it) -> one Thread per thread, in order of first message."""
-    mails = [parse_mail(raw, line, path) for line, raw in split_mbox(path, data)]
+    """The mbox at `path` (or `data` read from it), or the Maildir or MH folder at `path` -> one Thread per
+    thread, in order of first message."""
+    messages = split_folder(path) if data is None and os.path.isdir(path) else split_mbox(path, data)
+    mails = [parse_mail(raw, line, path) for line, raw in messages]
     table_by_id: dict[str, _Container] = {}
     for root, members in thread_mails(mails):
         stack = [root]

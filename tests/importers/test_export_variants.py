@@ -150,3 +150,25 @@ def test_discourse_bad_post_is_a_warning_and_the_rest_imports(tmp_path: Path) ->
     assert _tree(thread.comments) == [("p2", [("p4", [])])]
     assert thread.comments[0].extra["missing_parent"] == "p9"
     assert [(w.path, "posts[2] skipped" in w.message) for w in warnings] == [(str(path), True)]
+
+
+def _mail(number: int, answers: int | None = None) -> str:
+    reply = f"In-Reply-To: <{answers}@x>\n" if answers else ""
+    return f"From: U{number} <u{number}@x>\nSubject: s\nMessage-ID: <{number}@x>\n{reply}\nmail {number}\n"
+
+
+def test_maildir_and_mh_folders_import_as_mailboxes(tmp_path: Path) -> None:
+    maildir = tmp_path / "Maildir"
+    for part in ("cur", "new", "tmp"):
+        (maildir / part).mkdir(parents=True)
+    (maildir / "cur" / "1704067200.1.host:2,S").write_text(_mail(1))
+    (maildir / "new" / "1704070800.2.host").write_text(_mail(2, answers=1))
+    (thread,) = _import("mbox", maildir)
+    assert thread.body == "mail 1" and [c.body for c in thread.comments] == ["mail 2"]
+    mh = tmp_path / "inbox"
+    mh.mkdir()
+    (mh / ".mh_sequences").write_text("unseen: 1-10\n")
+    for number in (1, 9, 10):  # no Date: the folder's order (9 before 10) is the order of the replies
+        (mh / str(number)).write_text(_mail(number, answers=1 if number > 1 else None))
+    (thread,) = _import("mbox", mh)
+    assert [c.body for c in thread.comments] == ["mail 9", "mail 10"]
