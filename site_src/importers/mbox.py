@@ -1,8 +1,8 @@
 """Mailing-list archives (mbox) -> one Thread per mail thread, threaded the JWZ way.
 
-In: the path of an mbox file (plain or compressed), or of a Maildir or MH folder (a file a message). Messages of an
-mbox are split on `From ` lines
-(mboxrd `>From ` escaping undone), parsed with the stdlib `email` package.
+In: the path of an mbox file (plain or compressed), or of a Maildir or MH folder (a file a message).
+An mbox is split on `From ` lines (mboxrd `>From ` escaping undone); each message is parsed with the
+stdlib `email` package.
 Out: one Thread per thread: the first mail is the post, every reply a comment under the mail it
 answers. Threading follows Jamie Zawinski's algorithm (https://www.jwz.org/doc/threading.html):
 `References` chains (plus `In-Reply-To`) link containers, absent messages stay as empty containers,
