@@ -69,7 +69,7 @@ def _threads(source: str, paths: list[str], options: ImportOptions | None) -> It
         from .reddit import parse_reddit_page
 
         for path in paths:
-            yield from parse_reddit_page(read_text(path), path)
+            yield from parse_reddit_page(read_text(path), path, opts.warn)
     elif source == "reddit-dump":
         from .reddit_dump import DumpFilter, parse_reddit_dump
 

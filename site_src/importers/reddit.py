@@ -16,12 +16,12 @@ from __future__ import annotations
 
 import html
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from ..model import Comment, Thread
 from .common import resolve_site_links, spoilers_at_line_start, thread_file_name, utc_from_epoch
-from .errors import ImportFailure
+from .errors import ImportFailure, ImportWarning_
 from .html_to_markdown import html_to_markdown
 
 REDDIT = "https://www.reddit.com"
@@ -178,8 +178,12 @@ def _more_url(thread: Thread, parent_id: str) -> str | None:
     return f"{base}/{parent_id}/" if parent_id else thread.source
 
 
-def parse_reddit_page(text: str, path: str) -> Iterator[Thread]:
-    """The comments page in `text` (read from `path`, used in messages and names) -> one Thread."""
+def parse_reddit_page(text: str, path: str, warn: Callable[[ImportWarning_], None] | None = None) -> Iterator[Thread]:
+    """The comments page in `text` (read from `path`, used in messages and names) -> one Thread.
+
+    A comment that cannot be read (not a `{kind, data}` object, or without an id) is left out with a warning
+    to `warn`; the replies of one without an id stay, in its place, marked `missing_parent`."""
+    skipped: Callable[[ImportWarning_], None] = warn or (lambda _w: None)
     try:
         page = json.loads(text)
     except json.JSONDecodeError as exc:
@@ -199,19 +203,22 @@ def parse_reddit_page(text: str, path: str) -> Iterator[Thread]:
         for index, thing in enumerate(things):
             here = f"{where}.data.children[{index}]"
             if not isinstance(thing, dict) or not isinstance(thing.get("data"), dict):
-                raise ImportFailure(path, 1, f"{here}: expected a {{kind, data}} object")
+                skipped(ImportWarning_(path, 1, f"{here} skipped: expected a {{kind, data}} object"))
+                continue
             kind, data = thing.get("kind"), thing["data"]
             if kind == "more":
                 _note_more(thread, owner, data)
             elif kind == "t1":
                 comment = comment_from_data(data, escaped)
+                replies = _children(data.get("replies"), path, f"{here}.data.replies")
                 if not comment.id:
-                    raise ImportFailure(path, 1, f"{here}: comment without an id")
+                    skipped(ImportWarning_(path, 1, f"{here} skipped: a comment without an id"))
+                    work.append((replies, into, None, f"{here}.data.replies"))  # its replies: marked, in its place
+                    continue
                 parent = data.get("parent_id")
                 if owner is None and isinstance(parent, str) and parent.startswith("t1_"):
                     comment.extra["missing_parent"] = parent[3:]  # a "continue this thread" or context page
                 into.append(comment)
-                replies = _children(data.get("replies"), path, f"{here}.data.replies")
                 if replies:
                     work.append((replies, comment.replies, comment, f"{here}.data.replies"))
     yield thread

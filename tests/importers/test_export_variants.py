@@ -172,3 +172,20 @@ def test_maildir_and_mh_folders_import_as_mailboxes(tmp_path: Path) -> None:
         (mh / str(number)).write_text(_mail(number, answers=1 if number > 1 else None))
     (thread,) = _import("mbox", mh)
     assert [c.body for c in thread.comments] == ["mail 9", "mail 10"]
+
+
+def test_reddit_unreadable_comment_is_a_warning_and_the_rest_imports(tmp_path: Path) -> None:
+    def t1(ident: str, parent: str, replies: list[object] | None = None) -> dict[str, object]:
+        listing = {"kind": "Listing", "data": {"children": replies}} if replies else ""
+        return {"id": ident, "parent_id": parent, "body": ident, "author": "u", "created_utc": 1, "replies": listing}
+
+    no_id = t1("", "t3_abc", [{"kind": "t1", "data": t1("c3", "t1_lost")}])
+    page = json.loads(_reddit_page({"id": "abc", "title": "t"}, [t1("c1", "t3_abc"), no_id]))
+    page[1]["data"]["children"].insert(1, "garbage")
+    path = tmp_path / "page.json"
+    path.write_text(json.dumps(page))
+    warnings: list[ImportWarning_] = []
+    (thread,) = _import("reddit", path, warnings)
+    assert _tree(thread.comments) == [("c1", []), ("c3", [])]
+    assert thread.comments[1].extra["missing_parent"] == "lost"
+    assert [w.message.split(" skipped")[0] for w in warnings] == ["[1].data.children[1]", "[1].data.children[2]"]
