@@ -90,10 +90,14 @@ def _threads(source: str, paths: list[str], options: ImportOptions | None) -> It
         for path in paths:
             yield from parse_mbox(path)
     elif source == "stackexchange":
-        from .stackexchange import parse_stackexchange
+        from .stackexchange import is_api_json, parse_stackexchange, parse_stackexchange_api
 
+        api = [path for path in paths if is_api_json(path)]
         for path in paths:
-            yield from parse_stackexchange(path, opts.base_url, warn=opts.warn)
+            if path not in api:
+                yield from parse_stackexchange(path, opts.base_url, warn=opts.warn)
+        if api:
+            yield from parse_stackexchange_api([(p, read_text(p)) for p in api], opts.base_url, opts.warn)
     elif source == "mastodon":
         from .mastodon import parse_mastodon
 
@@ -112,6 +116,11 @@ def import_each(
     for the attempt whose threads are kept."""
     opts = options or ImportOptions()
     groups = [[p] for p in paths] if source in PER_FILE else [list(paths)]
+    if source == "stackexchange":  # a dump's Posts.xml stands alone; saved API answers are read together
+        from .stackexchange import is_api_json
+
+        api = [p for p in paths if is_api_json(p)]
+        groups = [[p] for p in paths if p not in api] + ([api] if api else [])
     threads: list[Thread] = []
     failures: list[ImportFailure] = []
     for group in groups:

@@ -1,4 +1,4 @@
-"""Stack Exchange data dump `Posts.xml` -> one Thread per question.
+"""Stack Exchange data dump `Posts.xml` (or saved API JSON, see `parse_stackexchange_api`) -> one Thread per question.
 
 In: the path of a site dump's `Posts.xml` (possibly compressed), read with `iterparse` so the
 tree is never held whole. Rows: `PostTypeId` 1 = question, 2 = answer (`ParentId` names its
@@ -11,10 +11,11 @@ the file at all is a warning naming its line. Comments on posts live in `Comment
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import IO
+from typing import IO, Any
 from xml.parsers import expat
 
 from ..model import Comment, Thread
@@ -151,3 +152,76 @@ def _answer(row: dict[str, str], base: str | None) -> Comment:
     if row.get("LastEditDate"):
         comment.extra["edited"] = True
     return comment
+
+
+def is_api_json(path: str) -> bool:
+    """Whether the (possibly compressed) file at `path` is JSON (an API answer) rather than a dump's XML; a file
+    that cannot be read is not (reading it as XML gives its error)."""
+    try:
+        with open_binary(path) as handle:
+            head = handle.read(256)
+    except Exception:
+        return False
+    return head.removeprefix(b"\xef\xbb\xbf").lstrip()[:1] in (b"{", b"[")
+
+
+def parse_stackexchange_api(
+    texts: list[tuple[str, str]],
+    base_url: str | None = None,
+    warn: Callable[[ImportWarning_], None] | None = None,
+) -> Iterator[Thread]:
+    """(path, JSON text) pairs of saved API answers (`/questions/{ids}`, `/questions/{id}/answers`,
+    `/answers/{ids}`, with `filter=withbody`; the `{"items": [...]}` wrapper, a list of items, or one item) ->
+    one Thread per question, with the answers from all the texts (a question whose filter embeds `answers`
+    too). The rows are made as `digest import URL` makes them, and read as a dump's. Without `base_url`, a
+    question's `link` names its site. An answer whose question is in none of the texts is a warning."""
+    from .fetch_stackexchange import posts_xml
+
+    skipped: Callable[[ImportWarning_], None] = warn or (lambda _w: None)
+    questions: dict[int, tuple[dict[str, Any], str]] = {}
+    answers: dict[int, dict[str, Any]] = {}
+    where: dict[int, str] = {}
+    for path, text in texts:
+        for index, item in enumerate(_api_items(path, text)):
+            if isinstance(item.get("answer_id"), int) and isinstance(item.get("question_id"), int):
+                answers.setdefault(item["answer_id"], item)
+                where.setdefault(item["answer_id"], path)
+            elif isinstance(item.get("question_id"), int) and "title" in item:
+                questions.setdefault(item["question_id"], (item, path))
+                for answer in item.get("answers") or []:
+                    if isinstance(answer, dict) and isinstance(answer.get("answer_id"), int):
+                        answers.setdefault(answer["answer_id"], answer)
+                        where.setdefault(answer["answer_id"], path)
+            elif "comment_id" not in item:  # comments on posts are not read, as a dump's Comments.xml is not
+                skipped(ImportWarning_(path, 1, f"items[{index}] skipped: not a question or an answer"))
+    by_question: dict[int, list[dict[str, Any]]] = {}
+    for answer_id in sorted(answers):
+        answer = answers[answer_id]
+        if answer.get("question_id") in questions:
+            by_question.setdefault(answer["question_id"], []).append(answer)
+        else:
+            message = f"answer {answer_id} skipped: its question {answer.get('question_id')} is in none of the files"
+            skipped(ImportWarning_(where[answer_id], 1, message))
+    if not questions and not answers:
+        raise ImportFailure(texts[0][0], 1, "expected Stack Exchange API items: questions or answers with a body")
+    for question_id, (question, path) in questions.items():
+        link = question.get("link")
+        found = _SITE.match(link) if isinstance(link, str) else None
+        site = base_url or (found.group(0) if found else None)
+        rows = posts_xml(question, by_question.get(question_id, []))
+        yield from parse_stackexchange(path, site, data=rows, warn=warn)
+
+
+_SITE = re.compile(r"https?://[A-Za-z0-9.-]+")
+
+
+def _api_items(path: str, text: str) -> list[dict[str, Any]]:
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ImportFailure(path, exc.lineno, f"not valid JSON ({exc.msg}, column {exc.colno})") from exc
+    if isinstance(data, dict) and data.get("error_id"):
+        raise ImportFailure(path, 1, f"an API error, not data: {data.get('error_name')}: {data.get('error_message')}")
+    items = data.get("items") if isinstance(data, dict) and "items" in data else data
+    items = items if isinstance(items, list) else [items]
+    return [item for item in items if isinstance(item, dict)]

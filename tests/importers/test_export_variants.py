@@ -189,3 +189,33 @@ def test_reddit_unreadable_comment_is_a_warning_and_the_rest_imports(tmp_path: P
     assert _tree(thread.comments) == [("c1", []), ("c3", [])]
     assert thread.comments[1].extra["missing_parent"] == "lost"
     assert [w.message.split(" skipped")[0] for w in warnings] == ["[1].data.children[1]", "[1].data.children[2]"]
+
+
+def test_stackexchange_saved_api_answers_import_together(tmp_path: Path) -> None:
+    # `/questions/{id}?filter=withbody` and `/questions/{id}/answers?filter=withbody` saved as two files
+    owner = {"user_id": 4, "display_name": "Ann &amp; Co"}
+    question = {
+        "question_id": 9,
+        "title": "Why &quot;x&quot;?",
+        "body": '<p>see <a href="/q/1">this</a></p>',
+        "owner": owner,
+        "creation_date": 1600000000,
+        "score": 2,
+        "tags": ["a"],
+        "accepted_answer_id": 12,
+        "link": "https://coffee.stackexchange.com/questions/9/why-x",
+    }
+    answers = [
+        {"answer_id": 12, "question_id": 9, "body": "<p>b</p>", "creation_date": 1600000200, "score": 1},
+        {"answer_id": 11, "question_id": 9, "body": "<p>a</p>", "owner": {"user_type": "does_not_exist"}},
+        {"answer_id": 30, "question_id": 8, "body": "<p>elsewhere</p>"},
+    ]
+    first, second = tmp_path / "q.json", tmp_path / "answers.json"
+    first.write_text(json.dumps({"items": [question], "has_more": False, "quota_max": 300}))
+    second.write_text(json.dumps({"items": answers, "has_more": False}))
+    warnings: list[ImportWarning_] = []
+    (thread,) = import_paths("stackexchange", [str(first), str(second)], ImportOptions(warn=warnings.append))
+    assert (thread.title, thread.author, thread.extra["score"]) == ('Why "x"?', "Ann & Co", 2)
+    assert thread.body == "see [this](https://coffee.stackexchange.com/q/1)"
+    assert [(c.id, c.body, c.extra.get("accepted")) for c in thread.comments] == [("11", "a", None), ("12", "b", True)]
+    assert [(w.path, "answer 30" in w.message) for w in warnings] == [(str(second), True)]
