@@ -11,8 +11,9 @@ Threads are complete only at the end of the input (a dump is sorted by time, and
 years later), so they are yielded after the last line.
 
 Oddities handled: `created_utc` as int, float or string; `parent_id` as `t1_…`/`t3_…`, as an integer
-(Dec 2022 API: base 10 of the base-36 id) or null (top level); duplicate lines (the first copy is kept,
-unless it was `[deleted]` and a later one is not); legacy `&amp;` `&lt;` `&gt;` escaping in bodies.
+(Dec 2022 API: base 10 of the base-36 id) or null (top level); duplicate lines of a submission or comment
+(the first copy is kept, unless a later one says more: its text or author where the first's was
+`[deleted]`/`[removed]`); legacy `&amp;` `&lt;` `&gt;` escaping in bodies.
 A line that is not JSON or not an object is a warning and skipped; the rest is imported.
 """
 
@@ -141,8 +142,9 @@ def parse_reddit_dump(
             if wanted is not None and link not in wanted:
                 continue
             entry = pending.setdefault(link, _Pending())
-            if entry.submission is None:
-                entry.submission = thread_from_submission(data, escaped=True)
+            submission = thread_from_submission(data, escaped=True)
+            if entry.submission is None or _fuller(submission, entry.submission):
+                entry.submission = submission
             continue
         maybe_link = _link_id(data)
         if maybe_link is None or (wanted is not None and maybe_link not in wanted):
@@ -150,7 +152,7 @@ def parse_reddit_dump(
         entry = pending.setdefault(maybe_link, _Pending())
         comment = comment_from_data(data, escaped=True)
         old = entry.comments.get(comment.id)
-        if old is not None and not (old[0].body in GONE and comment.body not in GONE):
+        if old is not None and not _fuller(comment, old[0]):
             continue
         entry.comments[comment.id] = (comment, _parent(data, maybe_link))
         if not entry.subreddit and isinstance(data.get("subreddit"), str):
@@ -162,6 +164,17 @@ def parse_reddit_dump(
     for link, entry in pending.items():
         if len(entry.comments) >= keep.min_comments:  # the first pass counted duplicate lines too
             yield _assemble(link, entry)
+
+
+def _fuller(new: Comment | Thread, old: Comment | Thread) -> bool:
+    """Whether a later copy of a line says more than the one kept: its text where the kept one was taken down
+    (`[deleted]`/`[removed]`), else its author where the kept one's account was gone (dumps scraped twice,
+    Pushshift's and Arctic Shift's copies of one month together)."""
+
+    def said(item: Comment | Thread) -> tuple[bool, bool]:
+        return item.body not in GONE, item.author is not None
+
+    return said(new) > said(old)
 
 
 def _assemble(link: str, entry: _Pending) -> Thread:

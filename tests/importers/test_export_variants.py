@@ -219,3 +219,21 @@ def test_stackexchange_saved_api_answers_import_together(tmp_path: Path) -> None
     assert thread.body == "see [this](https://coffee.stackexchange.com/q/1)"
     assert [(c.id, c.body, c.extra.get("accepted")) for c in thread.comments] == [("11", "a", None), ("12", "b", True)]
     assert [(w.path, "answer 30" in w.message) for w in warnings] == [(str(second), True)]
+
+
+def test_reddit_dump_later_copy_that_says_more_wins(tmp_path: Path) -> None:
+    # Two scrapes of one month together: the first copy of a line taken down or of a gone account, a later one whole
+    lines = [
+        {"id": "s1", "title": "t", "selftext": "[removed]", "author": "[deleted]", "created_utc": 1, "subreddit": "x"},
+        {"id": "s1", "title": "t", "selftext": "the text", "author": "op", "created_utc": 1, "subreddit": "x"},
+        {"id": "c1", "link_id": "t3_s1", "parent_id": "t3_s1", "body": "kept", "author": "[deleted]", "created_utc": 2},
+        {"id": "c1", "link_id": "t3_s1", "parent_id": "t3_s1", "body": "kept", "author": "ann", "created_utc": 2},
+        {"id": "c2", "link_id": "t3_s1", "parent_id": "t1_c1", "body": "words", "author": "bob", "created_utc": 3},
+        {"id": "c2", "link_id": "t3_s1", "parent_id": "t1_c1", "body": "[removed]", "author": "bob", "created_utc": 3},
+    ]
+    path = tmp_path / "dump.ndjson"
+    path.write_text("".join(json.dumps(line) + "\n" for line in lines))
+    (thread,) = _import("reddit-dump", path)
+    assert (thread.body, thread.author) == ("the text", "op")
+    assert _tree(thread.comments) == [("c1", [("c2", [])])]
+    assert (thread.comments[0].author, thread.comments[0].replies[0].body) == ("ann", "words")
