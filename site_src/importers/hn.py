@@ -5,7 +5,9 @@ In: JSON text of
 - Firebase `item/<id>`: flat items (`by`, `time`, `text`, `kids`, `parent`), one per file, or a list of
   them, or several files given together; they are assembled by `kids`, and by `parent` for an item its
   parent does not list (fetched later than its parent, or rows without `kids`);
-- HNPWA / node-hnapi `item/<id>`: nested `comments` (`user`, `time`, `content`, `level`).
+- HNPWA / node-hnapi `item/<id>`: nested `comments` (`user`, `time`, `content`, `level`);
+- Algolia `search?tags=comment,story_<id>` pages (`hits`): flat, assembled as Firebase items by `parent_id`;
+  comments whose story is not among the hits answer a stand-in post (`missing_post`) named from `story_title`.
 Out: one Thread per root item (story, ask, job, poll, or a comment whose parent is not in the input),
 replies under the item they answer; HTML text converted to Markdown. Kids named by an item but absent
 from the input are counted as `more_replies`, never invented. A poll's options found in the input are
@@ -151,6 +153,8 @@ def _firebase_thread(
         lines = [f"- {html_to_markdown(o.get('text') or '')} ({o.get('score', 0)} points)" for o in options]
         body = (body + "\n\n" if body else "") + "\n".join(lines)
     thread = _new_thread(root.get("id"), root.get("title"), body, root, root.get("by"), root.get("time"))
+    if root.get("missing") is True:  # made from search hits of its comments (`_with_stand_ins`)
+        thread.extra["missing_post"] = True
     if _int(root.get("descendants")) is not None:
         thread.declared_comments = root["descendants"]
     pairs: list[tuple[Comment, str | None]] = []
@@ -190,6 +194,9 @@ def parse_hn(texts: list[tuple[str, str]], warn: Callable[[ImportWarning_], None
             data = json.loads(text)
         except json.JSONDecodeError as exc:
             raise ImportFailure(path, exc.lineno, f"not valid JSON ({exc.msg}, column {exc.colno})") from exc
+        if isinstance(data, dict) and isinstance(data.get("hits"), list):  # an Algolia search page
+            flat.extend((item, path) for item in _from_hits(data["hits"], path, warnings))
+            continue
         items = data if isinstance(data, list) else [data]
         for index, item in enumerate(items):
             if not isinstance(item, dict) or "id" not in item:
@@ -203,4 +210,47 @@ def parse_hn(texts: list[tuple[str, str]], warn: Callable[[ImportWarning_], None
             else:
                 raise ImportFailure(path, 1, f"item {index}: not an HN item (no 'children', 'comments' or 'kids')")
     if flat:
-        yield from _firebase(flat, warnings)
+        yield from _firebase(_with_stand_ins(flat), warnings)
+
+
+_HIT_TYPES = ("story", "comment", "poll", "pollopt", "job")
+
+
+def _from_hits(hits: list[Any], path: str, warn: Callable[[ImportWarning_], None]) -> Iterator[dict[str, Any]]:
+    """Algolia `search` / `search_by_date` hits (`objectID`, `author`, `comment_text`/`story_text`,
+    `created_at_i`, `parent_id`, `story_id`, `_tags`) -> Firebase-shaped items, assembled by `parent`."""
+    for index, hit in enumerate(hits):
+        ident = hit.get("objectID") if isinstance(hit, dict) else None
+        if not (isinstance(ident, str) and ident.isdigit()):
+            warn(ImportWarning_(path, 1, f"hits[{index}] skipped: expected a search hit with a numeric 'objectID'"))
+            continue
+        tags = hit.get("_tags") if isinstance(hit.get("_tags"), list) else []
+        kind = next((t for t in _HIT_TYPES if t in tags), "comment" if hit.get("parent_id") else "story")
+        moment = hit.get("created_at_i")
+        if moment is None and (iso := utc_from_iso(hit.get("created_at"))) is not None:
+            moment = int(iso.timestamp())
+        item: dict[str, Any] = {"id": int(ident), "type": kind, "by": hit.get("author"), "time": moment}
+        item["text"] = hit.get("comment_text") if kind == "comment" else hit.get("story_text")
+        for key, name in (("title", "title"), ("url", "url"), ("points", "score"), ("num_comments", "descendants")):
+            if kind != "comment" and hit.get(key) is not None:
+                item[name] = hit[key]
+        if kind == "comment" and hit.get("parent_id") is not None:
+            item["parent"] = hit["parent_id"]
+            item["story"] = {"id": hit.get("story_id"), "title": hit.get("story_title"), "url": hit.get("story_url")}
+        yield item
+
+
+def _with_stand_ins(flat: list[tuple[dict[str, Any], str]]) -> list[tuple[dict[str, Any], str]]:
+    """Search hits of a story's comments without the story itself: a stand-in story (`missing_post`) from what
+    the hits say of it, so they make one thread under it, not a thread per top-level comment."""
+    present = {item.get("id") for item, _path in flat}
+    stand_ins: dict[Any, tuple[dict[str, Any], str]] = {}
+    for item, path in flat:
+        story = item.pop("story", None)
+        if isinstance(story, dict) and isinstance(story.get("id"), int) and story["id"] not in present:
+            title = story.get("title") if isinstance(story.get("title"), str) else None
+            stand_in = {"id": story["id"], "type": "story", "title": title or f"HN item {story['id']}", "missing": True}
+            if isinstance(story.get("url"), str):
+                stand_in["url"] = story["url"]
+            stand_ins.setdefault(story["id"], (stand_in, path))
+    return flat + list(stand_ins.values())

@@ -237,3 +237,33 @@ def test_reddit_dump_later_copy_that_says_more_wins(tmp_path: Path) -> None:
     assert (thread.body, thread.author) == ("the text", "op")
     assert _tree(thread.comments) == [("c1", [("c2", [])])]
     assert (thread.comments[0].author, thread.comments[0].replies[0].body) == ("ann", "words")
+
+
+def test_hn_algolia_search_hits_make_one_thread(tmp_path: Path) -> None:
+    # `search_by_date?tags=comment,story_1`, two pages: the story itself is not among the hits
+    def hit(ident: int, parent: int, text: str) -> dict[str, object]:
+        return {
+            "objectID": str(ident),
+            "author": f"u{ident}",
+            "comment_text": text,
+            "created_at": "2020-01-01T00:00:00Z",
+            "created_at_i": 1577836800 + ident,
+            "parent_id": parent,
+            "story_id": 1,
+            "story_title": "The story",
+            "story_url": "https://example.com/a",
+            "_tags": ["comment", f"author_u{ident}", "story_1"],
+        }
+
+    pages = [[hit(4, 2, "<p>deep</p>"), hit(3, 1, "two")], [hit(2, 1, "one"), {"objectID": None}]]
+    paths = []
+    for number, hits in enumerate(pages):
+        paths.append(tmp_path / f"page{number}.json")
+        paths[-1].write_text(json.dumps({"hits": hits, "nbHits": 4, "page": number, "nbPages": 2}))
+    warnings: list[ImportWarning_] = []
+    (thread,) = import_paths("hn", [str(p) for p in paths], ImportOptions(warn=warnings.append))
+    assert (thread.title, thread.author, thread.extra.get("missing_post")) == ("The story", None, True)
+    assert thread.extra["link"] == "https://example.com/a"
+    assert _tree(thread.comments) == [("2", [("4", [])]), ("3", [])]
+    assert (thread.comments[0].author, thread.comments[0].replies[0].body) == ("u2", "deep")
+    assert [(w.path, w.message.startswith("hits[1] skipped")) for w in warnings] == [(str(paths[1]), True)]
