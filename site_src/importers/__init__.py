@@ -90,12 +90,15 @@ def _threads(source: str, paths: list[str], options: ImportOptions | None) -> It
         for path in paths:
             yield from parse_mbox(path)
     elif source == "stackexchange":
-        from .stackexchange import is_api_json, parse_stackexchange, parse_stackexchange_api
+        from .stackexchange import is_api_json, is_comments_xml, parse_stackexchange, parse_stackexchange_api
 
         api = [path for path in paths if is_api_json(path)]
-        for path in paths:
-            if path not in api:
-                yield from parse_stackexchange(path, opts.base_url, warn=opts.warn)
+        notes = [path for path in paths if path not in api and is_comments_xml(path)]
+        posts = [path for path in paths if path not in api and path not in notes]
+        if notes and not posts:
+            raise ImportFailure(notes[0], 1, "a Comments.xml alone: give the dump's Posts.xml with it")
+        for path in posts:
+            yield from parse_stackexchange(path, opts.base_url, warn=opts.warn, comment_files=notes)
         if api:
             yield from parse_stackexchange_api([(p, read_text(p)) for p in api], opts.base_url, opts.warn)
     elif source == "mastodon":
@@ -117,10 +120,12 @@ def import_each(
     opts = options or ImportOptions()
     groups = [[p] for p in paths] if source in PER_FILE else [list(paths)]
     if source == "stackexchange":  # a dump's Posts.xml stands alone; saved API answers are read together
-        from .stackexchange import is_api_json
+        from .stackexchange import is_api_json, is_comments_xml
 
         api = [p for p in paths if is_api_json(p)]
-        groups = [[p] for p in paths if p not in api] + ([api] if api else [])
+        notes = [p for p in paths if p not in api and is_comments_xml(p)]  # read with each Posts.xml
+        posts = [p for p in paths if p not in api and p not in notes]
+        groups = [[p, *notes] for p in posts] + ([api] if api else []) + ([notes] if notes and not posts else [])
     threads: list[Thread] = []
     failures: list[ImportFailure] = []
     for group in groups:

@@ -1,19 +1,21 @@
-"""Stack Exchange data dump `Posts.xml` (or saved API JSON, see `parse_stackexchange_api`) -> one Thread per question.
+"""Stack Exchange data dump `Posts.xml` (and `Comments.xml`), or saved API JSON -> one Thread per question.
 
-In: the path of a site dump's `Posts.xml` (possibly compressed), read with `iterparse` so the
-tree is never held whole. Rows: `PostTypeId` 1 = question, 2 = answer (`ParentId` names its
-question); other types (tag wikis, ...) are skipped. `Body` is HTML; dates are UTC without a zone.
+In: the path of a site dump's `Posts.xml` (possibly compressed), streamed with expat so the tree is
+never held whole, and the paths of its `Comments.xml` if given. Rows: `PostTypeId` 1 = question,
+2 = answer (`ParentId` names its question); other types (tag wikis, ...) are skipped. `Body` is HTML;
+dates are UTC without a zone. Or saved API answers (`parse_stackexchange_api`).
 Out: the question as the post (tags from `Tags`), each answer a top-level comment, the accepted one
-marked `accepted`. Rows come in `Id` order, but an answer moved from a merged question can be older than
-the question it now belongs to: such an answer waits for its question. An answer whose question is not in
-the file at all is a warning naming its line. Comments on posts live in `Comments.xml` and are not read.
+marked `accepted`; each post's comments from `Comments.xml` (`c<Id>`): a question's before the answers,
+an answer's under it. Rows come in `Id` order, but an answer moved from a merged question can be older
+than the question it now belongs to: such an answer waits for its question. An answer whose question is
+not in the file at all is a warning naming its line.
 """
 
 from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import IO, Any
 from xml.parsers import expat
@@ -30,6 +32,8 @@ class _Question:
     thread: Thread
     accepted: str | None = None
     answers: list[Comment] = field(default_factory=list)
+    notes: list[Comment] = field(default_factory=list)
+    """Comments on the question itself (`Comments.xml`), shown before the answers."""
 
 
 def _int(value: str | None) -> int | None:
@@ -47,8 +51,10 @@ def parse_stackexchange(
     base_url: str | None = None,
     data: bytes | None = None,
     warn: Callable[[ImportWarning_], None] | None = None,
+    comment_files: Sequence[str] = (),
 ) -> Iterator[Thread]:
-    """Stream `Posts.xml` at `path` (or `data` read from it); yield the questions with their answers at the end.
+    """Stream `Posts.xml` at `path` (or `data` read from it); yield the questions with their answers at the end,
+    with the comments of `comment_files` (the dump's `Comments.xml`) on the posts they belong to.
 
     A dump does not say which site it is: without `base_url`, site-relative links stay as they are and one
     warning (to `warn`) counts them."""
@@ -90,12 +96,57 @@ def parse_stackexchange(
         if relative:
             message = f"{relative} site-relative link(s) kept as they are: the dump does not name its site"
             warn(ImportWarning_(path, 1, message + "; give --base-url https://SITE.stackexchange.com"))
+    for comment_file in comment_files:
+        _attach_comments(comment_file, questions, warn or (lambda _w: None))
     for question in questions.values():
         for answer in question.answers:
             if answer.id == question.accepted:
                 answer.extra["accepted"] = True
-        question.thread.comments = question.answers
+        question.thread.comments = question.notes + question.answers
         yield question.thread
+
+
+def is_comments_xml(path: str) -> bool:
+    """Whether the file at `path` is a dump's `Comments.xml` (its root is `<comments>`)."""
+    try:
+        with open_binary(path) as handle:
+            head = handle.read(512)
+    except Exception:
+        return False
+    return re.search(rb"<comments[\s>]", head) is not None
+
+
+def _attach_comments(path: str, questions: dict[str, _Question], warn: Callable[[ImportWarning_], None]) -> None:
+    """Stream a `Comments.xml` (`Id`, `PostId`, `Text`, `Score`, `CreationDate`, `UserId` or, for a deleted
+    user, `UserDisplayName`): a comment on a question goes before its answers, one on an answer under it, in
+    the file's (Id) order, id `c<Id>`. Comments on posts not in the Posts.xml are other questions'."""
+    targets: dict[str, list[Comment]] = {}
+    for question_id, question in questions.items():
+        targets[question_id] = question.notes
+        for answer in question.answers:
+            targets[answer.id] = answer.replies
+    with open_binary(path, common.MAX_LINE) as handle:
+        try:
+            for row, line in _rows(handle):
+                if not (row.get("Id") and row.get("PostId")):
+                    warn(ImportWarning_(path, line, "comment skipped: a row without its Id or PostId"))
+                    continue
+                into = targets.get(row["PostId"])
+                if into is None:
+                    continue
+                author = row.get("UserDisplayName") or (f"user{row['UserId']}" if row.get("UserId") else None)
+                into.append(
+                    Comment(
+                        body=row.get("Text", ""),
+                        id=f"c{row['Id']}",
+                        author=author,
+                        date=utc_from_iso(row.get("CreationDate")),
+                        score=_int(row.get("Score")),
+                    )
+                )
+        except expat.ExpatError as exc:
+            message = f"not well-formed XML (column {exc.offset + 1}): {expat.ErrorString(exc.code)}"
+            raise ImportFailure(path, exc.lineno, message) from exc
 
 
 def _rows(handle: IO[bytes]) -> Iterator[tuple[dict[str, str], int]]:

@@ -267,3 +267,28 @@ def test_hn_algolia_search_hits_make_one_thread(tmp_path: Path) -> None:
     assert _tree(thread.comments) == [("2", [("4", [])]), ("3", [])]
     assert (thread.comments[0].author, thread.comments[0].replies[0].body) == ("u2", "deep")
     assert [(w.path, w.message.startswith("hits[1] skipped")) for w in warnings] == [(str(paths[1]), True)]
+
+
+def test_stackexchange_dump_comments_go_on_their_posts(tmp_path: Path) -> None:
+    posts = tmp_path / "Posts.xml"
+    rows = [
+        _row(Id="1", PostTypeId="1", CreationDate="2011-01-01T00:00:00", Title="Q", Body="&lt;p&gt;q&lt;/p&gt;"),
+        _row(Id="2", PostTypeId="2", ParentId="1", CreationDate="2011-01-02T00:00:00", Body="&lt;p&gt;a&lt;/p&gt;"),
+    ]
+    posts.write_text("<posts>\n" + "\n".join(rows) + "\n</posts>\n")
+    comments = tmp_path / "Comments.xml"
+    notes = [
+        _row(Id="7", PostId="2", Score="3", Text="on the *answer*", CreationDate="2011-01-03T00:00:00", UserId="5"),
+        _row(Id="8", PostId="1", Text="on the question", CreationDate="2011-01-04T00:00:00", UserDisplayName="gone"),
+        _row(Id="9", PostId="99", Text="another question's", CreationDate="2011-01-05T00:00:00"),
+        _row(Id="10", Text="no post", CreationDate="2011-01-05T00:00:00"),
+    ]
+    comments.write_text('<?xml version="1.0" encoding="utf-8"?>\n<comments>\n' + "\n".join(notes) + "\n</comments>\n")
+    warnings: list[ImportWarning_] = []
+    options = ImportOptions(warn=warnings.append)
+    (thread,) = import_paths("stackexchange", [str(posts), str(comments)], options)
+    assert _tree(thread.comments) == [("c8", []), ("2", [("c7", [])])]
+    note = thread.comments[1].replies[0]
+    assert (note.body, note.author, note.score) == ("on the *answer*", "user5", 3)
+    assert thread.comments[0].author == "gone"
+    assert [(w.path, w.line) for w in warnings] == [(str(comments), 6)]
