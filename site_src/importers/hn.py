@@ -3,8 +3,8 @@
 In: JSON text of
 - Algolia `items/<id>`: one item with nested `children` (`author`, `created_at_i`, `text`, `points`);
 - Firebase `item/<id>`: flat items (`by`, `time`, `text`, `kids`, `parent`), one per file, or a list of
-  them, or several files given together; they are assembled by `kids`, and by `parent` for an item its
-  parent does not list (fetched later than its parent, or rows without `kids`);
+  them, or one a line (NDJSON), or several files given together; they are assembled by `kids`, and by
+  `parent` for an item its parent does not list (fetched later than its parent, or rows without `kids`);
 - HNPWA / node-hnapi `item/<id>`: nested `comments` (`user`, `time`, `content`, `level`);
 - Algolia `search?tags=comment,story_<id>` pages (`hits`): flat, assembled as Firebase items by `parent_id`;
   comments whose story is not among the hits answer a stand-in post (`missing_post`) named from `story_title`.
@@ -190,27 +190,60 @@ def parse_hn(texts: list[tuple[str, str]], warn: Callable[[ImportWarning_], None
     warnings: Callable[[ImportWarning_], None] = warn or (lambda _w: None)
     flat: list[tuple[dict[str, Any], str]] = []
     for path, text in texts:
-        try:
-            data = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise ImportFailure(path, exc.lineno, f"not valid JSON ({exc.msg}, column {exc.colno})") from exc
+        data, lines = _load(path, text, warnings)
         if isinstance(data, dict) and isinstance(data.get("hits"), list):  # an Algolia search page
             flat.extend((item, path) for item in _from_hits(data["hits"], path, warnings))
             continue
         items = data if isinstance(data, list) else [data]
+        problems: list[ImportFailure] = []
         for index, item in enumerate(items):
+            line = lines[index] if lines else 1
             if not isinstance(item, dict) or "id" not in item:
-                raise ImportFailure(path, 1, f"item {index}: expected a Hacker News item object with an 'id'")
-            if isinstance(item.get("children"), list):
+                problems.append(ImportFailure(path, line, f"item {index}: expected a Hacker News item with an 'id'"))
+            elif isinstance(item.get("children"), list):
                 yield _algolia_or_hnpwa(item, "children")
             elif isinstance(item.get("comments"), list):
                 yield _algolia_or_hnpwa(item, "comments")
             elif "by" in item or "kids" in item or item.get("type") in _ROOT_TYPES | {"comment", "pollopt"}:
                 flat.append((item, path))
             else:
-                raise ImportFailure(path, 1, f"item {index}: not an HN item (no 'children', 'comments' or 'kids')")
+                message = f"item {index}: not an HN item (no 'children', 'comments' or 'kids')"
+                problems.append(ImportFailure(path, line, message))
+        if problems and len(problems) == len(items):
+            raise problems[0]
+        for problem in problems:  # a bad item among good ones: skipped, the rest imported
+            warnings(ImportWarning_(path, problem.line, problem.message.replace(":", " skipped:", 1)))
     if flat:
         yield from _firebase(_with_stand_ins(flat), warnings)
+
+
+def _load(path: str, text: str, warn: Callable[[ImportWarning_], None]) -> tuple[Any, list[int]]:
+    """The JSON of one file, and for items one a line (NDJSON: a table export, a crawler's log) the line of each;
+    a line of those that is not JSON is a warning and skipped."""
+    try:
+        return json.loads(text), []
+    except json.JSONDecodeError as exc:
+        failure = ImportFailure(path, exc.lineno, f"not valid JSON ({exc.msg}, column {exc.colno})")
+        rows = [(number, line) for number, line in enumerate(text.splitlines(), 1) if line.strip()]
+        if len(rows) < 2 or not all(line.lstrip().startswith("{") for _number, line in rows[:2]):
+            raise failure from exc
+    items: list[Any] = []
+    lines: list[int] = []
+    skipped: list[ImportWarning_] = []
+    for number, line in rows:
+        try:
+            items.append(json.loads(line))
+        except json.JSONDecodeError as bad:
+            skipped.append(
+                ImportWarning_(path, number, f"line skipped: not valid JSON ({bad.msg}, column {bad.colno})")
+            )
+            continue
+        lines.append(number)
+    if not items:
+        raise failure
+    for warning in skipped:
+        warn(warning)
+    return items, lines
 
 
 _HIT_TYPES = ("story", "comment", "poll", "pollopt", "job")

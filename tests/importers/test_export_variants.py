@@ -292,3 +292,22 @@ def test_stackexchange_dump_comments_go_on_their_posts(tmp_path: Path) -> None:
     assert (note.body, note.author, note.score) == ("on the *answer*", "user5", 3)
     assert thread.comments[0].author == "gone"
     assert [(w.path, w.line) for w in warnings] == [(str(comments), 6)]
+
+
+def test_hn_items_one_a_line_with_bad_lines_skipped(tmp_path: Path) -> None:
+    # A table export or a crawler's log: one Firebase-shaped item a line, no `kids`, a broken line, a stray row
+    rows = [
+        json.dumps({"id": 1, "type": "story", "by": "a", "time": 1, "title": "S", "descendants": 2}),
+        json.dumps({"id": 2, "type": "comment", "by": "b", "time": 2, "parent": 1, "text": "x", "dead": True}),
+        '{"id": 3, "type": "comm',
+        "",
+        json.dumps({"id": 4, "type": "comment", "by": None, "time": 4, "parent": 2, "deleted": True}),
+        json.dumps({"nothing": "here"}),
+    ]
+    path = tmp_path / "items.ndjson"
+    path.write_text("\n".join(rows) + "\n")
+    warnings: list[ImportWarning_] = []
+    (thread,) = _import("hn", path, warnings)
+    assert _tree(thread.comments) == [("2", [("4", [])])]
+    assert thread.comments[0].extra["dead"] is True and thread.comments[0].replies[0].extra["deleted"] is True
+    assert [(w.line, w.message.split(":")[0]) for w in warnings] == [(3, "line skipped"), (6, "item 3 skipped")]
