@@ -36,7 +36,7 @@ from email.utils import getaddresses, parsedate_to_datetime
 from pathlib import Path
 
 from ..model import Comment, Thread
-from .common import REFERENCES, build_tree, iter_lines, thread_file_name
+from .common import REFERENCES, build_tree, iter_lines, thread_file_name, utc_from_iso
 from .errors import ImportFailure
 from .html_to_markdown import html_to_markdown
 from .mail_text import decode_bytes, fold_plain_text
@@ -71,6 +71,12 @@ def short_id(msgid: str) -> str:
     return "m" + hashlib.sha1(msgid.encode("utf-8", "replace")).hexdigest()[:10]
 
 
+_SEPARATOR = re.compile(rb"From \S.*?\s\d{1,2}:\d\d(?::\d\d)?\s.*?\b\d{4}\b")
+"""A `From ` line that separates messages: a sender, then the time and year of its asctime date
+(`From jo@x.org Sat Nov 14 21:29:28 2015`, pipermail's `From jo at x.org  Sat Nov...`); a body line that begins
+with an unquoted "From what I see" (mboxo writers do not always quote it) does not end a message."""
+
+
 def split_mbox(path: str, data: bytes | None = None) -> Iterator[tuple[int, bytes]]:
     """(first line number, message bytes) for each message of the mbox at `path` (or in `data`)."""
     lines: list[bytes] = []
@@ -79,7 +85,7 @@ def split_mbox(path: str, data: bytes | None = None) -> Iterator[tuple[int, byte
     for number, line in iter_lines(path, data):
         if number == 1 and not line.startswith(b"From "):
             raise ImportFailure(path, 1, "not an mbox file: the first line should be a 'From ' separator line")
-        if line.startswith(b"From ") and previous_blank:
+        if line.startswith(b"From ") and previous_blank and (number == 1 or _SEPARATOR.match(line)):
             if lines:
                 yield start, b"".join(lines)
             lines, start = [], number
@@ -152,10 +158,11 @@ def _date(msg: EmailMessage) -> datetime | None:
 
 
 def _parse_date(raw: str) -> datetime | None:
+    """An RFC 5322 date, or an ISO 8601 one (some archivers' and tools' `Date`); None when it is neither."""
     try:
         moment = parsedate_to_datetime(" ".join(raw.split()))
     except (TypeError, ValueError, IndexError):
-        return None
+        return utc_from_iso(raw.strip())
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
     return moment.astimezone(UTC).replace(microsecond=0)

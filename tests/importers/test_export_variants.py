@@ -311,3 +311,16 @@ def test_hn_items_one_a_line_with_bad_lines_skipped(tmp_path: Path) -> None:
     assert _tree(thread.comments) == [("2", [("4", [])])]
     assert thread.comments[0].extra["dead"] is True and thread.comments[0].replies[0].extra["deleted"] is True
     assert [(w.line, w.message.split(":")[0]) for w in warnings] == [(3, "line skipped"), (6, "item 3 skipped")]
+
+
+def test_mbox_body_line_starting_with_from_does_not_split_a_mail(tmp_path: Path) -> None:
+    # mboxo writers do not always quote a body's "From " line; an ISO `Date` (some archivers write it)
+    first = "From a@x Mon Jan  1 00:00:00 2024\nFrom: A <a@x>\nSubject: s\nMessage-ID: <1@x>\n\n"
+    first += "first\n\nFrom what I see, yes.\n"
+    second = "From b@x Mon Jan  1 01:00:00 2024\nFrom: B <b@x>\nMessage-ID: <2@x>\nIn-Reply-To: <1@x>\n"
+    path = tmp_path / "a.mbox"
+    path.write_text(first + "\n" + second + "Date: 2024-01-01T01:00:00+01:00\n\nsecond\n")
+    (thread,) = _import("mbox", path)
+    assert thread.body.endswith("From what I see, yes.")
+    (reply,) = thread.comments
+    assert reply.date is not None and reply.date.isoformat() == "2024-01-01T00:00:00+00:00"
