@@ -71,10 +71,11 @@ def short_id(msgid: str) -> str:
     return "m" + hashlib.sha1(msgid.encode("utf-8", "replace")).hexdigest()[:10]
 
 
-_SEPARATOR = re.compile(rb"From \S.*?\s\d{1,2}:\d\d(?::\d\d)?\s.*?\b\d{4}\b")
+_SEPARATOR = re.compile(rb"From (?:\S.*?\s\d{1,2}:\d\d(?::\d\d)?\s.*?\b\d{4}\b|\S+@\S+\s*$)")
 """A `From ` line that separates messages: a sender, then the time and year of its asctime date
-(`From jo@x.org Sat Nov 14 21:29:28 2015`, pipermail's `From jo at x.org  Sat Nov...`); a body line that begins
-with an unquoted "From what I see" (mboxo writers do not always quote it) does not end a message."""
+(`From jo@x.org Sat Nov 14 21:29:28 2015`, pipermail's `From jo at x.org  Sat Nov...`), or an address alone;
+a body line that begins with an unquoted "From what I see" (mboxo writers do not always quote it) does not
+end a message."""
 
 
 def split_mbox(path: str, data: bytes | None = None) -> Iterator[tuple[int, bytes]]:
