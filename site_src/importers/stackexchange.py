@@ -13,6 +13,7 @@ not in the file at all is a warning naming its line.
 
 from __future__ import annotations
 
+import html
 import json
 import re
 from collections.abc import Callable, Iterator, Sequence
@@ -22,7 +23,7 @@ from xml.parsers import expat
 
 from ..model import Comment, Thread
 from . import common
-from .common import open_binary, thread_file_name, utc_from_iso
+from .common import open_binary, thread_file_name, utc_from_epoch, utc_from_iso
 from .errors import ImportFailure, ImportWarning_
 from .html_to_markdown import html_to_markdown
 
@@ -222,29 +223,43 @@ def parse_stackexchange_api(
     warn: Callable[[ImportWarning_], None] | None = None,
 ) -> Iterator[Thread]:
     """(path, JSON text) pairs of saved API answers (`/questions/{ids}`, `/questions/{id}/answers`,
-    `/answers/{ids}`, with `filter=withbody`; the `{"items": [...]}` wrapper, a list of items, or one item) ->
-    one Thread per question, with the answers from all the texts (a question whose filter embeds `answers`
-    too). The rows are made as `digest import URL` makes them, and read as a dump's. Without `base_url`, a
-    question's `link` names its site. An answer whose question is in none of the texts is a warning."""
+    `/answers/{ids}`, `.../comments`, with `filter=withbody`; the `{"items": [...]}` wrapper, a list of items,
+    or one item) -> one Thread per question, with the answers and comments from all the texts (also those a
+    filter embeds in a question or answer: `answers`, `comments`). The rows are made as `digest import URL`
+    makes them, and read as a dump's; comments go on their posts as a dump's `Comments.xml` does. Without
+    `base_url`, a question's `link` names its site. An answer or comment whose post is in none of the texts is
+    a warning."""
     from .fetch_stackexchange import posts_xml
 
     skipped: Callable[[ImportWarning_], None] = warn or (lambda _w: None)
     questions: dict[int, tuple[dict[str, Any], str]] = {}
     answers: dict[int, dict[str, Any]] = {}
+    notes: dict[int, tuple[dict[str, Any], str]] = {}  # comment id -> (comment item, its file)
     where: dict[int, str] = {}
+
+    def add_notes(item: dict[str, Any], path: str) -> None:
+        for note in item.get("comments") or []:
+            if isinstance(note, dict) and isinstance(note.get("comment_id"), int):
+                notes.setdefault(note["comment_id"], (note, path))
+
     for path, text in texts:
         for index, item in enumerate(_api_items(path, text)):
-            if isinstance(item.get("answer_id"), int) and isinstance(item.get("question_id"), int):
+            if isinstance(item.get("comment_id"), int) and isinstance(item.get("post_id"), int):
+                notes.setdefault(item["comment_id"], (item, path))
+            elif isinstance(item.get("answer_id"), int) and isinstance(item.get("question_id"), int):
                 answers.setdefault(item["answer_id"], item)
                 where.setdefault(item["answer_id"], path)
+                add_notes(item, path)
             elif isinstance(item.get("question_id"), int) and "title" in item:
                 questions.setdefault(item["question_id"], (item, path))
+                add_notes(item, path)
                 for answer in item.get("answers") or []:
                     if isinstance(answer, dict) and isinstance(answer.get("answer_id"), int):
                         answers.setdefault(answer["answer_id"], answer)
                         where.setdefault(answer["answer_id"], path)
-            elif "comment_id" not in item:  # comments on posts are not read, as a dump's Comments.xml is not
-                skipped(ImportWarning_(path, 1, f"items[{index}] skipped: not a question or an answer"))
+                        add_notes(answer, path)
+            else:
+                skipped(ImportWarning_(path, 1, f"items[{index}] skipped: not a question, an answer or a comment"))
     by_question: dict[int, list[dict[str, Any]]] = {}
     for answer_id in sorted(answers):
         answer = answers[answer_id]
@@ -255,12 +270,46 @@ def parse_stackexchange_api(
             skipped(ImportWarning_(where[answer_id], 1, message))
     if not questions and not answers:
         raise ImportFailure(texts[0][0], 1, "expected Stack Exchange API items: questions or answers with a body")
+    posts = {*questions, *(a for a in answers if answers[a].get("question_id") in questions)}
+    on_post: dict[int, list[dict[str, Any]]] = {}
+    for comment_id in sorted(notes):
+        note, path = notes[comment_id]
+        if note.get("post_id") in posts:
+            on_post.setdefault(note["post_id"], []).append(note)
+        else:
+            message = f"comment {comment_id} skipped: its post {note.get('post_id')} is in none of the files"
+            skipped(ImportWarning_(path, 1, message))
     for question_id, (question, path) in questions.items():
         link = question.get("link")
         found = _SITE.match(link) if isinstance(link, str) else None
         site = base_url or (found.group(0) if found else None)
         rows = posts_xml(question, by_question.get(question_id, []))
-        yield from parse_stackexchange(path, site, data=rows, warn=warn)
+        for thread in parse_stackexchange(path, site, data=rows, warn=warn):
+            mine = [_api_comment(note, site) for note in on_post.get(question_id, [])]
+            for answer in thread.comments:
+                answer.replies.extend(_api_comment(note, site) for note in on_post.get(int(answer.id), []))
+            thread.comments[:0] = mine
+            yield thread
+
+
+def _api_comment(note: dict[str, Any], site: str | None) -> Comment:
+    """An API comment (`comment_id`, `body_markdown` entity-escaped as the API sends it, or `body` HTML,
+    `owner`, `creation_date`, `score`) -> Comment `c<id>`, as a dump's comment row gives."""
+    markdown = note.get("body_markdown")
+    if isinstance(markdown, str):
+        body = html.unescape(markdown)
+    else:
+        body = html_to_markdown(note["body"], site) if isinstance(note.get("body"), str) else ""
+    found = note.get("owner")
+    owner: dict[str, Any] = found if isinstance(found, dict) else {}
+    name = owner.get("display_name")
+    return Comment(
+        body=body,
+        id=f"c{note['comment_id']}",
+        author=html.unescape(name) if isinstance(name, str) and name else None,
+        date=utc_from_epoch(note.get("creation_date")),
+        score=note["score"] if type(note.get("score")) is int else None,
+    )
 
 
 _SITE = re.compile(r"https?://[A-Za-z0-9.-]+")

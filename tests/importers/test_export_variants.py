@@ -324,3 +324,25 @@ def test_mbox_body_line_starting_with_from_does_not_split_a_mail(tmp_path: Path)
     assert thread.body.endswith("From what I see, yes.")
     (reply,) = thread.comments
     assert reply.date is not None and reply.date.isoformat() == "2024-01-01T00:00:00+00:00"
+
+
+def test_stackexchange_saved_api_comments_go_on_their_posts(tmp_path: Path) -> None:
+    question = {"question_id": 9, "title": "Q", "body": "<p>q</p>", "creation_date": 1600000000}
+    question["comments"] = [{"comment_id": 50, "post_id": 9, "body_markdown": "is it &quot;x&quot;?", "score": 2}]
+    answer = {"answer_id": 12, "question_id": 9, "body": "<p>a</p>", "creation_date": 1600000100}
+    notes = [
+        {"comment_id": 61, "post_id": 12, "body": "<p>thanks <em>a lot</em></p>", "owner": {"display_name": "B&amp;B"}},
+        {"comment_id": 60, "post_id": 12, "body_markdown": "first", "creation_date": 1600000200},
+        {"comment_id": 70, "post_id": 444, "body_markdown": "elsewhere"},
+    ]
+    files = {"q.json": [question], "a.json": [answer], "c.json": notes}
+    for name, items in files.items():
+        (tmp_path / name).write_text(json.dumps({"items": items}))
+    warnings: list[ImportWarning_] = []
+    paths = [str(tmp_path / name) for name in files]
+    (thread,) = import_paths("stackexchange", paths, ImportOptions(warn=warnings.append))
+    assert _tree(thread.comments) == [("c50", []), ("12", [("c60", []), ("c61", [])])]
+    assert (thread.comments[0].body, thread.comments[0].score) == ('is it "x"?', 2)
+    late = thread.comments[1].replies[1]
+    assert (late.body, late.author) == ("thanks *a lot*", "B&B")
+    assert [("comment 70" in w.message, w.path) for w in warnings] == [(True, paths[2])]
