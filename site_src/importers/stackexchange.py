@@ -66,7 +66,9 @@ def parse_stackexchange(
         try:
             for row, line in _rows(handle):
                 kind = row.get("PostTypeId")
-                if kind == "1" and row.get("Id"):
+                if kind in ("1", "2") and not row.get("Id") and warn is not None:
+                    warn(ImportWarning_(path, line, "post skipped: a question or answer row without an Id"))
+                elif kind == "1" and row.get("Id"):
                     questions[row["Id"]] = _question(row, base)
                 elif kind == "2" and row.get("Id"):
                     parent = questions.get(row.get("ParentId", ""))

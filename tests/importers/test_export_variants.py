@@ -34,6 +34,7 @@ def test_stackexchange_answer_older_than_its_question_is_kept(tmp_path: Path) ->
         _row(Id="9", PostTypeId="1", AcceptedAnswerId="5", CreationDate="2011-01-01T00:00:00", Title="B", Body=""),
         _row(Id="10", PostTypeId="2", ParentId="9", CreationDate="2011-01-02T00:00:00", Body="&lt;p&gt;b&lt;/p&gt;"),
         _row(Id="11", PostTypeId="2", ParentId="77", CreationDate="2011-01-03T00:00:00", Body="&lt;p&gt;c&lt;/p&gt;"),
+        _row(PostTypeId="2", ParentId="9", CreationDate="2011-01-03T00:00:00", Body="&lt;p&gt;no id&lt;/p&gt;"),
     ]
     path = tmp_path / "Posts.xml"
     path.write_text('<?xml version="1.0" encoding="utf-8"?>\n<posts>\n' + "\n".join(rows) + "\n</posts>\n")
@@ -42,7 +43,7 @@ def test_stackexchange_answer_older_than_its_question_is_kept(tmp_path: Path) ->
     assert _tree(thread.comments) == [("5", []), ("10", [])]
     assert thread.comments[0].body == "moved" and thread.comments[0].extra.get("accepted") is True
     # the answer whose question is not in the file is not silently dropped: a warning names its row's line
-    assert [(w.line, "answer 11" in w.message and "77" in w.message) for w in warnings] == [(6, True)]
+    assert [(w.line, "answer 11" in w.message and "77" in w.message) for w in warnings] == [(7, False), (6, True)]
 
 
 def test_hn_firebase_reply_its_parent_does_not_list_is_kept(tmp_path: Path) -> None:
