@@ -40,7 +40,7 @@ from functools import cache
 from importlib import metadata
 from pathlib import Path
 
-from .config import SiteConfig
+from .config import CACHE_DIR, SiteConfig
 from .diagnostics import Problem
 from .incremental import BuildState, SourceEntry, template_files
 from .load import Stamp as ThreadStamp
@@ -50,7 +50,6 @@ from .themes import Theme
 
 log = logging.getLogger(__name__)
 
-CACHE_DIR = ".digest-cache"
 MANIFEST = "manifest.pickle"
 STATE = "state.pickle"
 FORMAT = 3

@@ -19,6 +19,11 @@ from urllib.parse import quote, urlsplit
 from .diagnostics import Problem, SourceError
 
 CONFIG_NAME = "site.toml"
+CACHE_DIR = ".digest-cache"
+"""The build's cache, in the site folder (`cache.py`)."""
+READ_FOLDERS = ("templates", "static", "themes", CACHE_DIR)
+"""Folders of the site that a build reads, besides `content_dir`: the output folder is never in, around or one of
+them (nor `content_dir`), since a build replaces it whole and the next build would read its pages back."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,7 +129,11 @@ def load_config(site_dir: Path, overrides: dict[str, Any] | None = None, config_
     if found:
         raise ConfigError(found, site_dir)
     merged = {**values, **(overrides or {})}
-    return SiteConfig(site_dir=site_dir, **merged)
+    config = SiteConfig(site_dir=site_dir, **merged)
+    clash = _output_clash(config, shown, text, from_command_line="output_dir" in (overrides or {}))
+    if clash is not None:
+        raise ConfigError([clash], site_dir)
+    return config
 
 
 def _check(shown: str, text: str, key: str, value: Any, site_dir: Path | None = None) -> Problem | None:
@@ -162,6 +171,44 @@ def _check(shown: str, text: str, key: str, value: Any, site_dir: Path | None = 
     if key == "base_url":
         return _check_base_url(shown, line, value)
     return None
+
+
+def _output_clash(config: SiteConfig, shown: str, text: str, *, from_command_line: bool) -> Problem | None:
+    """The problem when the output folder is the site folder, holds it, or is, holds or lies in a folder the
+    build reads (`content_dir`, `READ_FOLDERS`): its pages would be read back as threads, templates (content run
+    as Jinja code) or static files by the next build, or the build would replace its own input."""
+    out = os.path.realpath(config.output_path())
+    site = os.path.realpath(config.site_dir)
+    read = [(f"content folder ({config.content_dir}/)", config.content_path())]
+    read += [(f"{name}/ folder", config.site_dir / name) for name in READ_FOLDERS]
+    clash = ""
+    if _within(site, out):
+        clash = "is the site folder" if out == site else "holds the site folder"
+    for label, folder in read:
+        real = os.path.realpath(folder)
+        if not clash and _within(out, real):
+            clash = f"is the site's {label}" if out == real else f"is inside the site's {label}"
+        elif not clash and _within(real, out):
+            clash = f"holds the site's {label}"
+    if not clash:
+        return None
+    if from_command_line:
+        where, line, subject = "command line", 0, f"the output folder {out}"
+    else:
+        where, line, subject = shown, line_of_key(text, "output_dir"), f"'output_dir' = '{config.output_dir}'"
+    return Problem(
+        where,
+        line,
+        "error",
+        f"{subject} {clash}",
+        "a build replaces its output folder whole, and the next build would read its pages back:"
+        ' give the output a folder of its own, such as output_dir = "public"',
+    )
+
+
+def _within(path: str, folder: str) -> bool:
+    """Whether the resolved `path` is the resolved `folder` or lies inside it."""
+    return path == folder or path.startswith(folder.rstrip(os.sep) + os.sep)
 
 
 def _inside(site_dir: Path, value: str) -> bool:
@@ -213,4 +260,4 @@ class ConfigError(Exception):
         self.site_dir = site_dir
 
 
-__all__ = ["CONFIG_NAME", "ConfigError", "SiteConfig", "SourceError", "load_config"]
+__all__ = ["CACHE_DIR", "CONFIG_NAME", "ConfigError", "SiteConfig", "SourceError", "load_config"]
