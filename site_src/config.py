@@ -162,6 +162,22 @@ def _check(shown: str, text: str, key: str, value: Any, site_dir: Path | None = 
             f"'output_dir' = '{value}' is outside the site folder",
             f"a build writes outside the site only when told on the command line: digest build -o {value}",
         )
+    if key == "content_dir" and site_dir is not None and not _inside(site_dir, value):
+        return Problem(
+            shown,
+            line,
+            "error",
+            f"'content_dir' = '{value}' is not a folder inside the site folder",
+            'thread files are read only from inside the site, e.g. content_dir = "content"',
+        )
+    if key == "theme" and not is_theme_name(value):
+        return Problem(
+            shown,
+            line,
+            "error",
+            f"'theme' must be the name of a theme folder, not {value!r}",
+            "a theme of the site's own goes in themes/<name>/ beside site.toml",
+        )
     if key in _POSITIVE and value < 1:
         return Problem(shown, line, "error", f"'{key}' must be at least 1, not {value}")
     if key == "fold_depth" and value > MAX_FOLD_DEPTH:
@@ -209,6 +225,12 @@ def _output_clash(config: SiteConfig, shown: str, text: str, *, from_command_lin
 def _within(path: str, folder: str) -> bool:
     """Whether the resolved `path` is the resolved `folder` or lies inside it."""
     return path == folder or path.startswith(folder.rstrip(os.sep) + os.sep)
+
+
+def is_theme_name(value: str) -> bool:
+    """A theme is named by its folder's name (found in `themes/` of the site, then the bundled themes), never by
+    a path: no separator, not `.`, `..`, empty or absolute."""
+    return value not in ("", ".", "..") and not any(c in value for c in "/\\\0")
 
 
 def _inside(site_dir: Path, value: str) -> bool:

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
-from .config import CONFIG_NAME, line_of_key_in
+from .config import CONFIG_NAME, is_theme_name, line_of_key_in
 from .diagnostics import Problem, SourceError
 from .load import LINK_HINT, display_path, escapes, link_refused
 
@@ -102,8 +102,8 @@ def _extends(folder: Path, site_dir: Path) -> str | None:
         line = line_of_key_in(path, unknown[0])
         raise SourceError(shown, line, f"unknown key '{unknown[0]}' (known: {', '.join(THEME_KEYS)})")
     extends = data.get("extends")
-    if extends is not None and not isinstance(extends, str):
-        raise SourceError(shown, line_of_key_in(path, "extends"), "'extends' must be a theme name")
+    if extends is not None and not (isinstance(extends, str) and is_theme_name(extends)):
+        raise SourceError(shown, line_of_key_in(path, "extends"), f"'extends' must be a theme name, not {extends!r}")
     return extends
 
 

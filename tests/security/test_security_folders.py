@@ -65,6 +65,32 @@ def test_output_folder_holding_the_site_is_refused(tmp_path: Path) -> None:
         assert "holds" in found or "is the site folder" in found
 
 
+def test_content_dir_is_a_folder_inside_the_site(tmp_path: Path) -> None:
+    elsewhere = make_project(tmp_path / "elsewhere", {"content/secret.md": "---\ntitle: secret\n---\n\nx\n"})
+    site = _site(tmp_path)
+    for value in ("../elsewhere/content", str(elsewhere / "content"), "content/../../elsewhere", ".", ""):
+        (site / "site.toml").write_text(f'title = "T"\ncontent_dir = "{value}"\n', encoding="utf-8")
+        [found] = _problems(site)
+        assert found.startswith(f"site.toml:2: error: 'content_dir' = '{value}' ")
+    for value in ("content", "threads/2025"):
+        (site / "site.toml").write_text(f'content_dir = "{value}"\n', encoding="utf-8")
+        assert load_config(site).content_dir == value
+
+
+def test_theme_names_are_names_not_paths(tmp_path: Path) -> None:
+    evil = make_project(tmp_path / "evil", {"templates/base.html": "EVIL", "theme.toml": 'name = "evil"\n'})
+    site = _site(tmp_path)
+    for value in (str(evil), "../../evil", "../themes/default", "default/../default", ".", "..", "a\\b", ""):
+        (site / "site.toml").write_text(f"title = 'T'\ntheme = '{value}'\n", encoding="utf-8")
+        [found] = _problems(site)
+        assert found.startswith(f"site.toml:2: error: 'theme' must be the name of a theme folder, not {value!r}")
+    make_project(site / "themes" / "mine", {"theme.toml": f'extends = "{evil}"\n'})
+    (site / "site.toml").write_text('theme = "mine"\n', encoding="utf-8")
+    code = main(["build", str(site), "-q"])
+    assert code != 0
+    assert not (site / "public").exists()
+
+
 def test_output_in_templates_never_runs_content_as_a_template(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
