@@ -25,7 +25,7 @@ from .config import ConfigError, SiteConfig, load_config
 from .diagnostics import Problem, Report, SourceError, counted, shown_path
 from .importers import cli as import_cli
 from .importers import refresh as refresh_cli
-from .load import decode_source, display_path
+from .load import display_path, read_source
 from .pipeline import build
 from .readers import parse_source
 from .thread_files import format_moment, thread_to_dict
@@ -335,11 +335,7 @@ def run_show(options: argparse.Namespace) -> int:
     config = load_config(options.site) if options.site.is_dir() else SiteConfig.for_tests()
     warnings: list[Problem] = []
     try:
-        source = decode_source(path.as_posix(), path.read_bytes())
-        thread = parse_source(source, warnings)
-    except OSError as exc:
-        print(f"{path}: error: cannot read: {exc.strerror}", file=sys.stderr)
-        return EXIT_ERRORS
+        thread = parse_source(read_source(path, Path(".")), warnings)
     except SourceError as exc:
         for problem in [*warnings, exc.problem]:
             print(problem.format(), file=sys.stderr)

@@ -164,11 +164,29 @@ def read_source(path: Path, site_dir: Path, inside: Path | None = None) -> Sourc
     return decode_source(shown, data)
 
 
+MAX_SOURCE_BYTES = 64 << 20
+"""Largest thread file read (64 MiB; a 50 MB thread builds in about 550 MB). Parsing and rendering hold a file
+many times over (a 40 MB one-line file peaked at 950 MB), so a bigger one is refused before a byte is read:
+a 1 GB file would have stopped the machine, not just its own thread."""
+
+
 def _read(path: Path, shown: str) -> bytes:
+    """The file's bytes, or SourceError: it cannot be read, or holds more than `MAX_SOURCE_BYTES` (told by its
+    size before reading, and again by reading one byte past the limit, for a file that grows meanwhile)."""
     try:
-        return path.read_bytes()
+        with open(path, "rb") as handle:
+            size = os.fstat(handle.fileno()).st_size
+            data = handle.read(MAX_SOURCE_BYTES + 1) if size <= MAX_SOURCE_BYTES else b""
     except OSError as exc:
         raise SourceError(shown, 0, f"cannot read: {exc.strerror}") from exc
+    if size > MAX_SOURCE_BYTES or len(data) > MAX_SOURCE_BYTES:
+        raise SourceError(
+            shown,
+            0,
+            f"too large: {max(size, len(data)):,} bytes; a thread file may hold at most {MAX_SOURCE_BYTES:,}",
+            hint="split the thread into files of its own, or import a large export with `digest import`",
+        )
+    return data
 
 
 def read_inside(path: Path, root: Path, shown: str) -> bytes:

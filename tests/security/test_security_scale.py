@@ -220,3 +220,55 @@ def test_deep_json_round_trips_through_the_dict_writer() -> None:
 
     text = chain_json(50)
     assert loads_iterative(text) == json.loads(text)
+
+
+def _sparse(path: Path, head: str, size: int) -> None:
+    """A file of `size` bytes that starts with `head` (the rest a hole: no disk used, no time to write)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("wb") as handle:
+        handle.write(head.encode("utf-8"))
+        handle.truncate(size)
+
+
+@pytest.mark.parametrize("name", ["huge.md", "huge.txt", "huge.json", "huge.ndjson"])
+def test_a_1_gib_file_is_refused_before_it_is_read(tmp_path: Path, name: str) -> None:
+    """Before, a thread file was read whole, whatever its size: a 40 MB one-line file peaked at 950 MB, so a
+    1 GiB line would have taken the machine's memory. Now: an error naming the file, nothing read."""
+    import tracemalloc
+
+    path = tmp_path / "content" / name
+    _sparse(path, "---\ntitle: Huge\n---\n\none line that never ends ", 1 << 30)
+    tracemalloc.start()
+    with pytest.raises(SourceError) as info:
+        read_source(path, tmp_path)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert info.value.problem.format().startswith(
+        f"content/{name}: error: too large: 1,073,741,824 bytes; a thread file may hold at most 67,108,864"
+    )
+    assert peak < 1 << 20
+
+
+def test_a_too_large_file_costs_its_own_thread_only(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """The other threads are built, the last good site stays, the exit code is 1; with --keep-going the others
+    are published. Also `digest show`."""
+    from site_src.cli import main
+
+    site = tmp_path / "site"
+    (site / "content").mkdir(parents=True)
+    (site / "content" / "ok.md").write_text("---\ntitle: Fine\n---\n\nA fine post.\n", encoding="utf-8")
+    assert main(["build", str(site), "-q"]) == 0
+    before = {p: p.read_bytes() for p in (site / "public").rglob("*") if p.is_file()}
+    _sparse(site / "content" / "huge.md", "---\ntitle: Huge\n---\n\n", (64 << 20) + 1)
+    (site / "content" / "new.md").write_text("---\ntitle: New\n---\n\nA new post.\n", encoding="utf-8")
+    capsys.readouterr()
+    assert main(["build", str(site), "-q"]) == 1
+    err = capsys.readouterr().err
+    assert f"{site / 'content' / 'huge.md'}: error: too large: 67,108,865 bytes" in err
+    assert "Traceback" not in err
+    assert {p: p.read_bytes() for p in (site / "public").rglob("*") if p.is_file()} == before
+    assert main(["build", str(site), "-q", "--keep-going"]) == 1
+    assert (site / "public" / "t" / "new" / "index.html").is_file()
+    assert not (site / "public" / "t" / "huge").exists()
+    assert main(["show", str(site / "content" / "huge.md")]) == 1
+    assert "error: too large: 67,108,865 bytes" in capsys.readouterr().err
