@@ -22,7 +22,7 @@ from typing import Any, NoReturn
 
 from . import version
 from .config import ConfigError, SiteConfig, load_config
-from .diagnostics import Problem, Report, SourceError, counted, shown_path
+from .diagnostics import Problem, Report, SourceError, counted, printable, shown_path
 from .importers import cli as import_cli
 from .importers import refresh as refresh_cli
 from .load import display_path, read_source
@@ -314,7 +314,7 @@ def run_tags(options: argparse.Namespace) -> int:
     print_problems(report, config.site_dir)
     if options.suggest:
         for path, tags in suggested_tags(items, options.n).items():
-            print(f"{path}: {', '.join(tags) if tags else '(none)'}")
+            print(f"{printable(path, path=True)}: {', '.join(tags) if tags else '(none)'}")
     else:
         counts: dict[str, int] = {}
         for item in items:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -18,6 +19,24 @@ log = logging.getLogger(__name__)
 Level = Literal["error", "warning"]
 NOT_FILES = ("command line", "template")
 """Problem paths that name no file (`template base.html` too): shown as they are."""
+
+
+_UNPRINTABLE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+"""What a message must not carry to a terminal: control characters (ESC starts the sequences that recolour,
+clear, retitle or write the clipboard; a carriage return or backspace overwrites what was printed) and the
+bidirectional overrides that show text in another order than it is read. Tab and line feed stay."""
+_UNPRINTABLE_IN_PATH = re.compile(_UNPRINTABLE.pattern[:-1] + "\t\n]")
+"""...and a tab or line feed in a file name, which would forge a line of its own."""
+
+
+def printable(text: str, *, path: bool = False) -> str:
+    """`text` safe to print: each character of `_UNPRINTABLE` (or `_UNPRINTABLE_IN_PATH`) written as its escape
+    (`\\x1b`, `\\n`, `\\u202e`), so a file name or line from a stranger can neither drive the terminal nor forge
+    a message line."""
+    pattern = _UNPRINTABLE_IN_PATH if path else _UNPRINTABLE
+    if pattern.search(text) is None:
+        return text
+    return pattern.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), text)
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,13 +59,13 @@ class Problem:
     def format(self, site_dir: Path | None = None) -> str:
         """`path:line: level: message`, then the excerpt and hint indented. With `site_dir` (the folder `path` is
         relative to), the path is shown from where the command runs, so a terminal or editor can open it."""
-        path = self.path if site_dir is None else shown_path(self.path, site_dir)
+        path = printable(self.path if site_dir is None else shown_path(self.path, site_dir), path=True)
         where = f"{path}:{self.line}" if self.line else path
-        text = f"{where}: {self.level}: {self.message}"
+        text = f"{where}: {self.level}: {printable(self.message)}"
         if self.excerpt:
-            text += "\n    " + self.excerpt.strip("\n")
+            text += "\n    " + printable(self.excerpt.strip("\n"))
         if self.hint:
-            text += f"\n    hint: {self.hint}"
+            text += f"\n    hint: {printable(self.hint)}"
         return text
 
 

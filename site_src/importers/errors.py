@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ..diagnostics import printable
+
 
 @dataclass(slots=True)
 class ImportWarning_:
@@ -23,14 +25,15 @@ class ImportWarning_:
     """What was found and what was done about it."""
 
     def __str__(self) -> str:
-        return f"{self.path}:{self.line}: warning: {self.message}"
+        return f"{printable(self.path, path=True)}:{self.line}: warning: {printable(self.message)}"
 
 
 class ImportFailure(Exception):
     """The input cannot be imported at all (wrong shape, truncated, unreadable)."""
 
     def __init__(self, path: str, line: int, message: str) -> None:
-        super().__init__(f"{path}:{line}: error: {message}" if line else f"{path}: error: {message}")
+        shown = printable(path, path=True) + (f":{line}" if line else "")
+        super().__init__(f"{shown}: error: {printable(message)}")
         self.path = path
         """The input file, as given."""
         self.line = line

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from ..diagnostics import printable
 from ..model import Thread
 from . import ImportFailure, ImportOptions, ImportWarning_, import_paths
 from .http import Fetcher, FetchError, FetchOptions, stderr_progress
@@ -137,7 +138,7 @@ def run_urls(urls: list[str], args: argparse.Namespace) -> int:
                 fetcher.done()
                 failed += 1
                 message = exc.message if isinstance(exc, ImportFailure) else _with_hint(exc)
-                print(f"{url}: error: {message}", file=sys.stderr)
+                print(f"{printable(url, path=True)}: error: {printable(message)}", file=sys.stderr)
                 continue
             used = fetcher.requests - before
             for written in done.written:
