@@ -54,9 +54,9 @@ def load_json(path: str, text: str) -> Any:
     """
     try:
         try:
-            return json.loads(text)
-        except RecursionError:
-            return loads_iterative(text)
+            return json.loads(text, object_pairs_hook=_unique_keys)
+        except (RecursionError, _DuplicateKey):  # too deep for the C parser; or a key twice: find where
+            return loads_iterative(text, unique_keys=True)
     except json.JSONDecodeError as exc:
         raise SourceError(
             path,
@@ -78,15 +78,31 @@ _CONSTANTS = {"null": None, "true": True, "false": False, "NaN": float("nan"), "
 _CONSTANTS["-Infinity"] = float("-inf")
 
 
-def loads_iterative(text: str) -> Any:
+class _DuplicateKey(ValueError):
+    """An object of the file gives one key twice (`_unique_keys`)."""
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """`json.loads`'s object hook: the object, or `_DuplicateKey` when a key comes twice. JSON readers keep the
+    last value silently, so a second `"replies"` dropped a whole branch of comments without a word."""
+    value = dict(pairs)
+    if len(value) != len(pairs):
+        raise _DuplicateKey
+    return value
+
+
+def loads_iterative(text: str, *, unique_keys: bool = False) -> Any:
     """A JSON document -> Python values like `json.loads`, with an explicit stack instead of recursion.
 
-    Slower than `json.loads`; used only for documents nested too deeply for it.
+    Slower than `json.loads`; used only for documents nested too deeply for it, and to find where a key comes
+    twice in one object (`unique_keys`: that is an error at the second).
     Raises `json.JSONDecodeError` with the position of the first error.
     """
     end = len(text)
     containers: list[Any] = []
     keys: list[str] = []
+    starts: list[int] = []
+    """Where each open object's current key starts (for the error about a key given twice)."""
     pos = 0
     while True:  # read one value; text[pos] starts it (after white space)
         pos = _skip(text, pos)
@@ -99,6 +115,7 @@ def loads_iterative(text: str) -> Any:
             else:
                 containers.append({} if char == "{" else [])
                 if char == "{":
+                    starts.append(pos)
                     key, pos = _key(text, pos)
                     keys.append(key)
                 continue
@@ -114,6 +131,9 @@ def loads_iterative(text: str) -> Any:
                 return value
             top = containers[-1]
             if isinstance(top, dict):
+                if unique_keys and keys[-1] in top:
+                    message = f"key {json.dumps(keys[-1])} given twice in one object (JSON would keep only the last)"
+                    raise json.JSONDecodeError(message, text, starts[-1])
                 top[keys[-1]] = value
             else:
                 top.append(value)
@@ -121,7 +141,8 @@ def loads_iterative(text: str) -> Any:
             char = text[pos : pos + 1]
             if char == ",":
                 if isinstance(top, dict):
-                    keys[-1], pos = _key(text, _skip(text, pos + 1))
+                    starts[-1] = _skip(text, pos + 1)
+                    keys[-1], pos = _key(text, starts[-1])
                 else:
                     pos += 1
                 break
@@ -130,6 +151,7 @@ def loads_iterative(text: str) -> Any:
             value, pos = containers.pop(), pos + 1
             if isinstance(value, dict):
                 keys.pop()
+                starts.pop()
 
 
 def _skip(text: str, pos: int) -> int:

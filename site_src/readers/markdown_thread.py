@@ -91,7 +91,7 @@ def _front_matter(path: str, lines: list[str]) -> tuple[dict[str, Any], int]:
         try:
             meta = yaml.load(front, Loader=_YAML_LOADER)  # a safe loader: C or pure-Python SafeLoader
         except yaml.YAMLError:
-            meta = yaml.safe_load(front)  # the pure-Python parser points at the faulty line more precisely
+            meta = yaml.load(front, Loader=_PurePythonLoader)  # it points at the faulty line more precisely
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 2 if mark is not None else 1
@@ -127,6 +127,8 @@ def _simple_front_matter(lines: list[str], end: int) -> dict[str, Any] | None:
         match = _SIMPLE_LINE.fullmatch(line)
         if match is None or match.group(1).lower() in _NOT_TEXT_WORDS:
             return None
+        if match.group(1) in meta:
+            return None  # a key given twice: YAML reports it
         quoted, plain = match.group(2), match.group(3)
         if quoted is not None:
             if not quoted.isprintable():  # YAML refuses some characters, folds tabs: let it decide
@@ -452,8 +454,35 @@ def _close_key(key: str) -> str | None:
     return close[0] if close else None
 
 
-_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-"""libyaml's safe loader where PyYAML was built with it (several times faster), else the pure-Python one."""
+class _UniqueKeys:
+    """A mapping that gives one key twice is an error at the second (PyYAML keeps the last value silently, so a
+    second `title:` or `tags:` lost the first without a word). Mixed into a safe loader."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        first: dict[tuple[str, str], int] = {}
+        for key, _value in node.value:
+            if isinstance(key, yaml.ScalarNode) and key.tag != "tag:yaml.org,2002:merge":
+                line = first.get((key.tag, key.value))
+                if line is not None:
+                    raise yaml.constructor.ConstructorError(
+                        None,
+                        None,
+                        f"key '{key.value}' given twice (first on line {line + 2}; YAML would keep only the last)",
+                        key.start_mark,
+                    )
+                first[(key.tag, key.value)] = key.start_mark.line
+        return super().construct_mapping(node, deep)  # type: ignore[misc, no-any-return]
+
+
+class _Loader(_UniqueKeys, getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
+    """libyaml's safe loader where PyYAML was built with it (several times faster), else the pure-Python one."""
+
+
+class _PurePythonLoader(_UniqueKeys, yaml.SafeLoader):
+    """The pure-Python safe loader: its errors point at the faulty line more precisely."""
+
+
+_YAML_LOADER: type[yaml.SafeLoader] = _Loader
 _ESCAPE = re.compile(r"\\(.)")
 _INTEGER = re.compile(r"[+-]?\d{1,19}")
 _FLOAT = re.compile(r"[+-]?\d+\.\d*([eE][+-]?\d+)?|[+-]?\d+[eE][+-]?\d+")

@@ -43,7 +43,7 @@ def parse(source: SourceText, warnings: list[Problem]) -> Thread:
     title = lines[0].strip()
     first_comment = next((i for i in range(1, len(lines)) if _COMMENT_START.match(lines[i])), len(lines))
     footer = _footer_index(lines, first_comment)
-    header = _read_header(lines[1:first_comment], path)
+    header = _read_header(lines[1:first_comment], path, warnings)
     comment_lines = lines[first_comment : footer if footer is not None else len(lines)]
     comments = _read_comments(comment_lines, first_comment + 1, path, warnings)
     assign_missing_ids([(c, c.line) for c in comments], path)
@@ -88,13 +88,23 @@ def _footer_index(lines: list[str], first_comment: int) -> int | None:
     return None
 
 
-def _read_header(lines: list[str], path: str) -> _Header:
+def _read_header(lines: list[str], path: str, warnings: list[Problem]) -> _Header:
+    """The lines between the title and the first comment. A field (`Tags:`, `Date:`, `Summary:`) is taken from
+    its first line; a later line naming it again stays text of the post, with a warning (it used to replace the
+    first without a word)."""
     header = _Header()
     for offset, raw in enumerate(lines):
         line_no = offset + 2
         text = raw.strip()
-        if field_match := _HEADER_FIELD.match(text):
-            header.fields[field_match.group(1).lower()] = (field_match.group(2), line_no)
+        field_match = _HEADER_FIELD.match(text)
+        name = field_match.group(1).lower() if field_match else ""
+        if field_match and name not in header.fields:
+            header.fields[name] = (field_match.group(2), line_no)
+        elif field_match:
+            first = header.fields[name][1]
+            message = f"a second '{field_match.group(1)}:' line is kept as text of the post (line {first} gives it)"
+            warnings.append(Problem(path, line_no, "warning", message))
+            header.body.append(raw)
         elif header.source is None and not any(header.body) and _URL_LINE.match(text):
             header.source = text
         elif header.author is None and not any(header.body) and (posted := _POSTED_BY.match(text)):
