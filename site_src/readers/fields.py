@@ -16,6 +16,14 @@ from ..model import Comment, Moment, MonthDate, Thread
 
 MAX_SCORE = 2**63 - 1
 """Scores beyond a 64-bit integer are not votes; they would only break other programs reading the site."""
+MAX_CHARS = {"title": 1_000, "author": 300, "source": 10_000, "summary": 10_000}
+"""Longest text of the fields a thread card shows. A card is on the home page, the archive and every tag page of
+the thread, so these fields are written about as many times as the thread has tags: a 2 MB title with 100 tags
+made 400 MB of pages."""
+MAX_TAGS = 100
+"""Most tags a thread may have: each tag page shows the thread's card with all of its tags, so the pages grow
+with the square of their number (2,000 tags took 14 s to build, 20,000 over ten minutes)."""
+MAX_TAG_CHARS = 100
 _DAY = re.compile(r"\d{4}-\d\d-\d\d")
 _MONTH = re.compile(r"(\d{4})-(\d\d)")
 _URL_DATE = re.compile(r"/((?:19|20)\d\d)/(0[1-9]|1[0-2])/(?:(0[1-9]|[12]\d|3[01])/)?")
@@ -200,6 +208,7 @@ def clean_thread(thread: Thread) -> Thread:
             setattr(thread, name, clean_text(value))
     thread.body = clean_text(thread.body)
     thread.tags = [clean_text(tag) for tag in thread.tags]
+    _check_card_fields(thread)
     thread.extra = _clean_value(thread.extra)
     comments = [comment for comment, _depth in thread.walk()]
     texts = [text for c in comments for text in (c.id, c.body, c.author or "")]
@@ -221,6 +230,24 @@ def clean_thread(thread: Thread) -> Thread:
             )
         seen[comment.id] = comment.line
     return thread
+
+
+def _check_card_fields(thread: Thread) -> None:
+    """SourceError when a field a thread card shows is longer than `MAX_CHARS` allows, or the tags are too many
+    or too long (every reader and every export in `content/` comes through here)."""
+    for name, limit in MAX_CHARS.items():
+        value = getattr(thread, name)
+        if value is not None and len(value) > limit:
+            raise SourceError(thread.path, 0, f"the {name} is {len(value):,} characters long; at most {limit:,}")
+    if len(thread.tags) > MAX_TAGS:
+        raise SourceError(thread.path, 0, f"{len(thread.tags):,} tags; a thread may have at most {MAX_TAGS}")
+    long_tag = next((tag for tag in thread.tags if len(tag) > MAX_TAG_CHARS), None)
+    if long_tag is not None:
+        raise SourceError(
+            thread.path,
+            0,
+            f"a tag is {len(long_tag):,} characters long; at most {MAX_TAG_CHARS} ({long_tag[:40]!r}...)",
+        )
 
 
 def thread_header(path: str, data: dict[str, Any], title: str, line_of: Callable[[str], int]) -> Thread:

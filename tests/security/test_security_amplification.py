@@ -1,0 +1,83 @@
+"""One file cannot make the site's size grow with the square of its own.
+
+A thread's card (title, author, source host, summary, tags) is written on the home page, the archive and on each
+of its tag pages, and each tag page's card lists all the thread's tags. Before: a JSON thread with 2,000 tags
+took 14 s to build and one with 20,000 ran for more than ten minutes (quadratic), and a 2 MB title with 100
+tags made 403 MB of pages. Now a thread has at most 100 tags of at most 100 characters, and the card's texts
+are bounded (title 1,000 characters, author 300, source and summary 10,000): past that, an error naming the
+file, and the other threads are built.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from support import build_site, make_project
+
+from site_src.diagnostics import SourceError
+from site_src.load import SourceText
+from site_src.readers import parse_file, parse_source
+
+
+def _json(**fields: object) -> str:
+    return json.dumps({"title": "T", "body": "post", **fields})
+
+
+@pytest.mark.parametrize(
+    ("fields", "message"),
+    [
+        ({"tags": [f"t{i}" for i in range(20_000)]}, "20,000 tags; a thread may have at most 100"),
+        ({"title": "T" * 2_000_000}, "the title is 2,000,000 characters long; at most 1,000"),
+        ({"author": "a" * 301}, "the author is 301 characters long; at most 300"),
+        ({"summary": "s" * 10_001}, "the summary is 10,001 characters long; at most 10,000"),
+        ({"source": "https://x.example/" + "p" * 10_000}, "the source is 10,018 characters long; at most 10,000"),
+        ({"tags": ["ok", "x" * 101]}, "a tag is 101 characters long; at most 100 ('xxxx"),
+    ],
+)
+def test_card_fields_are_bounded(fields: dict[str, object], message: str) -> None:
+    with pytest.raises(SourceError) as info:
+        parse_source(SourceText("content/t.json", _json(**fields)), [])
+    assert info.value.problem.format().startswith(f"content/t.json: error: {message}")
+
+
+def test_the_same_bounds_hold_in_every_format() -> None:
+    tags = ", ".join(f"t{i}" for i in range(101))
+    for path, text in {
+        "content/t.txt": f"Title\nTags: {tags}\n\nThe post.\n",
+        "content/t.md": f"---\ntitle: Title\ntags: {tags}\n---\n\npost\n",
+        "content/l.txt": "T" * 1001 + "\n\nThe post.\n",
+    }.items():
+        with pytest.raises(SourceError) as info:
+            parse_source(SourceText(path, text), [])
+        assert info.value.problem.format().startswith(f"{path}: error: ")
+
+
+def test_an_export_in_content_is_bounded_too() -> None:
+    mbox = (
+        "From a@example.org Mon Jan  1 00:00:00 2024\n"
+        "From: a@example.org\nSubject: " + "S" * 1001 + "\nMessage-ID: <1@example.org>\n"
+        "Date: Mon, 1 Jan 2024 00:00:00 +0000\n\nbody\n"
+    )
+    with pytest.raises(SourceError) as info:
+        parse_file(SourceText("content/list.mbox", mbox), [])
+    assert "the title is 1,001 characters long; at most 1,000" in info.value.problem.format()
+
+
+def test_at_the_bounds_a_thread_builds_and_other_threads_always_do(tmp_path: Path) -> None:
+    site = make_project(
+        tmp_path / "site",
+        {
+            "content/full.json": _json(
+                title="T" * 1_000, author="a" * 300, tags=[f"tag{i:03d}" + "x" * 94 for i in range(100)]
+            ),
+            "content/many.json": _json(title="Many", tags=[f"t{i}" for i in range(20_000)]),
+        },
+    )
+    result = build_site(site, keep_going=True)
+    assert [p.format() for p in result.report.errors] == [
+        "content/many.json: error: 20,000 tags; a thread may have at most 100"
+    ]
+    assert "t/full/index.html" in result.files
+    assert len([name for name in result.files if name.startswith("tags/") and name.endswith("/index.html")]) == 101
