@@ -35,6 +35,7 @@ from urllib.parse import urlsplit
 import httpx
 
 from .. import version
+from .common import MAX_WHOLE
 
 
 def user_agent() -> str:
@@ -43,6 +44,8 @@ def user_agent() -> str:
 
 
 _RETRY_STATUS = frozenset({429, 500, 502, 503, 504})
+MAX_ANSWER = MAX_WHOLE
+"""Bytes one answer may hold once decompressed, as a file read whole: past it the answer is refused."""
 
 
 class FetchError(Exception):
@@ -154,7 +157,7 @@ class Fetcher:
         self._wait_turn(request.url.host, spacing)
         self.requests += 1
         try:
-            response = self.client().get(url, follow_redirects=False)
+            response, body = self._request(url, follow_redirects=False)
         except httpx.HTTPError as exc:
             raise FetchError(url, f"cannot connect ({_reason(exc)})", "check the network and the address") from exc
         finally:
@@ -162,8 +165,26 @@ class Fetcher:
         if response.is_redirect:
             return str(response.url.join(response.headers.get("Location", "")))
         if response.status_code >= 400:
-            raise _status_error(url, response)
+            raise _status_error(url, response, body)
         return None
+
+    def _request(self, url: str, **options: Any) -> tuple[httpx.Response, bytes]:
+        """One GET and its body, read (and decompressed) piece by piece: FetchError once it holds more than
+        `MAX_ANSWER` bytes, before any more is read (a gzip bomb, an answer that never ends)."""
+        with self.client().stream("GET", url, **options) as response:
+            pieces: list[bytes] = []
+            size = 0
+            for piece in response.iter_bytes():
+                size += len(piece)
+                if size > MAX_ANSWER:
+                    raise FetchError(
+                        str(response.url),
+                        f"the answer holds more than {MAX_ANSWER:,} bytes (decompressed)",
+                        "is this the address of a thread?",
+                        response.status_code,
+                    )
+                pieces.append(piece)
+        return response, b"".join(pieces)
 
     def get_json(self, url: str, *, delay: float = 1.0, params: list[tuple[str, str]] | None = None) -> Any:
         """GET `url` and decode its JSON; FetchError when the answer is not JSON."""
@@ -195,7 +216,7 @@ class Fetcher:
             self.requests += 1
             self._show(shown)
             try:
-                response = self.client().get(shown, headers=headers)
+                response, body = self._request(shown, headers=headers)
             except httpx.TimeoutException as exc:
                 failure: FetchError = FetchError(
                     shown, f"no answer within {self.options.timeout:g} s", "the site may be slow or down; try later"
@@ -217,11 +238,11 @@ class Fetcher:
                     self._touch(shown)
                     return bytes.fromhex(cached["body"])
                 if response.status_code < 300:
-                    self._keep(shown, response)
-                    return response.content
+                    self._keep(shown, response, body)
+                    return body
                 if response.status_code not in _RETRY_STATUS:
-                    raise _status_error(shown, response)
-                failure = _status_error(shown, response)
+                    raise _status_error(shown, response, body)
+                failure = _status_error(shown, response, body)
                 asked = _retry_after(response.headers.get("Retry-After"))
                 if asked is None and response.status_code == 429:
                     asked = _number(response.headers.get("X-Ratelimit-Reset"))
@@ -277,12 +298,12 @@ class Fetcher:
             return None
         return data if isinstance(data, dict) and data.get("url") == url and "body" in data else None
 
-    def _keep(self, url: str, response: httpx.Response) -> None:
+    def _keep(self, url: str, response: httpx.Response, body: bytes) -> None:
         path = self._cache_file(url)
         etag, modified = response.headers.get("ETag"), response.headers.get("Last-Modified")
         if path is None or not (etag or modified):
             return
-        record = {"url": url, "etag": etag or "", "last_modified": modified or "", "body": response.content.hex()}
+        record = {"url": url, "etag": etag or "", "last_modified": modified or "", "body": body.hex()}
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(json.dumps(record), encoding="utf-8")
@@ -362,15 +383,15 @@ def _retry_after(value: str | None) -> float | None:
     return max(0.0, (when - datetime.now(UTC)).total_seconds())
 
 
-def _status_error(url: str, response: httpx.Response) -> FetchError:
+def _status_error(url: str, response: httpx.Response, body: bytes) -> FetchError:
     """What an error status means for a person, with what the body says (Reddit: `reason`)."""
     code = response.status_code
     reason = ""
     try:
-        body = response.json()
-        if isinstance(body, dict):
-            reason = str(body.get("reason") or body.get("error_name") or body.get("error") or "")
-    except (ValueError, UnicodeDecodeError):
+        said = json.loads(body)
+        if isinstance(said, dict):
+            reason = str(said.get("reason") or said.get("error_name") or said.get("error") or "")
+    except (ValueError, UnicodeDecodeError, RecursionError):
         pass
     if code == 404:
         return FetchError(url, "not found (HTTP 404)", "the thread was deleted, or the address is not a thread", code)
