@@ -17,11 +17,15 @@ from typing import Any
 from urllib.parse import quote, urlsplit
 
 from .diagnostics import Problem, SourceError
+from .load import FOLDER_LINK_HINT, FOLDER_LINK_REFUSED, linked_out
 
 CONFIG_NAME = "site.toml"
 CACHE_DIR = ".digest-cache"
 """The build's cache, in the site folder (`cache.py`)."""
-READ_FOLDERS = ("templates", "static", "themes", CACHE_DIR)
+SITE_FOLDERS = ("templates", "static", "themes")
+"""The site's own templates, static files and themes: read by every build, never through a symbolic link out of
+the site folder (as the content folder)."""
+READ_FOLDERS = (*SITE_FOLDERS, CACHE_DIR)
 """Folders of the site that a build reads, besides `content_dir`: the output folder is never in, around or one of
 them (nor `content_dir`), since a build replaces it whole and the next build would read its pages back."""
 
@@ -133,6 +137,12 @@ def load_config(site_dir: Path, overrides: dict[str, Any] | None = None, config_
     clash = _output_clash(config, shown, text, from_command_line="output_dir" in (overrides or {}))
     if clash is not None:
         raise ConfigError([clash], site_dir)
+    read = [(config.content_dir, config.content_path())] + [(name, site_dir / name) for name in SITE_FOLDERS]
+    linked = [
+        Problem(name, 0, "error", FOLDER_LINK_REFUSED, FOLDER_LINK_HINT) for name, f in read if linked_out(f, site_dir)
+    ]
+    if linked:
+        raise ConfigError(linked, site_dir)
     return config
 
 

@@ -206,6 +206,20 @@ def link_refused(where: str) -> str:
     return f"symbolic link to a file outside {where} (or to a hidden file): not followed"
 
 
+FOLDER_LINK_REFUSED = "symbolic link to a folder outside the site folder (or to a hidden folder): not followed"
+FOLDER_LINK_HINT = "copy the folder into the site folder instead of linking to it"
+
+
+def linked_out(folder: Path, site_dir: Path) -> bool:
+    """Whether a symbolic link (`folder` itself, or a folder above it inside the site) takes `folder` out of
+    `site_dir` or into a hidden part of it (`escapes`). False when no link is on the way, or nothing is there."""
+    if not os.path.lexists(folder):
+        return False
+    relative = os.path.relpath(os.path.abspath(folder), os.path.abspath(site_dir))
+    unlinked = os.path.normpath(os.path.join(os.path.realpath(site_dir), relative))
+    return os.path.realpath(folder) != unlinked and escapes(folder, site_dir)
+
+
 def escapes(path: Path | str, root: Path | str) -> bool:
     """True when `path`, resolved (every symbolic link followed), is not a file inside `root` (resolved too)
     or lies in a hidden part of it (a name starting with `.`, such as `.git/`)."""

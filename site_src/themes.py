@@ -18,7 +18,7 @@ from pathlib import Path
 
 from .config import CONFIG_NAME, is_theme_name, line_of_key_in
 from .diagnostics import Problem, SourceError
-from .load import LINK_HINT, display_path, escapes, link_refused
+from .load import FOLDER_LINK_HINT, FOLDER_LINK_REFUSED, LINK_HINT, display_path, escapes, link_refused, linked_out
 
 
 def _bundled_themes() -> Path:
@@ -72,6 +72,8 @@ def load_theme(name: str, site_dir: Path) -> Theme:
             close = difflib.get_close_matches(current, known, n=1)
             hint = f"did you mean '{close[0]}'?" if close else "themes available: " + ", ".join(known)
             raise SourceError(shown, line, f"theme '{current}' not found", hint=hint)
+        if folder.is_relative_to(site_dir / "themes") and linked_out(folder, site_dir):
+            raise SourceError(display_path(folder, site_dir), 0, FOLDER_LINK_REFUSED, hint=FOLDER_LINK_HINT)
         if folder in chain:
             raise SourceError(shown, line, f"theme '{current}' extends itself through {[p.name for p in chain]}")
         chain.append(folder)

@@ -12,16 +12,21 @@ from __future__ import annotations
 
 import http.client
 import os
+import shutil
 import threading
 from pathlib import Path
 
+import pytest
 from support import build_site, make_project
 
-from site_src.config import load_config
+from site_src.cli import main
+from site_src.config import ConfigError, load_config
+from site_src.diagnostics import SourceError
 from site_src.importers.write import write_threads
 from site_src.incremental import WarmSite
 from site_src.model import Thread
 from site_src.serve import DevHTTPServer, LiveSite
+from site_src.themes import load_theme
 
 SECRET = "SECRET-TOKEN-7f3a"
 """The first line of every file the links point at: must appear in no output and no message."""
@@ -145,3 +150,53 @@ def test_issue_20_importer_never_reads_an_earlier_import_through_a_link(tmp_path
     assert [w.status for w in written] == ["created"]
     assert SECRET not in written[0].path.read_text(encoding="utf-8")
     assert secret.read_text(encoding="utf-8").startswith("---\ntags")  # the target untouched
+
+
+@pytest.mark.parametrize("folder", ["content", "static", "templates", "themes", "themes/mine"])
+def test_a_folder_the_build_reads_never_links_out_of_the_site(tmp_path: Path, folder: str) -> None:
+    """Before: a link per file was refused, but the folder itself could be one: `static -> /elsewhere` published
+    every file there, `themes/mine -> /elsewhere` its `static/` and `templates/`, `content -> /elsewhere` its
+    threads. Now the folders a build reads (the content folder, `templates/`, `static/`, `themes/` and the
+    theme folders in it) are not followed out of the site folder, nor into a hidden part of it: an error naming
+    the folder, before anything is read."""
+    outside = make_project(
+        tmp_path / "outside",
+        {
+            "static/leak.css": f"/* {SECRET} */\n",
+            "templates/base.html": f"{SECRET}{{% block main %}}{{% endblock %}}\n",
+            "theme.toml": 'extends = "default"\n',
+            "mine/theme.toml": 'extends = "default"\n',
+            "mine/static/leak.css": f"/* {SECRET} */\n",
+            "leak.md": f"---\ntitle: {SECRET}\n---\n\n{SECRET}\n",
+        },
+    )
+    site = make_project(tmp_path / "site", {"content/ok.md": "---\ntitle: Ok\n---\n\nfine\n"}, 'theme = "mine"\n')
+    make_project(site / "themes" / "mine", {"theme.toml": 'extends = "default"\n'})
+    target = site / folder
+    if target.exists():
+        shutil.rmtree(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.symlink_to(outside)
+    with pytest.raises((ConfigError, SourceError)) as info:
+        load_theme(load_config(site).theme, site)
+    problems = info.value.problems if isinstance(info.value, ConfigError) else [info.value.problem]
+    shown = [p.format() for p in problems]
+    assert any(line.startswith(f"{folder}: error: symbolic link to a folder outside the site") for line in shown), shown
+    assert main(["build", str(site), "-q"]) != 0
+    assert not (site / "public").exists()
+
+
+def test_folder_links_inside_the_site_are_followed(tmp_path: Path) -> None:
+    site = make_project(
+        tmp_path / "site",
+        {"threads/ok.md": "---\ntitle: Ok\n---\n\nfine\n", "assets/site.css": "body {}\n", ".git/x.md": "x"},
+    )
+    (site / "content").symlink_to(site / "threads")
+    (site / "static").symlink_to(Path("assets"))
+    result = build_site(site)
+    assert not result.report.errors
+    assert "t/ok/index.html" in result.files and "static/site.css" in result.files
+    (site / "content").unlink()
+    (site / "content").symlink_to(site / ".git")  # a hidden part of the site: refused as a file link is
+    with pytest.raises(ConfigError):
+        load_config(site)
