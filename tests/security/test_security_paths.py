@@ -25,6 +25,7 @@ from support import build_and_read
 from site_src.config import load_config
 from site_src.context import anchor, comment_segment
 from site_src.pipeline import build
+from site_src.readers.fields import MAX_TAG_CHARS
 from site_src.text import MAX_SLUG_BYTES, slugify
 from site_src.write import safe_relative, write_site
 
@@ -146,7 +147,8 @@ def hostile_names_site(root: Path) -> Path:
         chain: dict[str, object] = {"id": ids[2], "body": "deepest", "replies": []}
         for level, ident in enumerate(ids[:2]):
             chain = {"id": f"{ident}{'!' * level}", "body": "reply", "replies": [chain]}
-        data = {"title": f"t{n}", "slug": name, "tags": [name, f"{name}-tag"], "body": "b", "comments": [chain]}
+        tag = name[: MAX_TAG_CHARS - 4]  # tags are capped (test_security_amplification): the longest one allowed
+        data = {"title": f"t{n}", "slug": name, "tags": [tag, f"{tag}-tag"], "body": "b", "comments": [chain]}
         (content / f"s{n:02d}.json").write_text(json.dumps(data), encoding="utf-8")
     for name in ("CON", "aux", "日本語", "ＣＯＮ2", "a b", "x" * 200):
         (content / f"{name}.md").write_text(f"---\ntitle: file {name}\n---\nx\n", encoding="utf-8")
