@@ -16,14 +16,14 @@ from ..model import Comment, Moment, MonthDate, Thread
 
 MAX_SCORE = 2**63 - 1
 """Scores beyond a 64-bit integer are not votes; they would only break other programs reading the site."""
-MAX_CHARS = {"title": 1_000, "author": 300, "source": 10_000, "summary": 10_000}
+MAX_CHARS = {"title": 1_000, "author": 1_000, "source": 10_000, "summary": 10_000}
 """Longest text of the fields a thread card shows. A card is on the home page, the archive and every tag page of
 the thread, so these fields are written about as many times as the thread has tags: a 2 MB title with 100 tags
 made 400 MB of pages."""
 MAX_TAGS = 100
 """Most tags a thread may have: each tag page shows the thread's card with all of its tags, so the pages grow
 with the square of their number (2,000 tags took 14 s to build, 20,000 over ten minutes)."""
-MAX_TAG_CHARS = 100
+MAX_TAG_CHARS = 200
 _DAY = re.compile(r"\d{4}-\d\d-\d\d")
 _MONTH = re.compile(r"(\d{4})-(\d\d)")
 _URL_DATE = re.compile(r"/((?:19|20)\d\d)/(0[1-9]|1[0-2])/(?:(0[1-9]|[12]\d|3[01])/)?")
