@@ -27,6 +27,7 @@ import contextlib
 import dataclasses
 import gc
 import hashlib
+import io
 import logging
 import os
 import pickle
@@ -46,6 +47,7 @@ from .incremental import BuildState, SourceEntry, template_files
 from .load import Stamp as ThreadStamp
 from .load import file_stamp
 from .pickling import dump
+from .seal import seal, unseal
 from .themes import Theme
 
 log = logging.getLogger(__name__)
@@ -329,26 +331,39 @@ def _load(path: Path) -> object:
     thousands of objects that live until the build ends, and scanning them again and again made loading
     three times slower (and every later collection slower too)."""
     try:
-        with path.open("rb") as handle, _no_gc():
-            value = pickle.load(handle)
+        with path.open("rb") as handle:
+            payload = unseal(handle.read())
+        if payload is None:  # not written by this user's builds (seal.py): never unpickled
+            log.info("ignoring the build cache %s: not sealed by this user's builds", path)
+            return None
+        with _no_gc():
+            value = pickle.loads(payload)
         gc.freeze()
         return value
     except FileNotFoundError:
         return None
-    except Exception as exc:  # a damaged or foreign file: the build is simply a cold one
+    except Exception as exc:  # a damaged file: the build is simply a cold one
         log.info("ignoring the build cache %s: %s", path, exc)
         return None
 
 
 def _dump(path: Path, value: object) -> None:
-    """Write `value` to `path` atomically: into a new temporary file (never through a link left in its place),
-    removed if the write fails."""
+    """Write `value` to `path`, sealed (seal.py), atomically: into a new temporary file (never through a link
+    left in its place), removed if the write fails. Nothing is written when there is no key to seal with."""
+    buffer = io.BytesIO()
+    with _no_gc():
+        dump(value, buffer)
+    payload = buffer.getbuffer()
+    header = seal(payload)
+    if header is None:
+        return
     temporary = path.with_name(path.name + ".tmp")
     _remove(temporary)
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0)
     try:
-        with open(os.open(temporary, flags, 0o644), "wb") as handle, _no_gc():
-            dump(value, handle)
+        with open(os.open(temporary, flags, 0o644), "wb") as handle:
+            handle.write(header)
+            handle.write(payload)
         os.replace(temporary, path)
     except BaseException:
         _remove(temporary)

@@ -13,6 +13,7 @@ commands that only read threads (`digest show`, `digest tags`).
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import ctypes.util
 import hashlib
@@ -45,6 +46,7 @@ from .model import Thread
 from .pickling import dump
 from .readers import parse_file
 from .render import Renderer, thread_pages
+from .seal import seal, unseal
 from .themes import Theme
 from .urls import output_file
 
@@ -279,8 +281,38 @@ def use_template_cache(renderer: Renderer, folder: str | None) -> Renderer:
     a build that renders a few pages then loads them instead of compiling every template again. The folder
     must be one per version of thread-digest (`cache.template_cache`): how templates compile is part of it."""
     if folder is not None:
-        renderer.env.bytecode_cache = jinja2.FileSystemBytecodeCache(folder)
+        renderer.env.bytecode_cache = SealedBytecodeCache(folder)
     return renderer
+
+
+class SealedBytecodeCache(jinja2.FileSystemBytecodeCache):
+    """Jinja's bytecode cache with each file sealed (seal.py): compiled code another hand put in the folder
+    (a `.digest-cache/` committed to the site's repository) is never loaded, the template is compiled instead."""
+
+    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        try:
+            with open(self._get_cache_filename(bucket), "rb") as handle:
+                payload = unseal(handle.read())
+        except OSError:
+            return
+        if payload is not None:
+            bucket.bytecode_from_string(bytes(payload))
+
+    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        payload = bucket.bytecode_to_string()
+        header = seal(payload)
+        if header is None:
+            return
+        name = self._get_cache_filename(bucket)
+        temporary = f"{name}.{os.getpid()}.{threading.get_ident()}.tmp"
+        flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
+        try:
+            with open(os.open(temporary, flags, 0o644), "wb") as handle:
+                handle.write(header + payload)
+            os.replace(temporary, name)
+        except OSError:  # a cache that cannot be written costs the next build a compile, nothing more
+            with contextlib.suppress(OSError):
+                os.unlink(temporary)
 
 
 WINDOW = 16
