@@ -17,7 +17,7 @@ from typing import Any
 import yaml
 
 from ..diagnostics import Problem, SourceError
-from ..load import SourceText
+from ..load import MAX_SOURCE_BYTES, SourceText
 from ..model import Comment, Thread
 from ..thread_files import COMMENT_MARKER, format_moment
 from .fields import comment_from_fields, thread_header
@@ -148,13 +148,30 @@ MAX_FRONT_MATTER_NODES = 10_000
 MAX_FRONT_MATTER_DEPTH = 50
 
 
+MAX_FRONT_MATTER_CHARS = MAX_SOURCE_BYTES
+"""Characters of text the front matter's values may hold, every use of a YAML alias counted: a 10 MB anchor used
+5,000 times was one value in memory but 50 GB for every stage that reads each value (a minute of the build
+before, and hours for bigger ones)."""
+
+
 def _check_size(path: str, meta: dict[Any, Any]) -> None:
-    """Refuse front matter whose values nest too deeply or expand too far (`&a [*a]`, billion laughs)."""
+    """Refuse front matter whose values nest too deeply or expand too far (`&a [*a]`, billion laughs, a long
+    anchor used many times)."""
     stack: list[tuple[Any, int]] = [(meta, 1)]
     seen = 0
+    chars = 0
     while stack:
         value, depth = stack.pop()
         seen += 1
+        if isinstance(value, str):
+            chars += len(value)
+            if chars > MAX_FRONT_MATTER_CHARS:
+                raise SourceError(
+                    path,
+                    1,
+                    f"front matter expands to more than {MAX_FRONT_MATTER_CHARS:,} characters of text",
+                    hint="a YAML alias (*name) repeats a long value: write it once",
+                )
         if seen > MAX_FRONT_MATTER_NODES or depth > MAX_FRONT_MATTER_DEPTH:
             raise SourceError(
                 path,

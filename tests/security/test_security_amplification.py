@@ -81,3 +81,20 @@ def test_at_the_bounds_a_thread_builds_and_other_threads_always_do(tmp_path: Pat
     ]
     assert "t/full/index.html" in result.files
     assert len([name for name in result.files if name.startswith("tags/") and name.endswith("/index.html")]) == 101
+
+
+def test_a_long_yaml_anchor_used_many_times_is_refused() -> None:
+    """Before: `base: &b <10 MB>` and `many: [*b, *b, ...]` (5,000 uses) was one string in memory, but every stage
+    that reads each value read it 5,000 times: the build took 61 s for a 10 MB file, and hours for larger ones. Now
+    the text of the front matter, every use of an alias counted, is bounded by the largest file (64 MiB)."""
+    anchor = "A" * (1 << 20)
+    uses = ", ".join(["*b"] * 100)
+    text = f"---\ntitle: Anchors\nbase: &b {anchor}\nmany: [{uses}]\n---\n\npost\n"
+    with pytest.raises(SourceError) as info:
+        parse_source(SourceText("content/a.md", text), [])
+    assert info.value.problem.format().startswith(
+        "content/a.md:1: error: front matter expands to more than 67,108,864 characters of text"
+    )
+    few = ", ".join(["*b"] * 10)
+    thread = parse_source(SourceText("content/a.md", text.replace(uses, few)), [])
+    assert len(thread.extra["many"]) == 10
