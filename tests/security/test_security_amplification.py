@@ -98,3 +98,37 @@ def test_a_long_yaml_anchor_used_many_times_is_refused() -> None:
     few = ", ".join(["*b"] * 10)
     thread = parse_source(SourceText("content/a.md", text.replace(uses, few)), [])
     assert len(thread.extra["many"]) == 10
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "http://x.org/a" + ".,;:!?" * 170_000 + "x",  # trailing-punctuation search from every position
+        "http://x.org/" + ")" * 1_000_000,  # the parentheses counted again for each `)`
+    ],
+)
+def test_a_bare_url_is_trimmed_in_one_pass(body: str) -> None:
+    """Before: where a bare URL ends was found in time in the square of its length: a 100 KB comment of
+    `http://x.org/a.,;:!?...x` took two minutes to render, this 1 MB one hours. Now one pass from the end. The
+    bound below is no speed test (this takes well under a second): it only tells a hang from an answer."""
+    import subprocess
+    import sys
+
+    script = "import sys; from site_src.markup import render_markdown; print(len(render_markdown(sys.stdin.read())))"
+    done = subprocess.run(
+        [sys.executable, "-c", script], input=body, capture_output=True, text=True, timeout=120, check=True
+    )
+    assert int(done.stdout) > len(body)
+
+
+def test_bare_url_ends_as_before() -> None:
+    from site_src.markup import render_markdown
+
+    cases = {
+        "(see http://x.org/a).": '(see <a href="http://x.org/a" rel="nofollow ugc noopener">http://x.org/a</a>).',
+        "http://x.org/a_(b)": '<a href="http://x.org/a_(b)" rel="nofollow ugc noopener">http://x.org/a_(b)</a>',
+        "go http://x.org/?a=1&b=2&amp;!": '<a href="http://x.org/?a=1&amp;b=2" rel="nofollow ugc noopener">',
+        "http://x.org/a.)": '<a href="http://x.org/a." rel="nofollow ugc noopener">http://x.org/a.</a>)',
+    }
+    for body, expected in cases.items():
+        assert expected in render_markdown(body), (body, render_markdown(body))
