@@ -164,22 +164,9 @@ def _check(shown: str, text: str, key: str, value: Any, site_dir: Path | None = 
         return Problem(shown, line, "error", f"'{key}' must be a string, not {value!r}")
     if expected is str and len(value) > (limit := _MAX_CHARS.get(key, MAX_CHARS)):
         return Problem(shown, line, "error", f"'{key}' is {len(value):,} characters long; at most {limit:,}")
-    if key == "output_dir" and site_dir is not None and not _inside(site_dir, value):
-        return Problem(
-            shown,
-            line,
-            "error",
-            f"'output_dir' = '{value}' is outside the site folder",
-            f"a build writes outside the site only when told on the command line: digest build -o {value}",
-        )
-    if key == "content_dir" and site_dir is not None and not _inside(site_dir, value):
-        return Problem(
-            shown,
-            line,
-            "error",
-            f"'content_dir' = '{value}' is not a folder inside the site folder",
-            'thread files are read only from inside the site, e.g. content_dir = "content"',
-        )
+    if key in _INSIDE_THE_SITE and site_dir is not None and not _inside(site_dir, value):
+        message, hint = _INSIDE_THE_SITE[key]
+        return Problem(shown, line, "error", f"'{key}' = '{value}' {message}", hint.format(value=value))
     if key == "theme" and not is_theme_name(value):
         return Problem(
             shown,
@@ -241,6 +228,19 @@ def is_theme_name(value: str) -> bool:
     """A theme is named by its folder's name (found in `themes/` of the site, then the bundled themes), never by
     a path: no separator, not `.`, `..`, empty or absolute."""
     return value not in ("", ".", "..") and not any(c in value for c in "/\\\0")
+
+
+_INSIDE_THE_SITE = {
+    "output_dir": (
+        "is outside the site folder",
+        "a build writes outside the site only when told on the command line: digest build -o {value}",
+    ),
+    "content_dir": (
+        "is not a folder inside the site folder",
+        'thread files are read only from inside the site, e.g. content_dir = "content"',
+    ),
+}
+"""Keys of `site.toml` naming a folder that must be inside the site folder: what is wrong, and the hint."""
 
 
 def _inside(site_dir: Path, value: str) -> bool:
