@@ -669,6 +669,8 @@ _BOUNDARY = re.compile(
 )
 _TERMINATOR = re.compile(r"[.!?‽…\u3002\uff01\uff1f।॥]")
 """The characters a `_BOUNDARY` match can start with."""
+_TERMINATOR_RUN = re.compile(r"[.!?‽]+")
+"""A run of the terminators `_BOUNDARY`'s first group repeats."""
 _ASCII_TERMINATOR = re.compile(r"[.!?]")
 """The same, in ASCII text (a character class of ASCII only is much faster to scan for)."""
 _INITIALISM = re.compile(r"^(?:[A-Za-z]\.)+[A-Za-z]?$")
@@ -746,7 +748,11 @@ def split_sentences(text: str) -> list[str]:
     while found is not None:
         match = boundary(text, found.start())
         if match is None:
-            found = find(text, found.start() + 1)
+            # no match inside this run of `.!?‽` either (each would end where this one tried to): skip it whole,
+            # or a long run (`.....`, `!?!?`) was matched again from each of its characters, in the square of its
+            # length (100,000 dots took more than 100 s)
+            run = _TERMINATOR_RUN.match(text, found.start())
+            found = find(text, run.end() if run is not None else found.start() + 1)
             continue
         found = find(text, match.end())
         mark = match.group(1)
