@@ -19,7 +19,6 @@ import re
 import shutil
 import subprocess
 import sys
-import tarfile
 import tempfile
 import time
 import tomllib
@@ -51,7 +50,6 @@ def main(argv: list[str] | None = None) -> int:
         if tmp.is_relative_to(REPO):
             raise CheckFailed(f"temporary folder {tmp} is inside the repository")
         wheel = build_distributions(tmp / "dist")
-        check_sdist_contents(next((tmp / "dist").glob("*.tar.gz")))
         check_wheel_contents(wheel)
         digest = install_fresh(wheel, tmp / "venv")
         use_installed(digest, tmp / "work", options.shared)
@@ -116,26 +114,6 @@ def build_distributions(dist: Path) -> Path:
     if len(wheels) != 1 or len(sdists) != 1:
         raise CheckFailed(f"expected one wheel and one sdist in {dist}, found {[p.name for p in dist.iterdir()]}")
     return wheels[0]
-
-
-SDIST_TOP = {"PKG-INFO", "README.md", "pyproject.toml", "setup.cfg", "MANIFEST.in", "site_src", "themes"}
-"""What the sdist may hold at its top (besides the `*.egg-info` folder setuptools writes)."""
-
-
-def check_sdist_contents(sdist: Path) -> None:
-    """The sdist holds the package, the themes and the files the build reads: no tests (they need the
-    repository), no `.venv`, nothing from `../shared` or a temporary folder."""
-    with tarfile.open(sdist) as archive:
-        names = [name.split("/", 1)[1] for name in archive.getnames() if "/" in name]
-    tops = {name.split("/")[0] for name in names if name}
-    stray = sorted(t for t in tops - SDIST_TOP if not t.endswith(".egg-info"))
-    if stray:
-        raise CheckFailed(f"the sdist holds {stray} beside the package (expected only {sorted(SDIST_TOP)})")
-    modules = {p.relative_to(REPO).as_posix() for p in (REPO / "site_src").rglob("*.py")}
-    missing = sorted(modules - set(names))
-    if missing:
-        raise CheckFailed(f"the sdist lacks {missing[:10]}")
-    print(f"    {sdist.name}: {len(names)} entries; the package, the themes and the build's files, nothing else")
 
 
 def check_wheel_contents(wheel: Path) -> None:
