@@ -352,7 +352,7 @@ def thread_view(
         return KeyPointView(comment_id, anchor(comment_id), target, author or "", quote, score, number, label, role)
 
     count = item.comment_count
-    comments_text = f"{count} comment{'' if count == 1 else 's'}"
+    comments_text = f"{count:,} comment{'' if count == 1 else 's'}"
     if count and not recorded:
         comments_text += ", authors not recorded"
     link = safe_link(thread.extra.get("link") if isinstance(thread.extra.get("link"), str) else None)

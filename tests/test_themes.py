@@ -110,3 +110,29 @@ def test_stats_totals_are_readable_and_say_something(tmp_path: Path) -> None:
     page = build_site(site).files["stats/index.html"].decode()
     assert "<dt>Comments</dt><dd>1,205</dd>" in page
     assert "<dt>Tags</dt>" not in page
+
+
+@pytest.mark.parametrize("theme", ["default", "broadsheet"])
+def test_counts_on_cards_and_thread_pages_have_thousands_separators(tmp_path: Path, theme: str) -> None:
+    """A thread of 1,205 comments by 1,205 people says so as on the stats page, wherever the count shows: the
+    thread page's heading, its glance, its byline, the index card, the archive and a related thread's line."""
+    from support import build_site, make_project
+
+    comments = "".join(f"--- comment id=c{n} author=a{n}\nComment {n} about river maps.\n\n" for n in range(1, 1206))
+    site = make_project(
+        tmp_path / "site",
+        {
+            "content/a.md": f"---\ntitle: A\ndate: 2025-01-02\ntags: [maps]\n---\nRiver maps.\n\n{comments}",
+            "content/b.md": "---\ntitle: B\ndate: 2025-01-03\ntags: [maps]\n---\nRiver maps again.\n",
+        },
+        config=f'title = "S"\nbase_url = "https://example.org/"\ntheme = "{theme}"\n',
+    )
+    files = build_site(site).files
+    thread = files["t/a/index.html"].decode()
+    assert ">1,205 comments</h2>" in thread
+    assert "1,205 people" in thread and "<dd>1,205</dd>" in thread
+    assert "1,205 comments</span>" in files["index.html"].decode()
+    archive = next(data.decode() for name, data in files.items() if name.startswith("archive/") and b">A</a>" in data)
+    assert "1,205 comments</span>" in archive
+    assert "1,205 comments ·" in files["t/b/index.html"].decode()
+    assert '<a href="#comments-heading">1,205 comments</a>' in thread
