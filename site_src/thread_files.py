@@ -7,6 +7,7 @@ The inverse of `readers/`: what importers write and what `digest show` prints.
 from __future__ import annotations
 
 import json
+import math
 import re
 from datetime import datetime
 from typing import Any
@@ -93,7 +94,7 @@ def _comment_fields(comment: Comment) -> dict[str, Any]:
         data["date"] = format_moment(comment.date)
     if comment.score is not None:
         data["score"] = comment.score
-    data.update(comment.extra)
+    data.update(json_value(comment.extra))
     data["body"] = comment.body
     data["replies"] = []
     return data
@@ -119,11 +120,24 @@ def _header_fields(thread: Thread) -> dict[str, Any]:
     return data
 
 
+def json_value(value: Any) -> Any:
+    """`value` with every float JSON cannot hold (YAML's `.nan` and `.inf`, Python's `NaN` in a `.json` file) as
+    the text Python's `json` writes for it: `json.dumps` would write `NaN` and `Infinity`, which no other JSON
+    reader takes."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return json.dumps(value)
+    if isinstance(value, dict):
+        return {key: json_value(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [json_value(item) for item in value]
+    return value
+
+
 def thread_to_dict(thread: Thread) -> dict[str, Any]:
     """The thread in the JSON interchange format of thread-format.md."""
     data = _header_fields(thread)
     data["locked"] = thread.locked
-    data.update(thread.extra)
+    data.update(json_value(thread.extra))
     data["body"] = thread.body
     data["comments"] = [comment_to_dict(c) for c in thread.comments]
     return data

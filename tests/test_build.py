@@ -143,6 +143,37 @@ def test_show_prints_the_parsed_thread_as_json(tmp_path: Path, capsys) -> None:
     assert '"title": "Alpha thread"' in out and '"enrichment"' in out and '"slug": "a"' in out
 
 
+def test_show_and_written_json_hold_only_json_numbers(tmp_path: Path, capsys) -> None:
+    """YAML's `.nan` and `.inf`, and the `NaN` Python's json reads in a `.json` file, are kept as text in what
+    `digest show` prints and an importer writes: `NaN` and `Infinity` are not JSON, and other readers refuse them."""
+    import json
+
+    from site_src.readers import parse_text
+    from site_src.thread_files import format_json
+
+    def strict(text: str) -> object:
+        def refuse(name: str) -> object:
+            raise ValueError(f"not JSON: {name}")
+
+        return json.loads(text, parse_constant=refuse)
+
+    (tmp_path / "a.md").write_text("---\ntitle: A\nrating: .nan\nodds: [1.5, -.inf]\n---\nPost.\n")
+    (tmp_path / "j.json").write_text(
+        '{"title": "J", "meta": {"x": Infinity}, "body": "Post.",'
+        ' "comments": [{"id": "c1", "weight": NaN, "body": "Hi.", "replies": []}]}'
+    )
+    for name in ("a.md", "j.json"):
+        assert run_cli("show", str(tmp_path / name), "--site", str(tmp_path)) == 0
+        shown = strict(capsys.readouterr().out)
+        assert isinstance(shown, dict)
+        written = strict(format_json(parse_text(name, (tmp_path / name).read_text())))
+        assert isinstance(written, dict)
+        if name == "a.md":
+            assert shown["rating"] == written["rating"] == "NaN" and shown["odds"] == [1.5, "-Infinity"]
+        else:
+            assert shown["meta"] == {"x": "Infinity"} and written["comments"][0]["weight"] == "NaN"
+
+
 def test_config_error_exit_code_2(tmp_path: Path, capsys) -> None:
     site = make_project(tmp_path, {}, config='tittle = "x"\n')
     assert run_cli("build", str(site)) == 2
