@@ -136,3 +136,28 @@ def test_counts_on_cards_and_thread_pages_have_thousands_separators(tmp_path: Pa
     assert "1,205 comments</span>" in archive
     assert "1,205 comments ·" in files["t/b/index.html"].decode()
     assert '<a href="#comments-heading">1,205 comments</a>' in thread
+
+
+@pytest.mark.parametrize(("language", "back", "forward"), [("ar", "→", "←"), ("en", "←", "→")])
+def test_arrows_point_the_way_the_page_reads(tmp_path: Path, language: str, back: str, forward: str) -> None:
+    """Arrows are not mirrored by the bidi algorithm: on a right-to-left site "newer" and "back to the thread"
+    point right, "older" points left."""
+    from support import build_site, make_project
+
+    chain = "--- comment id=c1 author=a\nOne.\n\n" + "".join(
+        f"--- comment id=c{n} parent=c{n - 1} author=a{n}\nReply {n}.\n\n" for n in range(2, 7)
+    )
+    site = make_project(
+        tmp_path / "site",
+        {
+            "content/a.md": f"---\ntitle: A\ndate: 2025-01-02\n---\nPost.\n\n{chain}",
+            "content/b.md": "---\ntitle: B\ndate: 2025-01-03\n---\nPost.\n",
+        },
+        config=f'title = "S"\nlanguage = "{language}"\nbase_url = "https://example.org/"\nper_page = 1\n'
+        "fold_depth = 2\n",
+    )
+    files = {name: data.decode() for name, data in build_site(site).files.items() if name.endswith(".html")}
+    assert f"Older {forward}</a>" in files["index.html"]
+    assert f"{back} Newer</a>" in files["page/2/index.html"]
+    continuation = next(html for name, html in files.items() if name.startswith("t/a/c/"))
+    assert f'">{back} A</a>' in continuation
