@@ -47,7 +47,7 @@ from .incremental import BuildState, SourceEntry, template_files
 from .load import Stamp as ThreadStamp
 from .load import file_stamp
 from .pickling import dump
-from .seal import seal, unseal
+from .seal import read_sealed, write_sealed
 from .themes import Theme
 
 log = logging.getLogger(__name__)
@@ -331,8 +331,7 @@ def _load(path: Path) -> object:
     thousands of objects that live until the build ends, and scanning them again and again made loading
     three times slower (and every later collection slower too)."""
     try:
-        with path.open("rb") as handle:
-            payload = unseal(handle.read())
+        payload = read_sealed(path)
         if payload is None:  # not written by this user's builds (seal.py): never unpickled
             log.info("ignoring the build cache %s: not sealed by this user's builds", path)
             return None
@@ -353,21 +352,9 @@ def _dump(path: Path, value: object) -> None:
     buffer = io.BytesIO()
     with _no_gc():
         dump(value, buffer)
-    payload = buffer.getbuffer()
-    header = seal(payload)
-    if header is None:
-        return
     temporary = path.with_name(path.name + ".tmp")
     _remove(temporary)
-    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0)
-    try:
-        with open(os.open(temporary, flags, 0o644), "wb") as handle:
-            handle.write(header)
-            handle.write(payload)
-        os.replace(temporary, path)
-    except BaseException:
-        _remove(temporary)
-        raise
+    write_sealed(path, buffer.getbuffer(), temporary)
 
 
 @contextlib.contextmanager

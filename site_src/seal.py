@@ -12,6 +12,7 @@ did not write, and is not loaded (the build is a cold one). When no key can be r
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import hmac
 import logging
@@ -94,3 +95,30 @@ def unseal(data: bytes) -> memoryview | None:
     if not hmac.compare_digest(data[len(MAGIC) : start], _mac(key, payload)):
         return None
     return payload
+
+
+def read_sealed(path: str | os.PathLike[str]) -> memoryview | None:
+    """The payload of the file at `path`, or None when it was not sealed with this user's key (`OSError` when it
+    cannot be read)."""
+    with open(path, "rb") as handle:
+        return unseal(handle.read())
+
+
+def write_sealed(path: str | os.PathLike[str], payload: bytes | memoryview, temporary: str | os.PathLike[str]) -> bool:
+    """Write `payload`, sealed, to `path` atomically: into `temporary`, a new file (never through a link left in its
+    place), then renamed over `path`; `temporary` is removed when anything fails, and the error raised. False, and
+    nothing written, when there is no key to seal with."""
+    header = seal(payload)
+    if header is None:
+        return False
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0)
+    try:
+        with open(os.open(temporary, flags, 0o644), "wb") as handle:
+            handle.write(header)
+            handle.write(payload)
+        os.replace(temporary, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        raise
+    return True

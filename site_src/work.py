@@ -46,7 +46,7 @@ from .model import Thread
 from .pickling import dump
 from .readers import parse_file
 from .render import Renderer, thread_pages
-from .seal import seal, unseal
+from .seal import read_sealed, write_sealed
 from .themes import Theme
 from .urls import output_file
 
@@ -291,28 +291,17 @@ class SealedBytecodeCache(jinja2.FileSystemBytecodeCache):
 
     def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
         try:
-            with open(self._get_cache_filename(bucket), "rb") as handle:
-                payload = unseal(handle.read())
+            payload = read_sealed(self._get_cache_filename(bucket))
         except OSError:
             return
         if payload is not None:
             bucket.bytecode_from_string(bytes(payload))
 
     def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
-        payload = bucket.bytecode_to_string()
-        header = seal(payload)
-        if header is None:
-            return
         name = self._get_cache_filename(bucket)
-        temporary = f"{name}.{os.getpid()}.{threading.get_ident()}.tmp"
-        flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
-        try:
-            with open(os.open(temporary, flags, 0o644), "wb") as handle:
-                handle.write(header + payload)
-            os.replace(temporary, name)
-        except OSError:  # a cache that cannot be written costs the next build a compile, nothing more
-            with contextlib.suppress(OSError):
-                os.unlink(temporary)
+        temporary = f"{name}.{os.getpid()}.{threading.get_ident()}.tmp"  # workers write the same template at once
+        with contextlib.suppress(OSError):  # a cache that cannot be written costs the next build a compile, no more
+            write_sealed(name, bucket.bytecode_to_string(), temporary)
 
 
 WINDOW = 16
