@@ -409,12 +409,12 @@ def markdown_to_plain(markdown: str, author: str | None = None) -> PlainText:
     return PlainText(_tidy(blocks, author), url_chars, source_chars)
 
 
-_BB_TAG = re.compile(
-    r"\[(/?)(quote|code|spoiler|b|i|u|s|color|size|font|center|url|li|ul|ol|list|\*)(?:=[^\]\n]*)?\]", re.IGNORECASE
-)
+_BB_NAMES = "quote|code|spoiler|b|i|u|s|color|size|font|center|url|li|ul|ol|list"
+"""The BBCode tags read; `[*]`, an item of a list, has no closing tag."""
+_BB_TAG = re.compile(rf"\[(/?)({_BB_NAMES}|\*)(?:=[^\]\n]*)?\]", re.IGNORECASE)
 """A BBCode tag (`[quote="name"]`, `[/code]`, `[b]`, `[color=#00AA00]`, `[li]`, `[*]`): old forum posts (phpBB, and
 posts migrated from it to Discourse) are written with them."""
-_BB_CLOSE = re.compile(r"\[/(quote|code|spoiler|b|i|u|s|color|size|font|center|url|li|ul|ol|list)\]", re.IGNORECASE)
+_BB_CLOSE = re.compile(rf"\[/({_BB_NAMES})\]", re.IGNORECASE)
 _BB_DROPPED = frozenset(["code", "spoiler"])
 """BBCode whose content is no prose to summarise: code, and what a spoiler hides."""
 _BB_LIST = frozenset(["li", "ul", "ol", "list", "*"])
