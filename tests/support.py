@@ -3,8 +3,12 @@ folder's conftest.py is a module called `conftest`, so importing from one is amb
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
+import threading
+from collections.abc import Callable, Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -81,3 +85,19 @@ def build_example_site(root: Path, site_toml: str, extra: dict[str, str] | None 
     result = build(config, write=True)
     assert not result.report.errors, result.report
     return root / "out"
+
+
+@contextlib.contextmanager
+def loopback_server(handler: Callable[..., BaseHTTPRequestHandler]) -> Iterator[str]:
+    """Serve `handler` on 127.0.0.1, a free port, on a thread; yields the origin (`http://127.0.0.1:PORT`).
+    Stopped and closed on exit."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    server.daemon_threads = True
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)

@@ -7,15 +7,14 @@ from __future__ import annotations
 import contextlib
 import functools
 import os
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from http.server import SimpleHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 
 import pytest
-from support import REPO, build_and_read
+from support import REPO, build_and_read, loopback_server
 
 from site_src.config import SiteConfig, load_config
 from site_src.pipeline import BuildResult
@@ -76,13 +75,5 @@ class _QuietHandler(SimpleHTTPRequestHandler):
 def static_server(folder: Path) -> Iterator[str]:
     """Serve `folder` as any static host would (Python's http.server) on 127.0.0.1, a free port; yields the
     origin (`http://127.0.0.1:PORT`). Stopped and closed on exit."""
-    handler = functools.partial(_QuietHandler, directory=str(folder))
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, name="static-server", daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
+    with loopback_server(functools.partial(_QuietHandler, directory=str(folder))) as origin:
+        yield origin

@@ -9,13 +9,13 @@ holds more than `MAX_WHOLE` (1 GiB, the bound of a file read whole) decompressed
 from __future__ import annotations
 
 import gzip
-import threading
 import tracemalloc
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 
 import pytest
+from support import loopback_server
 
 from site_src.importers import http
 from site_src.importers.http import Fetcher, FetchError, FetchOptions
@@ -55,16 +55,8 @@ class _Hostile(BaseHTTPRequestHandler):
 
 @pytest.fixture
 def server() -> Iterator[str]:
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Hostile)
-    httpd.daemon_threads = True
-    thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{httpd.server_address[1]}"
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
-        thread.join(timeout=5)
+    with loopback_server(_Hostile) as origin:
+        yield origin
 
 
 def _fetch(url: str) -> tuple[FetchError, int]:
